@@ -1,0 +1,2 @@
+/** The extrema command line, configuration, dashboard and benchmarks. */
+package io.extrema.ops;
