@@ -1,5 +1,7 @@
 package io.extrema.model.augment;
 
+import io.extrema.images.DecodedImage;
+
 /**
  * Deterministic preprocessing for evaluation and serving: resize so the shorter side is {@code resizeTo}
  * (bilinear), take the centred {@code cropSize} square, normalise.
@@ -27,13 +29,15 @@ public record EvalTransform(int resizeTo, int cropSize, Normalisation normalisat
     }
 
     /** @return float[3 * cropSize * cropSize] CHW, normalised */
-    public float[] apply(int width, int height, byte[] rgb) {
+    public float[] apply(DecodedImage image) {
+        int width = image.width();
+        int height = image.height();
         // The crop in source pixels that maps onto the centred cropSize square of the resized image.
         double scale = (double) Math.min(width, height) / resizeTo;
         int w = Math.max(1, Math.min(width, (int) Math.round(cropSize * scale)));
         int h = Math.max(1, Math.min(height, (int) Math.round(cropSize * scale)));
         CropBox box = new CropBox((width - w) / 2, (height - h) / 2, w, h);
-        float[] out = Resampler.resize(width, height, rgb, box, cropSize, cropSize, false);
+        float[] out = Resampler.resize(image, box, cropSize, cropSize, false);
         normalisation.apply(out, cropSize * cropSize);
         return out;
     }

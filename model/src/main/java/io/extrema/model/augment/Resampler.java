@@ -1,5 +1,7 @@
 package io.extrema.model.augment;
 
+import io.extrema.images.DecodedImage;
+
 /**
  * Bilinear resampling of a crop of an interleaved RGB byte image into a CHW float image in [0, 1]
  * (align_corners = false, samples clamped to the crop like a crop-then-resize). No antialiasing filter: a
@@ -15,10 +17,9 @@ final class Resampler {
      * @param outHeight output height
      * @param flip      mirror horizontally
      */
-    static float[] resize(int width, int height, byte[] rgb, CropBox box, int outWidth, int outHeight, boolean flip) {
-        if (rgb.length != 3 * width * height) {
-            throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, expected 3*" + width + "*" + height);
-        }
+    static float[] resize(DecodedImage image, CropBox box, int outWidth, int outHeight, boolean flip) {
+        int width = image.width();
+        byte[] rgb = image.rgb();
         // Per output column / row: the two source indices and the weight of the second.
         int[] x0 = new int[outWidth];
         int[] x1 = new int[outWidth];

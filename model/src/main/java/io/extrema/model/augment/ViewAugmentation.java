@@ -1,5 +1,6 @@
 package io.extrema.model.augment;
 
+import io.extrema.images.DecodedImage;
 import java.util.random.RandomGenerator;
 
 /**
@@ -22,16 +23,16 @@ public final class ViewAugmentation {
     }
 
     /**
-     * @param width  image width
-     * @param height image height
-     * @param rgb    interleaved RGB bytes, 3 per pixel, row-major
+     * @param image any size; a {@link java.util.Random} or {@link java.util.SplittableRandom} works as {@code rng}
      * @return online and target views, each float[3 * size * size] CHW, normalised
      */
-    public ViewPair augment(int width, int height, byte[] rgb, RandomGenerator rng) {
+    public ViewPair augment(DecodedImage image, RandomGenerator rng) {
         int size = config.imageSize();
-        CropBox box = config.crop() ? CropBox.randomResized(width, height, config, rng) : CropBox.whole(width, height);
+        CropBox box = config.crop()
+                ? CropBox.randomResized(image.width(), image.height(), config, rng)
+                : CropBox.whole(image.width(), image.height());
         boolean flip = rng.nextDouble() < config.flipProbability();
-        float[] online = Resampler.resize(width, height, rgb, box, size, size, flip); // [3, S, S] in [0, 1]
+        float[] online = Resampler.resize(image, box, size, size, flip); // [3, S, S] in [0, 1]
         float[] target = online.clone();
         colour(online, rng);
         colour(target, rng);

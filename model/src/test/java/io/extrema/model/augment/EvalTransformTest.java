@@ -1,5 +1,7 @@
 package io.extrema.model.augment;
 
+import io.extrema.images.DecodedImage;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,7 +12,7 @@ class EvalTransformTest {
     @Test
     void sameSizeImageIsOnlyNormalised() {
         byte[] img = ViewAugmentationTest.gradient(32, 32);
-        float[] out = EvalTransform.whole(32, Normalisation.IMAGENET).apply(32, 32, img);
+        float[] out = EvalTransform.whole(32, Normalisation.IMAGENET).apply(new DecodedImage(32, 32, img));
         assertEquals(3 * 32 * 32, out.length);
         float[] mean = Normalisation.IMAGENET.mean();
         float[] std = Normalisation.IMAGENET.std();
@@ -31,8 +33,8 @@ class EvalTransformTest {
         for (int y = 0; y < h; y++) for (int x = 32; x < 64; x++) for (int c = 0; c < 3; c++) img[3 * (y * w + x) + c] = (byte) 128;
         Normalisation identity = new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1});
         EvalTransform t = EvalTransform.whole(16, identity);
-        float[] a = t.apply(w, h, img);
-        assertArrayEquals(a, t.apply(w, h, img));
+        float[] a = t.apply(new DecodedImage(w, h, img));
+        assertArrayEquals(a, t.apply(new DecodedImage(w, h, img)));
         for (float v : a) assertEquals(128 / 255f, v, 1e-6);
     }
 
@@ -40,6 +42,6 @@ class EvalTransformTest {
     void imagenetConventionResizesThenCrops() {
         EvalTransform t = EvalTransform.imagenet(224, Normalisation.IMAGENET);
         assertEquals(256, t.resizeTo());
-        assertEquals(3 * 224 * 224, t.apply(300, 400, ViewAugmentationTest.gradient(300, 400)).length);
+        assertEquals(3 * 224 * 224, t.apply(new DecodedImage(300, 400, ViewAugmentationTest.gradient(300, 400))).length);
     }
 }

@@ -1,5 +1,7 @@
 package io.extrema.model.augment;
 
+import io.extrema.images.DecodedImage;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,13 +32,13 @@ class ViewAugmentationTest {
         ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.paper(32));
         SplittableRandom rng = new SplittableRandom(1);
         for (int[] wh : new int[][] {{32, 32}, {1, 1}, {500, 20}, {17, 301}, {224, 224}}) {
-            ViewPair p = aug.augment(wh[0], wh[1], gradient(wh[0], wh[1]), rng);
+            ViewPair p = aug.augment(new DecodedImage(wh[0], wh[1], gradient(wh[0], wh[1])), rng);
             assertEquals(3 * 32 * 32, p.online().length);
             assertEquals(3 * 32 * 32, p.target().length);
             for (float v : p.online()) assertTrue(Float.isFinite(v));
             for (float v : p.target()) assertTrue(Float.isFinite(v));
         }
-        ViewPair big = new ViewAugmentation(AugmentationConfig.paper(224)).augment(64, 48, gradient(64, 48), rng);
+        ViewPair big = new ViewAugmentation(AugmentationConfig.paper(224)).augment(new DecodedImage(64, 48, gradient(64, 48)), rng);
         assertEquals(3 * 224 * 224, big.online().length);
     }
 
@@ -44,9 +46,9 @@ class ViewAugmentationTest {
     void sameSeedGivesTheSamePairAndAnotherSeedAnotherPair() {
         ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.paper(32));
         byte[] img = gradient(40, 36);
-        ViewPair a = aug.augment(40, 36, img, new SplittableRandom(42));
-        ViewPair b = aug.augment(40, 36, img, new SplittableRandom(42));
-        ViewPair c = aug.augment(40, 36, img, new SplittableRandom(43));
+        ViewPair a = aug.augment(new DecodedImage(40, 36, img), new SplittableRandom(42));
+        ViewPair b = aug.augment(new DecodedImage(40, 36, img), new SplittableRandom(42));
+        ViewPair c = aug.augment(new DecodedImage(40, 36, img), new SplittableRandom(43));
         assertArrayEquals(a.online(), b.online());
         assertArrayEquals(a.target(), b.target());
         assertFalse(Arrays.equals(a.online(), c.online()));
@@ -60,7 +62,7 @@ class ViewAugmentationTest {
         boolean sawDifferentCrops = false;
         float[] first = null;
         for (int i = 0; i < 20; i++) {
-            ViewPair p = aug.augment(48, 40, img, rng);
+            ViewPair p = aug.augment(new DecodedImage(48, 40, img), rng);
             assertArrayEquals(p.online(), p.target());
             if (first == null) first = p.online();
             else sawDifferentCrops |= !Arrays.equals(first, p.online());
@@ -73,7 +75,7 @@ class ViewAugmentationTest {
         // Jitter always on, grayscale off: the two branches differ in colour but share geometry.
         AugmentationConfig cfg = AugmentationConfig.paper(32).withColour(1.0, 0.4, 0.4, 0.2, 0.1, 0.0);
         ViewAugmentation aug = new ViewAugmentation(cfg);
-        ViewPair p = aug.augment(32, 32, gradient(32, 32), new SplittableRandom(3));
+        ViewPair p = aug.augment(new DecodedImage(32, 32, gradient(32, 32)), new SplittableRandom(3));
         assertFalse(Arrays.equals(p.online(), p.target()));
     }
 
@@ -82,8 +84,8 @@ class ViewAugmentationTest {
         // Flip always, no crop, no colour: both views equal the mirrored image.
         AugmentationConfig cfg = AugmentationConfig.maskingOnly(8).withCrop(false, 1, 1).withFlipProbability(1.0);
         byte[] img = gradient(8, 8);
-        ViewPair p = new ViewAugmentation(cfg).augment(8, 8, img, new SplittableRandom(0));
-        float[] plain = EvalTransform.whole(8, Normalisation.IMAGENET).apply(8, 8, img);
+        ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(8, 8, img), new SplittableRandom(0));
+        float[] plain = EvalTransform.whole(8, Normalisation.IMAGENET).apply(new DecodedImage(8, 8, img));
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < 8; y++) {
                 for (int x = 0; x < 8; x++) {
@@ -100,7 +102,7 @@ class ViewAugmentationTest {
         Normalisation identity = new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1});
         AugmentationConfig cfg = AugmentationConfig.paper(16).withColour(0.8, 0.4, 0.4, 0.2, 0.1, 1.0)
                 .withNormalisation(identity);
-        ViewPair p = new ViewAugmentation(cfg).augment(20, 20, gradient(20, 20), new SplittableRandom(5));
+        ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(20, 20, gradient(20, 20)), new SplittableRandom(5));
         for (float[] v : new float[][] {p.online(), p.target()}) {
             for (int i = 0; i < 256; i++) {
                 assertEquals(v[i], v[256 + i], 1e-6);
@@ -118,7 +120,7 @@ class ViewAugmentationTest {
         ViewAugmentation aug = new ViewAugmentation(cfg);
         SplittableRandom rng = new SplittableRandom(11);
         for (int i = 0; i < 10; i++) {
-            ViewPair p = aug.augment(32, 32, gradient(32, 32), rng);
+            ViewPair p = aug.augment(new DecodedImage(32, 32, gradient(32, 32)), rng);
             for (float v : p.online()) assertTrue(v >= 0 && v <= 1, "value " + v);
         }
     }
