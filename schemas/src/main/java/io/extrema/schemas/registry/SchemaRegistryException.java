@@ -1,0 +1,44 @@
+package io.extrema.schemas.registry;
+
+/**
+ * A request to the schema registry failed. For a refusal by the registry (HTTP 4xx) {@link #status()} and
+ * {@link #errorCode()} are what the registry answered; when the registry could not be reached at all (after the
+ * bounded retries) the status is {@link #NO_RESPONSE}.
+ *
+ * <p>Deliberately not a {@code SerializationException}: a registry that is down is not a bad record, and Kafka
+ * Streams' "log and continue" handlers must not silently drop records because of it.
+ */
+public class SchemaRegistryException extends RuntimeException {
+
+    /** Status when no HTTP response was received (connection refused, timeout). */
+    public static final int NO_RESPONSE = -1;
+
+    private final int status;
+    private final int errorCode;
+
+    public SchemaRegistryException(String message, int status, int errorCode, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.errorCode = errorCode;
+    }
+
+    /** HTTP status, or {@link #NO_RESPONSE}. */
+    public int status() {
+        return status;
+    }
+
+    /** The registry's {@code error_code} (e.g. 40403 schema not found, 409 incompatible), or the status if it gave none. */
+    public int errorCode() {
+        return errorCode;
+    }
+
+    /** The registry refused a schema as incompatible with the subject's earlier versions (HTTP 409). */
+    public boolean isIncompatible() {
+        return status == 409;
+    }
+
+    /** The subject, version or schema id does not exist (HTTP 404). */
+    public boolean isNotFound() {
+        return status == 404;
+    }
+}

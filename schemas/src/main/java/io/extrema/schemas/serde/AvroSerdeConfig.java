@@ -1,0 +1,28 @@
+package io.extrema.schemas.serde;
+
+import io.extrema.schemas.registry.RegistryClientConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+import java.util.Map;
+
+/** Settings of the Avro serdes: the registry client's plus the serdes' own, under Confluent's names. */
+public class AvroSerdeConfig extends RegistryClientConfig {
+
+    public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
+
+    public static final ConfigDef CONFIG = RegistryClientConfig.define(new ConfigDef())
+            .define(AUTO_REGISTER_SCHEMAS, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "true: the serializer registers the record's schema under <topic>-key/<topic>-value on first use. "
+                            + "false: the schema must already be registered there (the serializer looks up its id) - "
+                            + "for production, where schemas are registered by a deployment step.");
+
+    public AvroSerdeConfig(Map<String, ?> configs) {
+        super(CONFIG, configs);
+    }
+
+    public boolean autoRegisterSchemas() {
+        return getBoolean(AUTO_REGISTER_SCHEMAS);
+    }
+}
