@@ -1,0 +1,303 @@
+package io.extrema.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A real single-node KRaft Kafka broker and a real Apicurio schema registry, as child processes bound to 127.0.0.1,
+ * with all their state in one directory ({@link StackSettings#stateDir()}).
+ *
+ * <p>Two lifecycles. {@link #start} gives a stack owned by this JVM: {@link #close()} stops it, and so does a
+ * shutdown hook if the JVM exits first (tests, {@code extrema stack run}). {@link #startDetached} leaves the processes
+ * running after this JVM exits; {@link #stop(StackSettings)} later stops them through their pid files
+ * ({@code extrema stack start|stop|status}).
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** Graceful stop: the broker flushes and closes its log in a few seconds. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    private static final String STATE_FILE = "stack.properties";
+
+    private final StackSettings settings;
+    private final List<ServiceProcess> processes;
+    private final Thread shutdownHook;
+
+    private LocalStack(StackSettings settings, List<ServiceProcess> processes, Thread shutdownHook) {
+        this.settings = settings;
+        this.processes = processes;
+        this.shutdownHook = shutdownHook;
+    }
+
+    /** Starts a stack owned by this JVM (stopped by {@link #close()} or at JVM exit) and creates {@code topics}. */
+    public static LocalStack start(StackSettings settings, Collection<TopicSpec> topics) {
+        List<ServiceProcess> launched = new ArrayList<>();
+        Thread hook = new Thread(() -> stopAll(launched), "extrema-stack-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            if (running(settings).isPresent()) {
+                throw new StackException("a stack is already running from " + settings.stateDir()
+                        + "; stop it (extrema stack stop) or use another state directory");
+            }
+            launch(settings, topics, launched);
+            return new LocalStack(settings, launched, hook);
+        } catch (RuntimeException e) {
+            stopAll(launched);
+            removeHook(hook);
+            throw e;
+        }
+    }
+
+    /** Starts a stack owned by this JVM with no topics. */
+    public static LocalStack start(StackSettings settings) {
+        return start(settings, List.of());
+    }
+
+    /**
+     * Starts a stack that keeps running after this JVM exits, or finds the one already running from the same state
+     * directory. Either way the topics exist afterwards.
+     */
+    public static StackEndpoints startDetached(StackSettings settings, Collection<TopicSpec> topics) {
+        Optional<StackSettings> existing = running(settings);
+        if (existing.isPresent()) {
+            createTopics(existing.get().bootstrapServers(), topics);
+            return existing.get().endpoints();
+        }
+        List<ServiceProcess> launched = new ArrayList<>();
+        try {
+            launch(settings, topics, launched);
+            return settings.endpoints();
+        } catch (RuntimeException e) {
+            stopAll(launched);
+            throw e;
+        }
+    }
+
+    /** Stops the stack running from {@code settings.stateDir()}, gracefully then forcibly. False if none ran. */
+    public static boolean stop(StackSettings settings) {
+        List<ServiceProcess> live = new ArrayList<>();
+        KafkaBroker broker = new KafkaBroker(settings);
+        SchemaRegistry registry = new SchemaRegistry(settings);
+        ServiceProcess.fromPidFile(KafkaBroker.NAME, broker.logFile(), broker.pidFile()).ifPresent(live::add);
+        ServiceProcess.fromPidFile(SchemaRegistry.NAME, registry.logFile(), registry.pidFile()).ifPresent(live::add);
+        stopAll(live);
+        deleteIfExists(broker.pidFile());
+        deleteIfExists(registry.pidFile());
+        return !live.isEmpty();
+    }
+
+    /** Each service's state, from the pid files and a connection attempt to its port. */
+    public static StackStatus status(StackSettings settings) {
+        StackSettings actual = readState(settings).orElse(settings);
+        KafkaBroker broker = new KafkaBroker(actual);
+        SchemaRegistry registry = new SchemaRegistry(actual);
+        return new StackStatus(List.of(
+                serviceStatus(KafkaBroker.NAME, broker.logFile(), broker.pidFile(), actual.brokerPort(),
+                        actual.bootstrapServers()),
+                serviceStatus(SchemaRegistry.NAME, registry.logFile(), registry.pidFile(), actual.registryPort(),
+                        actual.registryUrl())));
+    }
+
+    /** Creates the topics that do not exist yet (replication 1), waiting for the broker to confirm. */
+    public static void createTopics(String bootstrapServers, Collection<TopicSpec> topics) {
+        if (topics.isEmpty()) return;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<NewTopic> newTopics = topics.stream()
+                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
+                    .collect(Collectors.toList());
+            for (var result : admin.createTopics(newTopics).values().entrySet()) {
+                try {
+                    result.getValue().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new StackException("could not create topic " + result.getKey() + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while creating topics", e);
+        }
+    }
+
+    /** Deletes a stopped stack's state directory (broker data, logs, pid files; and the registry if unpacked there). */
+    public static void deleteState(Path stateDir) {
+        RegistryDistribution.deleteTree(stateDir);
+    }
+
+    public StackEndpoints endpoints() {
+        return settings.endpoints();
+    }
+
+    public StackSettings settings() {
+        return settings;
+    }
+
+    /** Creates topics on this stack's broker. */
+    public void createTopics(Collection<TopicSpec> topics) {
+        createTopics(settings.bootstrapServers(), topics);
+    }
+
+    /** Process ids of the broker and the registry, in that order. */
+    public List<Long> pids() {
+        return processes.stream().map(ServiceProcess::pid).collect(Collectors.toList());
+    }
+
+    /** Stops both processes (gracefully, then forcibly) and waits until they are gone. */
+    @Override
+    public void close() {
+        stopAll(processes);
+        removeHook(shutdownHook);
+    }
+
+    /** Starts registry and broker side by side (the registry is the slower one), then waits for both. */
+    private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched) {
+        checkPortsFree(settings);
+        Instant deadline = Instant.now().plus(settings.startTimeout());
+        SchemaRegistry registry = new SchemaRegistry(settings);
+        KafkaBroker broker = new KafkaBroker(settings);
+        CompletableFuture<ServiceProcess> registryStart = CompletableFuture.supplyAsync(() -> {
+            ServiceProcess p = registry.launch();
+            synchronized (launched) {
+                launched.add(p);
+            }
+            return p;
+        });
+        try {
+            ServiceProcess brokerProcess = broker.launch();
+            synchronized (launched) {
+                launched.add(0, brokerProcess);
+            }
+            broker.awaitReady(brokerProcess, deadline);
+            registry.awaitReady(registryStart.join(), deadline);
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } finally {
+            // a failed broker start must not leave the registry starting behind our back
+            if (!registryStart.isDone()) {
+                try {
+                    registryStart.join();
+                } catch (CompletionException ignoredBecauseBrokerFailedFirst) {
+                    // the broker's failure is the one reported
+                }
+            }
+        }
+        createTopics(settings.bootstrapServers(), topics);
+        registry.setGlobalCompatibility("BACKWARD");
+        writeState(settings);
+    }
+
+    private static void stopAll(List<ServiceProcess> processes) {
+        List<ServiceProcess> copy;
+        synchronized (processes) {
+            copy = List.copyOf(processes);
+        }
+        // stop in parallel: each waits for its own graceful exit
+        CompletableFuture.allOf(copy.stream()
+                .map(p -> CompletableFuture.runAsync(() -> p.stop(STOP_GRACE)))
+                .toArray(CompletableFuture[]::new)).join();
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException jvmAlreadyShuttingDown) {
+            // the hook is running or about to: nothing to remove
+        }
+    }
+
+    private static void checkPortsFree(StackSettings s) {
+        Map<String, Integer> ports = Map.of("broker", s.brokerPort(), "controller", s.controllerPort(),
+                "registry", s.registryPort(), "registry management", s.registryManagementPort());
+        for (var port : ports.entrySet()) {
+            if (listening(port.getValue())) {
+                throw new StackException("the " + port.getKey() + " port " + StackSettings.HOST + ":" + port.getValue()
+                        + " is already in use (another stack? try `extrema stack status`); choose another port");
+            }
+        }
+    }
+
+    static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(StackSettings.HOST, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The settings of the stack running from this state dir, if its processes are alive. */
+    private static Optional<StackSettings> running(StackSettings settings) {
+        StackStatus status = status(settings);
+        if (status.allDown()) return Optional.empty();
+        return Optional.of(readState(settings).orElse(settings));
+    }
+
+    private static StackStatus.Service serviceStatus(String name, Path log, Path pidFile, int port, String address) {
+        return ServiceProcess.fromPidFile(name, log, pidFile)
+                .map(p -> new StackStatus.Service(name,
+                        listening(port) ? StackStatus.State.UP : StackStatus.State.NOT_READY, p.pid(), address))
+                .orElseGet(() -> new StackStatus.Service(name, StackStatus.State.DOWN, -1, address));
+    }
+
+    /** Records the ports a detached stack uses, so status/stop in a later JVM report the right addresses. */
+    private static void writeState(StackSettings s) {
+        Properties p = new Properties();
+        p.setProperty("broker.port", String.valueOf(s.brokerPort()));
+        p.setProperty("controller.port", String.valueOf(s.controllerPort()));
+        p.setProperty("registry.port", String.valueOf(s.registryPort()));
+        p.setProperty("registry.management.port", String.valueOf(s.registryManagementPort()));
+        p.setProperty("bootstrap.servers", s.bootstrapServers());
+        p.setProperty("schema.registry.url", s.registryUrl());
+        try (var out = Files.newBufferedWriter(s.stateDir().resolve(STATE_FILE))) {
+            p.store(out, "the running extrema local stack");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + s.stateDir().resolve(STATE_FILE), e);
+        }
+    }
+
+    private static Optional<StackSettings> readState(StackSettings s) {
+        Path file = s.stateDir().resolve(STATE_FILE);
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            p.load(in);
+            return Optional.of(new StackSettings(s.stateDir(),
+                    Integer.parseInt(p.getProperty("broker.port")),
+                    Integer.parseInt(p.getProperty("controller.port")),
+                    Integer.parseInt(p.getProperty("registry.port")),
+                    Integer.parseInt(p.getProperty("registry.management.port")),
+                    s.registryHome(), s.registryDistribution(), s.registryJavaHome(), s.startTimeout()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // a damaged state file: fall back to the configured ports
+        }
+    }
+
+    private static void deleteIfExists(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete " + file, e);
+        }
+    }
+}

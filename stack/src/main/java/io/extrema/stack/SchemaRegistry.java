@@ -1,0 +1,94 @@
+package io.extrema.stack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Apicurio Registry as a child process (Quarkus fast-jar on a Java 21+ runtime), in-memory storage, answering the
+ * Confluent schema-registry API at {@code /apis/ccompat/v7}. Both its HTTP and management ports bind to loopback.
+ */
+final class SchemaRegistry {
+
+    static final String NAME = "registry";
+    static final int MIN_JAVA = 21;
+    private static final String CONFLUENT_JSON = "application/vnd.schemaregistry.v1+json";
+
+    private final StackSettings settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    SchemaRegistry(StackSettings settings) {
+        this.settings = settings;
+    }
+
+    Path logFile() {
+        return settings.stateDir().resolve("logs").resolve("registry.log");
+    }
+
+    Path pidFile() {
+        return settings.stateDir().resolve("registry.pid");
+    }
+
+    /** Finds Java 21+, unpacks the distribution if needed and starts the registry (not yet ready). */
+    ServiceProcess launch() {
+        Path javaHome = JavaRuntimeFinder.forThisMachine().require(MIN_JAVA, settings.registryJavaHome());
+        Path home = RegistryDistribution.unpack(RegistryDistribution.locate(settings.registryDistribution()),
+                settings.registryHome());
+        String host = StackSettings.HOST;
+        List<String> command = List.of(
+                JavaRuntimeFinder.javaLauncher(javaHome).toString(),
+                "-Xms64m", "-Xmx512m",
+                "-Dquarkus.http.host=" + host,
+                "-Dquarkus.http.port=" + settings.registryPort(),
+                "-Dquarkus.management.host=" + host,
+                "-Dquarkus.management.port=" + settings.registryManagementPort(),
+                "-Dquarkus.banner.enabled=false",
+                "-jar", home.resolve("quarkus-run.jar").toAbsolutePath().toString());
+        return ServiceProcess.launch(NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile());
+    }
+
+    /** Waits until {@code GET /subjects} answers 200; fails with the log tail if it dies or times out. */
+    void awaitReady(ServiceProcess process, Instant deadline) {
+        HttpRequest subjects = HttpRequest.newBuilder(URI.create(settings.registryUrl() + "/subjects"))
+                .timeout(Duration.ofSeconds(3)).GET().build();
+        while (true) {
+            process.checkAlive();
+            try {
+                if (http.send(subjects, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // not listening yet: keep polling until the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted while waiting for the registry", e);
+            }
+            process.pause(deadline, 200);
+        }
+    }
+
+    /** Apicurio defaults to NONE; the project relies on Confluent's default, BACKWARD. */
+    void setGlobalCompatibility(String level) {
+        HttpRequest put = HttpRequest.newBuilder(URI.create(settings.registryUrl() + "/config"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", CONFLUENT_JSON)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"" + level + "\"}"))
+                .build();
+        try {
+            HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new StackException("setting the registry's compatibility to " + level + " failed: HTTP "
+                        + response.statusCode() + " " + response.body());
+            }
+        } catch (IOException e) {
+            throw new StackException("setting the registry's compatibility failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while configuring the registry", e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.extrema.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Where the local stack keeps its state and which loopback ports it binds.
+ *
+ * @param stateDir               broker data, logs, pid files and (by default) the unpacked registry; deleting it resets the stack
+ * @param brokerPort             Kafka client listener
+ * @param controllerPort         KRaft controller listener
+ * @param registryPort           registry HTTP API
+ * @param registryManagementPort registry health/metrics endpoint (Quarkus defaults it to 0.0.0.0:9000; we pin it)
+ * @param registryHome           where the registry distribution is unpacked; may be shared by several stacks
+ * @param registryDistribution   the registry tar.gz, or null to find it in the Maven local repository
+ * @param registryJavaHome       a Java 21+ home for the registry, or null to search for one
+ * @param startTimeout           how long each service may take to become ready
+ */
+public record StackSettings(Path stateDir, int brokerPort, int controllerPort, int registryPort, int registryManagementPort,
+                            Path registryHome, Path registryDistribution, Path registryJavaHome, Duration startTimeout) {
+
+    public static final String HOST = "127.0.0.1";
+    public static final int DEFAULT_BROKER_PORT = 9092;
+    public static final int DEFAULT_CONTROLLER_PORT = 9093;
+    public static final int DEFAULT_REGISTRY_PORT = 8081;
+    public static final int DEFAULT_REGISTRY_MANAGEMENT_PORT = 8091;
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
+
+    /** The registry is unpacked inside the state directory unless told otherwise. */
+    public static Path defaultRegistryHome(Path stateDir) {
+        return stateDir.resolve("registry");
+    }
+
+    /** Default ports, state in {@code stateDir}. */
+    public static StackSettings defaults(Path stateDir) {
+        return new StackSettings(stateDir, DEFAULT_BROKER_PORT, DEFAULT_CONTROLLER_PORT, DEFAULT_REGISTRY_PORT,
+                DEFAULT_REGISTRY_MANAGEMENT_PORT, defaultRegistryHome(stateDir), null, null, DEFAULT_START_TIMEOUT);
+    }
+
+    /** Ports the OS says are free now: lets parallel test JVMs each run a stack. */
+    public StackSettings withFreePorts() {
+        return new StackSettings(stateDir, freePort(), freePort(), freePort(), freePort(), registryHome,
+                registryDistribution, registryJavaHome, startTimeout);
+    }
+
+    public StackSettings withRegistryHome(Path home) {
+        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, home,
+                registryDistribution, registryJavaHome, startTimeout);
+    }
+
+    public StackSettings withRegistryDistribution(Path tarGz) {
+        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
+                tarGz, registryJavaHome, startTimeout);
+    }
+
+    public StackSettings withRegistryJavaHome(Path javaHome) {
+        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
+                registryDistribution, javaHome, startTimeout);
+    }
+
+    public StackSettings withStartTimeout(Duration timeout) {
+        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
+                registryDistribution, registryJavaHome, timeout);
+    }
+
+    public String bootstrapServers() {
+        return HOST + ":" + brokerPort;
+    }
+
+    /** Base of the registry's Confluent-compatible API: what {@code schema.registry.url} must be. */
+    public String registryUrl() {
+        return "http://" + HOST + ":" + registryPort + "/apis/ccompat/v7";
+    }
+
+    public StackEndpoints endpoints() {
+        return new StackEndpoints(bootstrapServers(), registryUrl());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+}
