@@ -1,0 +1,78 @@
+package io.extrema.model;
+
+import ai.djl.ndarray.NDArray;
+import io.extrema.model.checkpoint.CheckpointException;
+import io.extrema.model.checkpoint.TensorArchive;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training checkpoints: online, predictor and target weights, AdamW moments, step counters (which also fix the
+ * schedules and the mask/drop-path generator) and the configuration, in one {@link TensorArchive} file
+ * (docs/checkpoints.md). Resuming and taking the next step gives the loss the uninterrupted run would have had.
+ */
+public final class Checkpoint {
+
+  public static final String KIND = "extrema-checkpoint";
+  private static final List<String> COUNTERS = List.of("step", "skipped", "emaAppliedFor", "adamUpdates");
+
+  private Checkpoint() {
+  }
+
+  public static byte[] toBytes(ExtremaTrainer trainer) {
+    ExtremaModel model = trainer.model();
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    model.trainableParameters().forEach((name, p) -> tensors.put(name, p.getArray()));
+    model.targetParameters().forEach((name, p) -> tensors.put(name, p.getArray()));
+    tensors.putAll(trainer.optimizer().moments());
+    return TensorArchive.write(KIND, model.config(), trainer.counters(), tensors);
+  }
+
+  /** Writes atomically (temporary file, then rename) so a crash never leaves half a checkpoint. */
+  public static void save(ExtremaTrainer trainer, Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, toBytes(trainer));
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** A trainer (and model) rebuilt from a checkpoint file, with the configuration stored in it. */
+  public static ExtremaTrainer load(Path file) throws IOException {
+    TensorArchive archive = TensorArchive.read(Files.readAllBytes(file));
+    archive.requireKind(KIND);
+    ExtremaTrainer trainer = ExtremaTrainer.create(archive.config());
+    try {
+      restore(trainer, archive);
+      return trainer;
+    } catch (IOException | RuntimeException e) {
+      trainer.close();
+      throw e;
+    }
+  }
+
+  /** Restores into an existing trainer, whose configuration must equal the checkpoint's. */
+  public static void restore(ExtremaTrainer trainer, byte[] bytes) throws IOException {
+    TensorArchive archive = TensorArchive.read(bytes);
+    archive.requireKind(KIND);
+    restore(trainer, archive);
+  }
+
+  private static void restore(ExtremaTrainer trainer, TensorArchive archive) throws CheckpointException {
+    archive.requireConfig(trainer.config());
+    for (String key : COUNTERS) {
+      String value = archive.state().get(key);
+      if (value == null || !value.matches("-?\\d+")) {
+        throw new CheckpointException("checkpoint state '" + key + "' is missing or not a number: " + value);
+      }
+    }
+    ExtremaModel model = trainer.model();
+    archive.copyInto(model.trainableParameters());
+    archive.copyInto(model.targetParameters());
+    archive.copyIntoArrays(trainer.optimizer().moments());
+    trainer.restoreCounters(archive.state());
+  }
+}

@@ -1,0 +1,211 @@
+package io.extrema.model;
+
+import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Every setting of an ExtreMA network and its training, in one immutable record.
+ *
+ * <p>The stream has no epochs, so every schedule is counted in optimiser steps: learning-rate warmup then
+ * constant or cosine-with-restarts, EMA momentum cosine from start to end over a horizon then constant.
+ * {@link #toMap()}/{@link #fromMap(Map)} carry the record in model-version manifests and checkpoints.
+ *
+ * @param imageSize square input side in pixels
+ * @param patchSize square patch side; {@code (imageSize/patchSize)^2} tokens
+ * @param dim token width D
+ * @param depth self-attention blocks (over visible tokens only)
+ * @param heads attention heads (D must divide by it)
+ * @param mlpRatio hidden width of a block MLP as a multiple of D
+ * @param caDepth class-attention blocks after the SA blocks (2 in the paper)
+ * @param layerScaleInit LayerScale initial value in the CA blocks (0.1 in the paper)
+ * @param projectorHidden projector (3 layers) hidden width
+ * @param projectorOut projector output width P
+ * @param predictorHidden predictor (2 layers) hidden width; its output is P
+ * @param maskRatio r: fraction of the N tokens each online view drops
+ * @param numMasks K: online views per image, run as one batch of B·K sequences
+ * @param dropPath highest stochastic-depth rate (linear over the SA blocks)
+ * @param baseLr learning rate per 256 images; the peak rate is {@code baseLr·batchSize/256}
+ * @param predictorLrScale multiplier of the peak rate for the predictor (SimSiam-style faster predictor)
+ * @param warmupSteps linear warmup from 0 to the peak rate
+ * @param lrSchedule after warmup: {@code constant} or {@code cosine-restarts}
+ * @param lrCycleSteps cycle length of {@code cosine-restarts}
+ * @param minLrRatio floor of {@code cosine-restarts} as a fraction of the peak rate
+ * @param weightDecay decoupled AdamW decay (not applied to 1-D parameters and the class token)
+ * @param beta1 AdamW first-moment decay
+ * @param beta2 AdamW second-moment decay
+ * @param adamEps AdamW epsilon
+ * @param gradClip global gradient-norm bound; 0 disables clipping
+ * @param emaStart EMA momentum at step 0
+ * @param emaEnd EMA momentum after {@code emaHorizonSteps}
+ * @param emaHorizonSteps steps of the cosine ramp from start to end; constant afterwards
+ * @param batchSize images per step (sets the peak learning rate)
+ * @param seed seeds weights, masks and drop-path
+ */
+public record ExtremaConfig(
+    int imageSize, int patchSize, int dim, int depth, int heads, double mlpRatio,
+    int caDepth, double layerScaleInit,
+    int projectorHidden, int projectorOut, int predictorHidden,
+    double maskRatio, int numMasks, double dropPath,
+    double baseLr, double predictorLrScale, long warmupSteps, String lrSchedule, long lrCycleSteps, double minLrRatio,
+    double weightDecay, double beta1, double beta2, double adamEps, double gradClip,
+    double emaStart, double emaEnd, long emaHorizonSteps,
+    int batchSize, long seed) {
+
+  public static final String LR_CONSTANT = "constant";
+  public static final String LR_COSINE_RESTARTS = "cosine-restarts";
+
+  public ExtremaConfig {
+    require(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0, "imageSize must be a positive multiple of patchSize");
+    require(dim > 0 && heads > 0 && dim % heads == 0, "dim must be a positive multiple of heads");
+    require(depth >= 1 && caDepth >= 1, "depth and caDepth must be >= 1");
+    require(maskRatio >= 0 && maskRatio <= 0.95, "maskRatio must be in [0, 0.95]");
+    require(numMasks >= 1, "numMasks must be >= 1");
+    require(dropPath >= 0 && dropPath < 1, "dropPath must be in [0, 1)");
+    require(LR_CONSTANT.equals(lrSchedule) || LR_COSINE_RESTARTS.equals(lrSchedule),
+        "lrSchedule must be '" + LR_CONSTANT + "' or '" + LR_COSINE_RESTARTS + "'");
+    require(lrCycleSteps >= 1 && warmupSteps >= 0 && emaHorizonSteps >= 1, "step counts must be positive");
+    require(emaStart >= 0 && emaStart <= 1 && emaEnd >= 0 && emaEnd <= 1, "EMA momenta must be in [0, 1]");
+    require(batchSize >= 1, "batchSize must be >= 1");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /**
+   * 32×32 images, patch 4 (64 tokens), a narrow ViT sized so one step of 128 images with 4 masks takes
+   * well under a second on 2 CPU cores. Short-run recipe: momentum from 0.99, warmup 200 steps, constant rate.
+   */
+  public static ExtremaConfig cifarTiny() {
+    return new ExtremaConfig(32, 4, 192, 6, 3, 4.0, 2, 0.1,
+        1024, 256, 1024,
+        0.75, 4, 0.0,
+        1.0e-3, 1.0, 200, LR_CONSTANT, 5000, 0.1,
+        0.05, 0.9, 0.95, 1e-8, 3.0,
+        0.99, 1.0, 20_000,
+        128, 42);
+  }
+
+  /** ViT-S/16 at 224 with the paper's heads (4096 hidden, 256 out), r = 0.8, K = 5. For GPUs. */
+  public static ExtremaConfig vitSmall16() {
+    return new ExtremaConfig(224, 16, 384, 12, 6, 4.0, 2, 0.1,
+        4096, 256, 4096,
+        0.8, 5, 0.1,
+        1.5e-4, 1.0, 10_000, LR_COSINE_RESTARTS, 200_000, 0.01,
+        0.1, 0.9, 0.95, 1e-8, 3.0,
+        0.996, 1.0, 200_000,
+        256, 42);
+  }
+
+  /** ViT-B/16 at 224, the paper's main model. For GPUs. */
+  public static ExtremaConfig vitBase16() {
+    return vitSmall16().with("dim", "768").with("heads", "12");
+  }
+
+  /** Tokens per image. */
+  public int numPatches() {
+    int side = imageSize / patchSize;
+    return side * side;
+  }
+
+  /** Tokens each online view keeps: {@code round(N·(1−r))}, at least 1. */
+  public int keptTokens() {
+    return Math.max(1, (int) Math.round(numPatches() * (1 - maskRatio)));
+  }
+
+  /** True when the K views are disjoint slices of one permutation ({@code K·keep ≤ N}). */
+  public boolean disjointViews() {
+    return (long) numMasks * keptTokens() <= numPatches();
+  }
+
+  /** Peak learning rate, linearly scaled from {@link #baseLr} by batch size. */
+  public double peakLr() {
+    return baseLr * batchSize / 256.0;
+  }
+
+  public ExtremaConfig withBatchSize(int batch) {
+    return with("batchSize", Integer.toString(batch));
+  }
+
+  public ExtremaConfig withMasks(int k, double ratio) {
+    return with("numMasks", Integer.toString(k)).with("maskRatio", Double.toString(ratio));
+  }
+
+  public ExtremaConfig withSeed(long newSeed) {
+    return with("seed", Long.toString(newSeed));
+  }
+
+  /** A copy with one setting changed, by its record-component name (used by sweeps and the command line). */
+  public ExtremaConfig with(String key, String value) {
+    Map<String, String> map = toMap();
+    if (!map.containsKey(key)) {
+      throw new IllegalArgumentException("unknown model setting '" + key + "'; known: " + map.keySet());
+    }
+    map.put(key, value);
+    return fromMap(map);
+  }
+
+  /** Every setting as text, in declaration order. */
+  public Map<String, String> toMap() {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (RecordComponent c : ExtremaConfig.class.getRecordComponents()) {
+      try {
+        map.put(c.getName(), String.valueOf(c.getAccessor().invoke(this)));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return map;
+  }
+
+  /** Inverse of {@link #toMap()}; every setting must be present and no unknown one may be. */
+  public static ExtremaConfig fromMap(Map<String, String> map) {
+    RecordComponent[] components = ExtremaConfig.class.getRecordComponents();
+    Set<String> unknown = new TreeSet<>(map.keySet());
+    Object[] args = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      RecordComponent c = components[i];
+      String text = map.get(c.getName());
+      if (text == null) {
+        throw new IllegalArgumentException("model setting '" + c.getName() + "' is missing");
+      }
+      unknown.remove(c.getName());
+      types[i] = c.getType();
+      try {
+        args[i] = parse(c.getType(), text.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("model setting '" + c.getName() + "' is not a " + c.getType() + ": " + text, e);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown model settings " + unknown);
+    }
+    try {
+      return ExtremaConfig.class.getDeclaredConstructor(types).newInstance(args);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Object parse(Class<?> type, String text) {
+    if (type == int.class) {
+      return Integer.parseInt(text);
+    } else if (type == long.class) {
+      return Long.parseLong(text);
+    } else if (type == double.class) {
+      return Double.parseDouble(text);
+    }
+    return text;
+  }
+}

@@ -1,0 +1,65 @@
+package io.extrema.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/** MLP head of ExtreMA: (Linear → LayerNorm → GELU) × (layers−1) → Linear. Projector: 3 layers; predictor: 2. */
+public final class ProjectionHead extends NetworkBlock {
+
+  private final int hidden;
+  private final int out;
+  private final List<Linear> linears = new ArrayList<>();
+  private final List<LayerNorm> norms = new ArrayList<>();
+
+  public ProjectionHead(int layers, int hidden, int out) {
+    this.hidden = hidden;
+    this.out = out;
+    for (int i = 0; i < layers; i++) {
+      boolean last = i == layers - 1;
+      linears.add(addChildBlock("fc" + (i + 1), Linear.builder().setUnits(last ? out : hidden).build()));
+      if (!last) {
+        norms.add(addChildBlock("norm" + (i + 1), lastAxisNorm(2)));
+      }
+    }
+  }
+
+  /** @param x [B, in] @return [B, out] */
+  public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+    for (int i = 0; i < norms.size(); i++) {
+      x = Activation.gelu(call(norms.get(i), ps, call(linears.get(i), ps, x, training), training)); // [B, hidden]
+    }
+    return call(linears.get(linears.size() - 1), ps, x, training); // [B, out]
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape in = inputShapes[0];
+    Shape mid = withLast(in, hidden);
+    for (int i = 0; i < linears.size(); i++) {
+      linears.get(i).initialize(manager, dataType, i == 0 ? in : mid);
+    }
+    for (LayerNorm norm : norms) {
+      norm.initialize(manager, dataType, mid);
+    }
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {withLast(inputShapes[0], out)};
+  }
+}
