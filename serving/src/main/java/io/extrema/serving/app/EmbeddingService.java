@@ -1,0 +1,192 @@
+package io.extrema.serving.app;
+
+import io.extrema.model.ExtremaConfig;
+import io.extrema.serving.config.ServingConfig;
+import io.extrema.serving.deadletter.DeadLetterDeserializationHandler;
+import io.extrema.serving.deadletter.DeadLetterProcessingHandler;
+import io.extrema.serving.deadletter.DeadLetterRouting;
+import io.extrema.serving.live.LiveModel;
+import io.extrema.serving.live.ModelFollower;
+import io.extrema.serving.live.ServingModel;
+import io.extrema.serving.metrics.PrometheusEndpoint;
+import io.extrema.serving.metrics.ServingMetrics;
+import io.extrema.serving.topology.EmbeddingTopology;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The embedding service: follows the models topic, runs the embedding topology, serves its metrics. Start one
+ * or many with the same application id; they share the images topic's partitions.
+ */
+public final class EmbeddingService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingService.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ServingConfig config;
+    private final ServingMetrics metrics = new ServingMetrics();
+    private final LiveModel live = new LiveModel();
+    private final Map<String, Object> streamsConfig;
+    private ModelFollower follower;
+    private KafkaStreams streams;
+    private PrometheusEndpoint endpoint;
+
+    public EmbeddingService(ServingConfig config) {
+        this.config = config;
+        this.streamsConfig = streamsConfig(config, metrics);
+    }
+
+    /**
+     * Every Kafka Streams and client setting of the service, with the reason for each; {@code kafka.}-prefixed
+     * settings come last and win.
+     */
+    static Map<String, Object> streamsConfig(ServingConfig config, ServingMetrics metrics) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ServingConfig.APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ServingConfig.BOOTSTRAP_SERVERS));
+        // The Avro serdes and the dead-letter serializer read the registry from the same map.
+        p.put(ServingConfig.SCHEMA_REGISTRY_URL, config.getString(ServingConfig.SCHEMA_REGISTRY_URL));
+        // exactly_once_v2 by default: each image embedded once per model version, even across crashes.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ServingConfig.PROCESSING_GUARANTEE));
+        // One thread by default: libtorch parallelises inside each batch; more threads would contend for cores.
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ServingConfig.STREAM_THREADS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ServingConfig.STATE_DIR));
+        // Output becomes visible to read_committed readers at each commit: 100 ms keeps end-to-end latency near
+        // linger + inference + 100 ms while a transaction still covers several batches. Any value is safe for
+        // the batch buffer (it is a changelogged store), this one is about latency against commit overhead.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100L);
+        // Images waiting for their batch sit in the buffer store's cache; an image embedded before the next
+        // commit never reaches the changelog. 32 MiB holds several full batches of large images per task.
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
+        // Records the service cannot read or embed go to the dead-letter topic, in the same transaction.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+        p.put(DeadLetterRouting.TOPIC_CONFIG, config.getString(ServingConfig.DLQ_TOPIC));
+        p.put(DeadLetterRouting.METRICS_CONFIG, metrics);
+        // Embeddings are already batched by the processor; do not wait Kafka Streams' default 100 ms more.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        // An embedding with patch tokens of a large model can exceed the default 1 MiB request.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
+        // Fewer images per poll: a poll's worth must be embedded within max.poll.interval.ms on a slow CPU.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 256);
+        p.putAll(config.kafkaOverrides());
+        return p;
+    }
+
+    /**
+     * Reads the models topic up to its end and puts its newest loadable version in place (or, with none, a fresh
+     * network or a wait for the first version), then starts the topology and the metrics endpoint.
+     */
+    public void start() throws InterruptedException, IOException {
+        follower = new ModelFollower(streamsConfig, config.getString(ServingConfig.MODELS_TOPIC),
+                config.getString(ServingConfig.MODEL_NAME), live, metrics);
+        follower.start();
+        follower.awaitCaughtUp(Duration.ofMinutes(5));
+        if (live.id().isEmpty()) {
+            if (config.startFresh()) {
+                ExtremaConfig preset = preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
+                        .withSeed(config.getLong(ServingConfig.MODEL_FRESH_SEED));
+                live.swap(ServingModel.fresh("fresh-" + config.getString(ServingConfig.MODEL_FRESH_PRESET), preset));
+                metrics.versionInUse(0);
+            } else {
+                // Consuming images with no model would only pile them up; wait, so the backlog stays in Kafka.
+                while (!live.awaitModel(Duration.ofSeconds(30))) {
+                    LOG.info("waiting for a model version on {}", config.getString(ServingConfig.MODELS_TOPIC));
+                }
+            }
+        }
+        streams = new KafkaStreams(EmbeddingTopology.build(config, streamsConfig, live, metrics),
+                new StreamsConfig(streamsConfig));
+        // A failure outside any record (inference itself) restarts the thread; its batch is still buffered.
+        streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
+        streams.start();
+        int port = config.getInt(ServingConfig.METRICS_PORT);
+        if (port >= 0) {
+            endpoint = new PrometheusEndpoint(config.getString(ServingConfig.METRICS_HOST), port,
+                    List.of(streams::metrics, metrics::all));
+            LOG.info("metrics on http://{}:{}/metrics", config.getString(ServingConfig.METRICS_HOST), endpoint.port());
+        }
+    }
+
+    static ExtremaConfig preset(String name) {
+        return switch (name) {
+            case "cifar-tiny" -> ExtremaConfig.cifarTiny();
+            case "vit-small-16" -> ExtremaConfig.vitSmall16();
+            case "vit-base-16" -> ExtremaConfig.vitBase16();
+            default -> throw new IllegalArgumentException("unknown preset " + name
+                    + "; known: cifar-tiny, vit-small-16, vit-base-16");
+        };
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ServingMetrics metrics() {
+        return metrics;
+    }
+
+    public LiveModel liveModel() {
+        return live;
+    }
+
+    /** The metrics endpoint's port, when it runs. */
+    public Optional<Integer> metricsPort() {
+        return Optional.ofNullable(endpoint).map(PrometheusEndpoint::port);
+    }
+
+    /**
+     * Leaves the group (so partitions move at once, not after a session timeout), commits, and closes. Images
+     * still buffered were committed to the buffer's changelog and are embedded by the partition's next owner.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (streams != null) {
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(CLOSE_TIMEOUT));
+        }
+        if (follower != null) {
+            follower.close();
+        }
+        live.close();
+        metrics.close();
+    }
+
+    /** {@code key=value} settings (see {@link ServingConfig#help()}); runs until the JVM is asked to stop. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> props = new HashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq < 1) {
+                System.err.println("settings are key=value; known settings:\n" + ServingConfig.help());
+                System.exit(2);
+            }
+            props.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        EmbeddingService service = new EmbeddingService(new ServingConfig(props));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                service.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "extrema-serving-shutdown"));
+        service.start();
+        Thread.currentThread().join(); // the stream threads do the work; the hook ends the JVM cleanly
+    }
+}

@@ -1,0 +1,147 @@
+package io.extrema.serving.config;
+
+import io.extrema.images.ImageLimits;
+import io.extrema.model.augment.Normalisation;
+import io.extrema.schemas.Topics;
+import io.extrema.serving.embed.EmbeddingOutput;
+import io.extrema.serving.embed.ImagePreparation;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+import java.util.Map;
+
+/**
+ * Every setting of the embedding service, declared once: type, default, validator and doc, so {@code --help} and
+ * docs/serving.md come from the same source. Settings starting with {@code kafka.} are passed, prefix removed, to
+ * Kafka Streams and its clients (and to the serdes), after ours.
+ */
+public final class ServingConfig extends AbstractConfig {
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String IMAGES_TOPIC = "topic.images";
+    public static final String EMBEDDINGS_TOPIC = "topic.embeddings";
+    public static final String MODELS_TOPIC = "topic.models";
+    public static final String DLQ_TOPIC = "topic.dlq";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String STREAM_THREADS = "num.stream.threads";
+    public static final String STATE_DIR = "state.dir";
+    public static final String BATCH_SIZE = "batch.size";
+    public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String MODEL_NAME = "model.name";
+    public static final String MODEL_START = "model.start";
+    public static final String MODEL_FRESH_PRESET = "model.fresh.preset";
+    public static final String MODEL_FRESH_SEED = "model.fresh.seed";
+    public static final String OUTPUT_TOKENS = "output.tokens";
+    public static final String OUTPUT_NORMALIZE = "output.normalize";
+    public static final String OUTPUT_ATTRIBUTES = "output.attributes";
+    public static final String IMAGE_MAX_BYTES = "image.max.bytes";
+    public static final String IMAGE_MAX_PIXELS = "image.max.pixels";
+    public static final String IMAGE_MAX_SIDE = "image.max.side";
+    public static final String IMAGE_CROP = "image.crop";
+    public static final String IMAGE_NORMALISATION = "image.normalisation";
+    public static final String METRICS_HOST = "metrics.host";
+    public static final String METRICS_PORT = "metrics.port";
+
+    public static final String START_WAIT = "wait";
+    public static final String START_FRESH = "fresh";
+
+    public static final ConfigDef DEF = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.HIGH,
+                    "Kafka brokers, host:port[,host:port].")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.HIGH,
+                    "Schema registry (Confluent REST API) for the Avro records on every topic.")
+            .define(APPLICATION_ID, Type.STRING, "extrema-serving", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams application id. Instances with the same id share the images topic's partitions.")
+            .define(IMAGES_TOPIC, Type.STRING, Topics.IMAGES, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Input: ImageRecords keyed by image id.")
+            .define(EMBEDDINGS_TOPIC, Type.STRING, Topics.EMBEDDINGS, new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM, "Output: EmbeddingRecords keyed by image id.")
+            .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Model versions (chunks then manifest) published by the trainer, followed from the beginning.")
+            .define(DLQ_TOPIC, Type.STRING, Topics.DLQ_SERVING, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Dead letters: records that could not be read or embedded, with their original bytes and reason.")
+            .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",
+                    ValidString.in("exactly_once_v2", "at_least_once"), Importance.MEDIUM,
+                    "exactly_once_v2: each image is embedded once per model version even across crashes "
+                            + "(consumers should read with isolation.level=read_committed). at_least_once: "
+                            + "lower latency, duplicates possible after a crash.")
+            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "Stream threads. One is usually best: libtorch already uses every core inside one batch.")
+            .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/extrema-serving",
+                    Importance.LOW, "Kafka Streams state directory (holds the small batch buffer's checkpoint).")
+            .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.MEDIUM,
+                    "Images per inference batch, at most. A batch runs as soon as it is full.")
+            .define(BATCH_LINGER_MS, Type.LONG, 20L, Range.between(1, 10_000), Importance.MEDIUM,
+                    "Longest an image waits for its batch to fill (wall clock) before the batch runs anyway.")
+            .define(MODEL_NAME, Type.STRING, "", Importance.MEDIUM,
+                    "Follow only this model lineage on the models topic; empty follows whichever the trainer publishes.")
+            .define(MODEL_START, Type.STRING, START_WAIT, ValidString.in(START_WAIT, START_FRESH), Importance.MEDIUM,
+                    "With no valid model version on the models topic at start: 'wait' consumes no image until one "
+                            + "arrives; 'fresh' embeds with a freshly initialised network, modelVersion 0 in every "
+                            + "record, until the first version arrives.")
+            .define(MODEL_FRESH_PRESET, Type.STRING, "cifar-tiny", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "ExtremaConfig preset of the freshly initialised network (model.start=fresh).")
+            .define(MODEL_FRESH_SEED, Type.LONG, 0L, Importance.LOW,
+                    "Seed of the freshly initialised network, so every instance embeds alike.")
+            .define(OUTPUT_TOKENS, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Also output the patch tokens (the distributed representation) with their grid shape.")
+            .define(OUTPUT_NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "L2-normalise the instance embedding (and each patch token).")
+            .define(OUTPUT_ATTRIBUTES, Type.BOOLEAN, false, Importance.LOW,
+                    "Copy the image's attributes into the embedding record.")
+            .define(IMAGE_MAX_BYTES, Type.LONG, ImageLimits.defaults().maxBytes(), Range.atLeast(1), Importance.LOW,
+                    "Images larger than this are dead-lettered.")
+            .define(IMAGE_MAX_PIXELS, Type.LONG, ImageLimits.defaults().maxPixels(), Range.atLeast(1),
+                    Importance.LOW, "Images declaring more pixels are dead-lettered before decoding.")
+            .define(IMAGE_MAX_SIDE, Type.INT, ImageLimits.defaults().maxWidth(), Range.atLeast(1), Importance.LOW,
+                    "Images wider or taller than this are dead-lettered before decoding.")
+            .define(IMAGE_CROP, Type.STRING, "whole", ValidString.in("whole", "imagenet"), Importance.LOW,
+                    "Evaluation transform: 'whole' resizes the centred square to the model's size; 'imagenet' "
+                            + "resizes to size/0.875 and takes the centred crop.")
+            .define(IMAGE_NORMALISATION, Type.STRING, "imagenet", ValidString.in("imagenet", "cifar10"),
+                    Importance.LOW, "Channel statistics, as the trainer used them (the paper's recipe: imagenet).")
+            .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+                    "Interface of the Prometheus endpoint (loopback by default: expose deliberately).")
+            .define(METRICS_PORT, Type.INT, 9404, Range.between(-1, 65_535), Importance.LOW,
+                    "Port of the Prometheus endpoint (GET /metrics); 0 picks a free port, -1 disables it.");
+
+    public ServingConfig(Map<?, ?> props) {
+        super(DEF, props);
+    }
+
+    /** Settings given with the {@code kafka.} prefix, prefix removed. */
+    public Map<String, Object> kafkaOverrides() {
+        return originalsWithPrefix(KAFKA_PREFIX);
+    }
+
+    private ImageLimits imageLimits() {
+        int side = getInt(IMAGE_MAX_SIDE);
+        return new ImageLimits(getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), side, side);
+    }
+
+    public ImagePreparation imagePreparation() {
+        return new ImagePreparation(imageLimits(), "imagenet".equals(getString(IMAGE_CROP)),
+                "cifar10".equals(getString(IMAGE_NORMALISATION)) ? Normalisation.CIFAR10 : Normalisation.IMAGENET);
+    }
+
+    public EmbeddingOutput embeddingOutput() {
+        return new EmbeddingOutput(getBoolean(OUTPUT_TOKENS), getBoolean(OUTPUT_NORMALIZE),
+                getBoolean(OUTPUT_ATTRIBUTES));
+    }
+
+    public boolean startFresh() {
+        return START_FRESH.equals(getString(MODEL_START));
+    }
+
+    /** The ConfigDef as documentation rows, for {@code --help} and docs. */
+    public static String help() {
+        return DEF.toEnrichedRst();
+    }
+}

@@ -1,0 +1,196 @@
+package io.extrema.serving.live;
+
+import io.extrema.schemas.avro.ModelPart;
+import io.extrema.schemas.models.ModelVersion;
+import io.extrema.schemas.models.ModelVersionAssembler;
+import io.extrema.schemas.models.ModelVersionAssembler.Outcome;
+import io.extrema.schemas.models.ModelVersionAssembler.Refused;
+import io.extrema.schemas.models.ModelVersionAssembler.Verified;
+import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.serving.metrics.ServingMetrics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows the models topic on its own thread: reassembles and verifies each version, loads it, and swaps it into
+ * the {@link LiveModel}. Loading (seconds for a large network) never happens on a stream thread, so embedding
+ * goes on with the old model meanwhile.
+ *
+ * <p>A plain consumer rather than a global store: the topic holds large weight chunks that only make sense once
+ * reassembled in order, nothing is ever looked up by key, and a global store would copy every chunk to local disk
+ * and restore it through a path that bypasses our processor. The consumer has no group: every instance reads the
+ * whole (single-partition, compacted) topic from the beginning, with read_committed so an aborted publication is
+ * never seen.
+ *
+ * <p>At start it reads up to the end offsets it found, remembering the newest verified versions, then loads the
+ * newest that loads (older ones are fall-backs); after that, every verified version newer than the current one
+ * is loaded as it arrives. A version that fails verification or loading is refused, logged and counted; the
+ * model in place stays.
+ */
+public final class ModelFollower implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
+    /** Verified versions kept while catching up, as fall-backs if the newest does not load. */
+    private static final int START_CANDIDATES = 3;
+
+    private final KafkaConsumer<String, ModelPart> consumer;
+    private final String topic;
+    private final String lineage;
+    private final LiveModel live;
+    private final ServingMetrics metrics;
+    private final ModelVersionAssembler assembler = new ModelVersionAssembler();
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * @param clientConfigs consumer settings (bootstrap servers, registry, security); group and offsets are ours
+     * @param lineage       follow only this model name; empty for any
+     */
+    public ModelFollower(Map<String, Object> clientConfigs, String topic, String lineage, LiveModel live,
+                         ServingMetrics metrics) {
+        Map<String, Object> configs = new HashMap<>(clientConfigs);
+        configs.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        configs.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        configs.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        configs.put(ConsumerConfig.CLIENT_ID_CONFIG, "extrema-model-follower-" + System.identityHashCode(this));
+        SpecificAvroDeserializer<ModelPart> values = new SpecificAvroDeserializer<>(ModelPart.class);
+        values.configure(configs, false);
+        this.consumer = new KafkaConsumer<>(configs, new StringDeserializer(), values);
+        this.topic = topic;
+        this.lineage = lineage;
+        this.live = live;
+        this.metrics = metrics;
+        this.thread = new Thread(this::run, "extrema-model-follower");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Blocks until the versions present at start have been read (and the newest loadable one loaded). */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Deque<ModelVersion> candidates = new ArrayDeque<>();
+            boolean starting = true;
+            while (running) {
+                for (ConsumerRecord<String, ModelPart> r : poll()) {
+                    ModelPart part = r.value();
+                    if (part != null && (lineage.isEmpty() || lineage.equals(part.getModelName()))) {
+                        assembler.accept(part).ifPresent(o -> decide(o, candidates));
+                    }
+                }
+                if (starting && reached(end)) {
+                    starting = false;
+                    loadNewestOf(candidates);
+                    caughtUp.countDown();
+                }
+                // After start-up the deque is only a hand-over from decide() to a load right away.
+                if (!starting) {
+                    loadNewestOf(candidates);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.error("model follower stopped; the service keeps embedding with {}", live.id(), e);
+        } finally {
+            consumer.close();
+            caughtUp.countDown();
+        }
+    }
+
+    private Iterable<ConsumerRecord<String, ModelPart>> poll() {
+        try {
+            return consumer.poll(Duration.ofMillis(500));
+        } catch (RecordDeserializationException e) {
+            // A record that is not a ModelPart cannot belong to any version: skip it; its version will fail.
+            LOG.warn("skipping unreadable models-topic record {}@{}: {}", e.topicPartition(), e.offset(),
+                    e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            return List.of();
+        }
+    }
+
+    private void decide(Outcome outcome, Deque<ModelVersion> candidates) {
+        if (outcome instanceof Refused r) {
+            refuse(r.modelName() + " v" + r.version(), r.reason());
+        } else if (outcome instanceof Verified v) {
+            candidates.addLast(v.version());
+            while (candidates.size() > START_CANDIDATES) {
+                candidates.removeFirst();
+            }
+        }
+    }
+
+    /** Loads the newest candidate that loads and is newer than the model in place; clears the candidates. */
+    private void loadNewestOf(Deque<ModelVersion> candidates) {
+        while (!candidates.isEmpty()) {
+            ModelVersion v = candidates.removeLast();
+            ModelId id = new ModelId(v.modelName(), v.version(), v.step());
+            if (live.id().isPresent() && !live.id().get().supersededBy(id)) {
+                LOG.info("ignoring {}: not newer than {}", id, live.id().get());
+                continue;
+            }
+            try {
+                long t0 = System.nanoTime();
+                ServingModel loaded = ServingModel.load(v);
+                LOG.info("loaded {} in {} ms", id, (System.nanoTime() - t0) / 1_000_000);
+                live.swap(loaded);
+                metrics.versionInUse(id.version());
+                candidates.clear();
+            } catch (Exception e) {
+                refuse(id.toString(), "does not load: " + e.getMessage());
+            }
+        }
+    }
+
+    private void refuse(String what, String reason) {
+        LOG.warn("refusing model version {}: {}; keeping {}", what, reason,
+                live.id().map(ModelId::toString).orElse("no model"));
+        metrics.versionRefused();
+    }
+
+    private boolean reached(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(30_000);
+    }
+}
