@@ -1,0 +1,51 @@
+package io.extrema.trainer.config;
+
+import io.extrema.trainer.StreamingTrainer;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerConfigTest {
+
+    @Test
+    void fileThenEnvironmentThenOverridesWithKafkaAndModelPassThrough(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("trainer.properties");
+        Files.writeString(file, """
+                bootstrap.servers=file:9092
+                replay.policy=min-redundancy
+                kafka.security.protocol=SASL_SSL
+                kafka.sasl.mechanism=PLAIN
+                model.batchSize=16
+                """);
+        TrainerConfig c = TrainerConfig.load(file,
+                Map.of("EXTREMA_TRAINER_BOOTSTRAP_SERVERS", "env:9092", "EXTREMA_TRAINER_MODEL_DEPTH", "1",
+                        "UNRELATED", "x"),
+                Map.of("checkpoint.interval.steps", "7"));
+        Map<String, Object> kafka = c.kafkaClientConfig();
+        assertEquals("env:9092", kafka.get("bootstrap.servers"));
+        assertEquals("SASL_SSL", kafka.get("security.protocol"));
+        assertEquals("PLAIN", kafka.get("sasl.mechanism"));
+        assertEquals(7, c.getInt(TrainerConfig.CHECKPOINT_INTERVAL_STEPS));
+        assertEquals("min-redundancy", c.replayPolicy().configName());
+        assertEquals(Map.of("batchSize", "16", "depth", "1"), c.modelOverrides());
+        assertEquals(16, StreamingTrainer.modelConfig(c).batchSize());
+        assertEquals(1, StreamingTrainer.modelConfig(c).depth());
+    }
+
+    @Test
+    void invalidValuesAreRefusedWithTheSettingName() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new TrainerConfig(Map.of("replay.policy", "lifo")));
+        assertTrue(e.getMessage().contains("replay.policy"), e.getMessage());
+        assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.factor", "0.5")));
+        assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
+    }
+}
