@@ -1,0 +1,22 @@
+package io.extrema.model.bench;
+
+import java.util.Map;
+
+/**
+ * One evaluation of the learning curve.
+ *
+ * @param minutes     training wall-clock minutes so far (evaluation time excluded)
+ * @param step        optimiser steps taken
+ * @param images      training images consumed
+ * @param loss        mean loss of the steps since the previous point (NaN at step 0)
+ * @param skipped     steps skipped for a non-finite loss or gradient so far
+ * @param knn         k-NN top-1 accuracy per feature, keyed {@code <encoder>-<feature>} (e.g. {@code target-cls})
+ * @param featureStd  per-dimension standard deviation of the L2-normalised target class tokens of the test
+ *                    images, times sqrt(D): about 1 when healthy, near 0 when collapsed
+ */
+public record CurvePoint(double minutes, long step, long images, double loss, long skipped,
+                         Map<String, Double> knn, double featureStd) {
+    public CurvePoint {
+        knn = Map.copyOf(knn);
+    }
+}

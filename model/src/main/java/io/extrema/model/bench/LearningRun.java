@@ -1,0 +1,195 @@
+package io.extrema.model.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.extrema.model.Embedder;
+import io.extrema.model.Embeddings;
+import io.extrema.model.ExtremaConfig;
+import io.extrema.model.ExtremaModel;
+import io.extrema.model.ExtremaTrainer;
+import io.extrema.model.StepResult;
+import io.extrema.model.augment.AugmentationConfig;
+import io.extrema.model.augment.ViewAugmentation;
+import io.extrema.model.augment.ViewPair;
+import io.extrema.model.eval.KnnEvaluator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Trains an ExtreMA model on unlabelled images for a wall-clock budget and measures k-NN accuracy of its frozen
+ * features every few minutes, the clock paused while it evaluates. The first point, before any step, is the
+ * randomly initialised network through the same evaluator. Used by the learning benchmark and, on a small
+ * shipped subset, by the regression test.
+ */
+public final class LearningRun {
+
+    /**
+     * @param model        network and optimisation settings
+     * @param augmentation view settings (its image size must equal the model's)
+     * @param budget       training time, evaluation excluded
+     * @param maxSteps     stop after this many steps even within the budget (0: no limit); a step count makes a
+     *                     run's amount of learning independent of machine load, as a test needs
+     * @param evalEvery    training time between evaluations
+     * @param workers      decode + augment threads
+     * @param queueCapacity view pairs buffered ahead of the trainer
+     * @param evalOnline   also score the online encoder (the target is always scored)
+     * @param seed         seeds the augmentation workers
+     */
+    public record Settings(ExtremaConfig model, AugmentationConfig augmentation, Duration budget, long maxSteps,
+                           Duration evalEvery,
+                           int workers, int queueCapacity, boolean evalOnline, long seed) {
+        public Settings {
+            if (augmentation.imageSize() != model.imageSize()) {
+                throw new IllegalArgumentException("augmentation size " + augmentation.imageSize()
+                        + " != model image size " + model.imageSize());
+            }
+            if (workers < 1 || queueCapacity < 1) throw new IllegalArgumentException("workers and queue must be >= 1");
+            if (maxSteps < 0) throw new IllegalArgumentException("maxSteps must be >= 0");
+        }
+    }
+
+    // Eval batches: large enough to keep libtorch's matmuls efficient, small enough for little native memory.
+    private static final int EMBED_BATCH = 500;
+
+    private final Settings settings;
+    private final KnnEvaluator knn = KnnEvaluator.standard();
+
+    public LearningRun(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Runs to the budget; every point is also given to {@code listener} as soon as it is measured. */
+    public List<CurvePoint> run(UnlabelledImages train, EvalBank bank, Consumer<CurvePoint> listener)
+            throws InterruptedException {
+        // The training images must not come from the split that is scored.
+        if (train.source().toAbsolutePath().normalize().equals(bank.testSource().toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("training images come from the test split " + bank.testSource());
+        }
+        ExtremaConfig cfg = settings.model();
+        int b = cfg.batchSize();
+        int chw = 3 * cfg.imageSize() * cfg.imageSize();
+        List<CurvePoint> curve = new ArrayList<>();
+        try (ExtremaTrainer trainer = ExtremaTrainer.create(cfg);
+             ViewPairFeed feed = new ViewPairFeed(train, new ViewAugmentation(settings.augmentation()),
+                     settings.workers(), settings.queueCapacity(), settings.seed())) {
+            ExtremaModel model = trainer.model();
+            emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, 0));
+            long budget = settings.budget().toNanos();
+            long every = settings.evalEvery().toNanos();
+            long trained = 0;
+            long nextEval = every;
+            long step = 0;
+            double lossSum = 0;
+            int lossCount = 0;
+            long skipped = 0;
+            float[] online = new float[b * chw];
+            float[] target = new float[b * chw];
+            long maxSteps = settings.maxSteps() == 0 ? Long.MAX_VALUE : settings.maxSteps();
+            while (trained < budget && step < maxSteps) {
+                long start = System.nanoTime();
+                List<ViewPair> pairs = feed.take(b);
+                for (int i = 0; i < b; i++) {
+                    System.arraycopy(pairs.get(i).online(), 0, online, i * chw, chw);
+                    System.arraycopy(pairs.get(i).target(), 0, target, i * chw, chw);
+                }
+                StepResult r = trainer.step(online, target, b);
+                if (r.skipped()) {
+                    skipped++;
+                } else {
+                    lossSum += r.loss();
+                    lossCount++;
+                }
+                step++;
+                trained += System.nanoTime() - start;
+                if (trained >= nextEval || trained >= budget || step == maxSteps) {
+                    emit(curve, listener, evaluate(model, bank, trained / 60e9, step, step * b,
+                            lossCount == 0 ? Double.NaN : lossSum / lossCount, skipped));
+                    lossSum = 0;
+                    lossCount = 0;
+                    nextEval += every;
+                }
+            }
+        }
+        return curve;
+    }
+
+    private static void emit(List<CurvePoint> curve, Consumer<CurvePoint> listener, CurvePoint p) {
+        curve.add(p);
+        listener.accept(p);
+    }
+
+    private CurvePoint evaluate(ExtremaModel model, EvalBank bank, double minutes, long step, long images,
+                                double loss, long skipped) {
+        Map<String, Double> scores = new LinkedHashMap<>();
+        double featureStd = Double.NaN;
+        for (boolean useTarget : settings.evalOnline() ? new boolean[] {true, false} : new boolean[] {true}) {
+            Embedder embedder = model.embedder(useTarget);
+            Map<FeatureKind, float[][]> train = features(embedder, bank.train());
+            Map<FeatureKind, float[][]> test = features(embedder, bank.test());
+            String encoder = useTarget ? "target" : "online";
+            for (FeatureKind kind : FeatureKind.values()) {
+                scores.put(encoder + "-" + kind.shortName(),
+                        knn.evaluate(train.get(kind), bank.trainLabels(), test.get(kind), bank.testLabels()).accuracy());
+            }
+            if (useTarget) featureStd = normalisedStd(test.get(FeatureKind.CLASS_TOKEN));
+        }
+        return new CurvePoint(minutes, step, images, loss, skipped, scores, featureStd);
+    }
+
+    /** Class-token and mean-token features of every image, one forward pass per batch. */
+    private static Map<FeatureKind, float[][]> features(Embedder embedder, float[][] images) {
+        int side = embedder.config().imageSize();
+        int chw = 3 * side * side;
+        float[][] cls = new float[images.length][];
+        float[][] mean = new float[images.length][];
+        for (int start = 0; start < images.length; start += EMBED_BATCH) {
+            int n = Math.min(EMBED_BATCH, images.length - start);
+            float[] batch = new float[n * chw];
+            for (int i = 0; i < n; i++) System.arraycopy(images[start + i], 0, batch, i * chw, chw);
+            try (NDManager scope = NDManager.newBaseManager()) {
+                Embeddings e = embedder.embed(scope.create(batch, new Shape(n, 3, side, side)));
+                rows(e.instance(), cls, start, n);
+                rows(e.meanTokens(), mean, start, n);
+            }
+        }
+        Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
+        out.put(FeatureKind.CLASS_TOKEN, cls);
+        out.put(FeatureKind.MEAN_TOKENS, mean);
+        return out;
+    }
+
+    private static void rows(NDArray matrix, float[][] into, int start, int n) {
+        float[] flat = matrix.toFloatArray();
+        int d = flat.length / n;
+        for (int i = 0; i < n; i++) into[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+    }
+
+    /** Mean over dimensions of the std of L2-normalised rows, times sqrt(D) (1 for isotropic features). */
+    static double normalisedStd(float[][] features) {
+        int d = features[0].length;
+        double[] sum = new double[d];
+        double[] sumSq = new double[d];
+        for (float[] f : features) {
+            double norm = 0;
+            for (float v : f) norm += (double) v * v;
+            norm = Math.sqrt(Math.max(norm, 1e-24));
+            for (int j = 0; j < d; j++) {
+                double v = f[j] / norm;
+                sum[j] += v;
+                sumSq[j] += v * v;
+            }
+        }
+        double std = 0;
+        for (int j = 0; j < d; j++) {
+            double m = sum[j] / features.length;
+            std += Math.sqrt(Math.max(0, sumSq[j] / features.length - m * m));
+        }
+        return std / d * Math.sqrt(d);
+    }
+}
