@@ -1,0 +1,41 @@
+package io.extrema.serving.monitor;
+
+import io.extrema.schemas.avro.DeadLetter;
+import io.extrema.schemas.deadletter.DeadLetters;
+import io.extrema.schemas.serde.SpecificAvroSerializer;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+
+/**
+ * A record the monitor cannot decode becomes a {@link DeadLetter} on {@code topic.dlq.monitor}, with its bytes and the
+ * reason, and the topology goes on. Kafka Streams produces the dead letter with the task's own producer.
+ */
+public final class DeadLetterOnDecodeError implements DeserializationExceptionHandler {
+    private String topic;
+    private SpecificAvroSerializer<DeadLetter> serializer;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        topic = new MonitorConfig(configs).getString(MonitorConfig.MONITOR_DLQ_TOPIC);
+        serializer = new SpecificAvroSerializer<>();
+        serializer.configure(configs, false);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {
+        Map<String, ByteBuffer> headers = new HashMap<>();
+        for (Header h : record.headers()) {
+            headers.put(h.key(), ByteBuffer.wrap(h.value() == null ? new byte[0] : h.value()));
+        }
+        DeadLetter letter = DeadLetters.of("monitor", record.topic(), record.partition(), record.offset(), record.key(),
+                record.value(), headers, DeadLetters.reason(error), error.getClass().getName());
+        return Response.resume(List.of(new ProducerRecord<>(topic, record.key(), serializer.serialize(topic, letter))));
+    }
+}

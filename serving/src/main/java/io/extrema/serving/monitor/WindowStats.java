@@ -1,0 +1,178 @@
+package io.extrema.serving.monitor;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The running sums of one source's window: everything the window's statistics need, kept as sums so that one
+ * record updates them in O(dimension) and the store holds 2 * dimension doubles per window, not the embeddings.
+ * The vector sums describe the newest model version seen in the window only; embeddings of an older version that
+ * arrive in the same window are counted but kept out of the centroid and spread, which would mix two spaces.
+ */
+public final class WindowStats {
+    long count;
+    double sumNorm;
+    long deadLetters;
+    String modelName = "";
+    final TreeSet<Long> versions = new TreeSet<>();
+    long version = -1;
+    long versionCount;
+    double[] sum = new double[0];   // [D] sum of L2-normalised embeddings of `version`
+    double[] sumSq = new double[0]; // [D] sum of their squares
+
+    /** Folds one observation in; returns this (a Kafka Streams aggregator). */
+    public WindowStats add(Observation o) {
+        if (o.isDeadLetter()) {
+            deadLetters++;
+            return this;
+        }
+        float[] v = o.vector();
+        double norm = 0;
+        for (float x : v) {
+            norm += (double) x * x;
+        }
+        norm = Math.sqrt(norm);
+        count++;
+        sumNorm += norm;
+        versions.add(o.modelVersion());
+        if (!o.modelName().isEmpty()) {
+            modelName = o.modelName();
+        }
+        if (o.modelVersion() < version) {
+            return this;
+        }
+        if (o.modelVersion() > version || sum.length != v.length) {
+            // A newer version (or another dimension) starts the vector sums afresh.
+            version = o.modelVersion();
+            versionCount = 0;
+            sum = new double[v.length];
+            sumSq = new double[v.length];
+        }
+        double inv = norm > 0 ? 1.0 / norm : 0.0;
+        for (int i = 0; i < v.length; i++) {
+            double x = v[i] * inv;
+            sum[i] += x;
+            sumSq[i] += x * x;
+        }
+        versionCount++;
+        return this;
+    }
+
+    public long count() {
+        return count;
+    }
+
+    public long deadLetters() {
+        return deadLetters;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public long version() {
+        return Math.max(version, 0);
+    }
+
+    public List<Long> versions() {
+        return List.copyOf(versions);
+    }
+
+    public int dimension() {
+        return sum.length;
+    }
+
+    public double meanNorm() {
+        return count == 0 ? 0 : sumNorm / count;
+    }
+
+    /** Mean over dimensions of the standard deviation of the normalised embeddings of {@link #version()}. */
+    public double spread() {
+        if (versionCount == 0 || sum.length == 0) {
+            return 0;
+        }
+        double total = 0;
+        for (int i = 0; i < sum.length; i++) {
+            double mean = sum[i] / versionCount;
+            total += Math.sqrt(Math.max(0, sumSq[i] / versionCount - mean * mean));
+        }
+        return total / sum.length;
+    }
+
+    /** Sum of the normalised embeddings of {@link #version()}: the centroid up to scale, which cosine ignores. */
+    public double[] vectorSum() {
+        return sum.clone();
+    }
+
+    public long versionCount() {
+        return versionCount;
+    }
+
+    public double deadLetterShare() {
+        long all = count + deadLetters;
+        return all == 0 ? 0 : (double) deadLetters / all;
+    }
+
+    /** Serde of the window store: a flat binary layout, 16 bytes per dimension. */
+    public static final Serde<WindowStats> SERDE = Serdes.serdeFrom(
+            (topic, s) -> s == null ? null : write(s),
+            (topic, bytes) -> bytes == null ? null : read(bytes));
+
+    private static byte[] write(WindowStats s) {
+        try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(96 + 16 * s.sum.length);
+             DataOutputStream out = new DataOutputStream(buffer)) {
+            out.writeLong(s.count);
+            out.writeDouble(s.sumNorm);
+            out.writeLong(s.deadLetters);
+            out.writeUTF(s.modelName);
+            out.writeInt(s.versions.size());
+            for (long v : s.versions) {
+                out.writeLong(v);
+            }
+            out.writeLong(s.version);
+            out.writeLong(s.versionCount);
+            out.writeInt(s.sum.length);
+            for (int i = 0; i < s.sum.length; i++) {
+                out.writeDouble(s.sum[i]);
+                out.writeDouble(s.sumSq[i]);
+            }
+            out.flush();
+            return buffer.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static WindowStats read(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            WindowStats s = new WindowStats();
+            s.count = in.readLong();
+            s.sumNorm = in.readDouble();
+            s.deadLetters = in.readLong();
+            s.modelName = in.readUTF();
+            for (int i = in.readInt(); i > 0; i--) {
+                s.versions.add(in.readLong());
+            }
+            s.version = in.readLong();
+            s.versionCount = in.readLong();
+            int dim = in.readInt();
+            s.sum = new double[dim];
+            s.sumSq = new double[dim];
+            for (int i = 0; i < dim; i++) {
+                s.sum[i] = in.readDouble();
+                s.sumSq[i] = in.readDouble();
+            }
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
