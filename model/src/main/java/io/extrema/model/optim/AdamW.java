@@ -122,7 +122,7 @@ public final class AdamW {
     try {
       for (Slot s : slots) {
         try (NDArray g = s.parameter().getArray().getGradient()) {
-          g.set(new NDIndex(), 0f);
+          g.set(new NDIndex("..."), 0f);
         }
       }
     } finally {
