@@ -28,7 +28,7 @@ public record StackSettings(Path stateDir, int brokerPort, int controllerPort, i
     public static final int DEFAULT_CONTROLLER_PORT = 9093;
     public static final int DEFAULT_REGISTRY_PORT = 8081;
     public static final int DEFAULT_REGISTRY_MANAGEMENT_PORT = 8091;
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(180);
 
     /** The registry is unpacked inside the state directory unless told otherwise. */
     public static Path defaultRegistryHome(Path stateDir) {

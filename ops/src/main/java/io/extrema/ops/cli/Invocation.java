@@ -1,0 +1,35 @@
+package io.extrema.ops.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+
+/**
+ * A parsed command line: the validated settings, the positional arguments and where to print.
+ *
+ * @param settings    every declared setting, resolved: command line > environment > config file > default
+ * @param arguments   positional arguments (e.g. {@code start})
+ * @param out         normal output
+ * @param err         errors and diagnostics
+ */
+public record Invocation(AbstractConfig settings, List<String> arguments, PrintStream out, PrintStream err) {
+
+    /** Prefix of settings handed to Kafka clients unchanged (after the prefix): {@code --kafka.linger.ms=5}. */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public Invocation {
+        arguments = List.copyOf(arguments);
+    }
+
+    /** Every {@code kafka.*} setting with the prefix stripped: put these into producer/consumer/admin configs last. */
+    public Map<String, Object> kafkaOverrides() {
+        return settings.originalsWithPrefix(KAFKA_PREFIX);
+    }
+
+    /** The single positional argument, or a usage error naming the choices. */
+    public String action(String choices) {
+        if (arguments.size() != 1) throw new UsageException("expected one of " + choices + ", got " + arguments);
+        return arguments.get(0);
+    }
+}
