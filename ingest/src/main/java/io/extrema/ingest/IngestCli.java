@@ -235,6 +235,11 @@ public final class IngestCli {
             Thread.interrupted(); // clear it: the producer must still flush and close
         } finally {
             closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits on the latch just released
+            }
         }
     }
 
