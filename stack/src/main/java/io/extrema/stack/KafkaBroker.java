@@ -41,7 +41,7 @@ final class KafkaBroker {
     }
 
     /** Writes the config, formats the log dir if it never was, and starts the broker (not yet ready). */
-    ServiceProcess launch() {
+    ServiceProcess launch(boolean ownedByThisJvm) {
         try {
             Files.createDirectories(dir);
             Path config = writeServerProperties();
@@ -49,7 +49,7 @@ final class KafkaBroker {
             String classPath = RuntimeClassPath.current();
             if (!Files.exists(dataDir().resolve("meta.properties"))) format(classPath, config, log4j);
             return ServiceProcess.launch(NAME, javaCommand(classPath, log4j, "kafka.Kafka", config.toString()),
-                    dir, logFile(), pidFile());
+                    dir, logFile(), pidFile(), ownedByThisJvm);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the broker in " + dir, e);
         }
@@ -83,7 +83,7 @@ final class KafkaBroker {
                 "format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted");
         Path formatLog = settings.stateDir().resolve("logs").resolve("broker-format.log");
         ServiceProcess formatter = ServiceProcess.launch("broker storage format", command, dir, formatLog,
-                dir.resolve("format.pid"));
+                dir.resolve("format.pid"), true);
         Instant deadline = Instant.now().plus(settings.startTimeout());
         while (formatter.isAlive()) {
             if (Instant.now().isAfter(deadline)) {

@@ -58,7 +58,7 @@ public final class LocalStack implements AutoCloseable {
                 throw new StackException("a stack is already running from " + settings.stateDir()
                         + "; stop it (extrema stack stop) or use another state directory");
             }
-            launch(settings, topics, launched);
+            launch(settings, topics, launched, true);
             return new LocalStack(settings, launched, hook);
         } catch (RuntimeException e) {
             stopAll(launched);
@@ -84,7 +84,7 @@ public final class LocalStack implements AutoCloseable {
         }
         List<ServiceProcess> launched = new ArrayList<>();
         try {
-            launch(settings, topics, launched);
+            launch(settings, topics, launched, false);
             return settings.endpoints();
         } catch (RuntimeException e) {
             stopAll(launched);
@@ -171,20 +171,21 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Starts registry and broker side by side (the registry is the slower one), then waits for both. */
-    private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched) {
+    private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched,
+                               boolean owned) {
         checkPortsFree(settings);
         Instant deadline = Instant.now().plus(settings.startTimeout());
         SchemaRegistry registry = new SchemaRegistry(settings);
         KafkaBroker broker = new KafkaBroker(settings);
         CompletableFuture<ServiceProcess> registryStart = CompletableFuture.supplyAsync(() -> {
-            ServiceProcess p = registry.launch();
+            ServiceProcess p = registry.launch(owned);
             synchronized (launched) {
                 launched.add(p);
             }
             return p;
         });
         try {
-            ServiceProcess brokerProcess = broker.launch();
+            ServiceProcess brokerProcess = broker.launch(owned);
             synchronized (launched) {
                 launched.add(0, brokerProcess);
             }

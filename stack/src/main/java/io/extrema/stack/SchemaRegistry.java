@@ -36,7 +36,7 @@ final class SchemaRegistry {
     }
 
     /** Finds Java 21+, unpacks the distribution if needed and starts the registry (not yet ready). */
-    ServiceProcess launch() {
+    ServiceProcess launch(boolean ownedByThisJvm) {
         Path javaHome = JavaRuntimeFinder.forThisMachine().require(MIN_JAVA, settings.registryJavaHome());
         Path home = RegistryDistribution.unpack(RegistryDistribution.locate(settings.registryDistribution()),
                 settings.registryHome());
@@ -50,7 +50,8 @@ final class SchemaRegistry {
                 "-Dquarkus.management.port=" + settings.registryManagementPort(),
                 "-Dquarkus.banner.enabled=false",
                 "-jar", home.resolve("quarkus-run.jar").toAbsolutePath().toString());
-        return ServiceProcess.launch(NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile());
+        return ServiceProcess.launch(NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile(),
+                ownedByThisJvm);
     }
 
     /** Waits until {@code GET /subjects} answers 200; fails with the log tail if it dies or times out. */

@@ -25,13 +25,26 @@ final class ServiceProcess {
     final String name;
     final Path logFile;
     private final Path pidFile;
-    private final ProcessHandle handle;
+    /**
+     * Kills the service if our JVM dies without running its shutdown hooks (kill -9, a test runner's timeout): a tiny
+     * shell loop, so a crashed test run never leaves brokers behind. Null for detached services.
+     */
+    private static final String ORPHAN_GUARD = String.join("\n",
+            "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done",
+            "kill \"$2\" 2>/dev/null; i=0",
+            "while kill -0 \"$2\" 2>/dev/null && [ $i -lt 20 ]; do sleep 1; i=$((i+1)); done",
+            "kill -9 \"$2\" 2>/dev/null");
+    private static final Path SH = Path.of("/bin/sh");
 
-    private ServiceProcess(String name, Path logFile, Path pidFile, ProcessHandle handle) {
+    private final ProcessHandle handle;
+    private final Process orphanGuard;
+
+    private ServiceProcess(String name, Path logFile, Path pidFile, ProcessHandle handle, Process orphanGuard) {
         this.name = name;
         this.logFile = logFile;
         this.pidFile = pidFile;
         this.handle = handle;
+        this.orphanGuard = orphanGuard;
     }
 
     /**
@@ -39,21 +52,14 @@ final class ServiceProcess {
      * the process gets its own session, so Ctrl-C in the terminal reaches only our JVM (which then stops the service
      * gracefully) and a detached stack survives the terminal closing. {@code setsid} execs in place: the pid is kept.
      */
-    static ServiceProcess launch(String name, List<String> command, Path workDir, Path logFile, Path pidFile) {
-        List<String> full = new ArrayList<>();
-        for (Path setsid : SETSID) {
-            if (Files.isExecutable(setsid)) {
-                full.add(setsid.toString());
-                break;
-            }
-        }
-        full.addAll(command);
+    static ServiceProcess launch(String name, List<String> command, Path workDir, Path logFile, Path pidFile,
+                                 boolean ownedByThisJvm) {
         try {
             Files.createDirectories(logFile.getParent());
             Files.createDirectories(workDir);
             Files.writeString(logFile, "=== " + Instant.now() + " " + String.join(" ", command) + System.lineSeparator(),
                     StandardCharsets.UTF_8);
-            Process process = new ProcessBuilder(full)
+            Process process = new ProcessBuilder(inOwnSession(command))
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -61,7 +67,7 @@ final class ServiceProcess {
                     .start();
             ProcessHandle handle = process.toHandle();
             Files.writeString(pidFile, handle.pid() + " " + startMillis(handle) + System.lineSeparator());
-            return new ServiceProcess(name, logFile, pidFile, handle);
+            return new ServiceProcess(name, logFile, pidFile, handle, ownedByThisJvm ? guard(handle) : null);
         } catch (IOException e) {
             throw new StackException("could not start the " + name + ": " + e.getMessage(), e);
         }
@@ -77,7 +83,7 @@ final class ServiceProcess {
             return ProcessHandle.of(pid)
                     .filter(ProcessHandle::isAlive)
                     .filter(h -> started < 0 || startMillis(h) < 0 || startMillis(h) == started)
-                    .map(h -> new ServiceProcess(name, logFile, pidFile, h));
+                    .map(h -> new ServiceProcess(name, logFile, pidFile, h, null));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty(); // unreadable or half-written pid file: no process we can vouch for
         }
@@ -119,6 +125,7 @@ final class ServiceProcess {
 
     /** SIGTERM, wait up to {@code grace}, then kill; removes the pid file. */
     void stop(Duration grace) {
+        if (orphanGuard != null) orphanGuard.destroy();
         if (handle.isAlive()) {
             handle.destroy();
             if (!awaitExit(grace)) {
@@ -162,6 +169,28 @@ final class ServiceProcess {
         } catch (IOException e) {
             return "(could not read " + logFile + ": " + e.getMessage() + ")";
         }
+    }
+
+    private static List<String> inOwnSession(List<String> command) {
+        List<String> full = new ArrayList<>();
+        for (Path setsid : SETSID) {
+            if (Files.isExecutable(setsid)) {
+                full.add(setsid.toString());
+                break;
+            }
+        }
+        full.addAll(command);
+        return full;
+    }
+
+    private static Process guard(ProcessHandle service) throws IOException {
+        if (!Files.isExecutable(SH)) return null; // no POSIX shell (Windows): only the shutdown hook protects
+        // its own session too: a signal to our process group must not take the guard down with us
+        return new ProcessBuilder(inOwnSession(List.of(SH.toString(), "-c", ORPHAN_GUARD, "extrema-orphan-guard",
+                String.valueOf(ProcessHandle.current().pid()), String.valueOf(service.pid()))))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     private static long startMillis(ProcessHandle handle) {

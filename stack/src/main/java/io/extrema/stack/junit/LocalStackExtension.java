@@ -5,6 +5,7 @@ import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.StackSettings;
 import io.extrema.stack.TopicSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * running side by side never clash, and creates no topics: each test creates its own, uniquely named.
  *
  * <p>State goes to {@code target/extrema-stack/jvm-<pid>} (deleted at the end); the registry is unpacked once into
- * {@code target/extrema-stack/registry} and reused. The system property {@code extrema.stack.dir} moves both.
+ * {@code target/extrema-stack/registry} and reused. The system property {@code extrema.stack.dir} moves both;
+ * {@code extrema.stack.start.timeout.ms} (default 180000) bounds the start on a busy machine.
  */
 public final class LocalStackExtension implements ParameterResolver {
 
@@ -77,6 +79,8 @@ public final class LocalStackExtension implements ParameterResolver {
             Path stateDir = base.resolve("jvm-" + ProcessHandle.current().pid());
             StackSettings settings = StackSettings.defaults(stateDir)
                     .withRegistryHome(base.resolve("registry"))
+                    .withStartTimeout(Duration.ofMillis(Long.getLong("extrema.stack.start.timeout.ms",
+                            StackSettings.DEFAULT_START_TIMEOUT.toMillis())))
                     .withFreePorts();
             return new SharedStack(LocalStack.start(settings), stateDir);
         }
