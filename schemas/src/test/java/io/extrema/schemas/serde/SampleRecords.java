@@ -1,5 +1,7 @@
 package io.extrema.schemas.serde;
 
+import io.extrema.schemas.avro.AlertRecord;
+import io.extrema.schemas.avro.AlertSeverity;
 import io.extrema.schemas.avro.DeadLetter;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageEncoding;
@@ -7,6 +9,7 @@ import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.schemas.avro.ModelChunk;
 import io.extrema.schemas.avro.ModelManifest;
 import io.extrema.schemas.avro.ModelPart;
+import io.extrema.schemas.avro.MonitorRecord;
 import io.extrema.schemas.avro.TokenGrid;
 import io.extrema.schemas.avro.TrainingMetrics;
 import org.apache.avro.specific.SpecificRecord;
@@ -83,9 +86,22 @@ final class SampleRecords {
                 .setTime(T).build();
     }
 
+    static MonitorRecord monitor() {
+        return MonitorRecord.newBuilder().setSource("camera-7").setWindowStart(T).setWindowEnd(T.plusSeconds(60))
+                .setModelName("run-a").setModelVersions(List.of(2L, 3L)).setModelVersion(3).setCount(640)
+                .setDimension(192).setMeanNorm(11.5).setSpread(0.07).setDriftPrevious(0.01).setDriftBaseline(null)
+                .setDeadLetters(2).setDeadLetterShare(2.0 / 642).setEmittedAt(T.plusSeconds(61)).build();
+    }
+
+    static AlertRecord alert() {
+        return AlertRecord.newBuilder().setRule("collapse").setSeverity(AlertSeverity.CRITICAL)
+                .setSubject("camera-7").setValue(0.002).setThreshold(0.01).setMessage("spread fell to 0.002")
+                .setModelName("run-a").setModelVersion(3L).setTime(T).build();
+    }
+
     /** Every record type, both ModelPart branches. */
     static List<SpecificRecord> all() {
-        return List.of(image(2048, 1), embedding(), chunk(), manifest(), metrics(), deadLetter());
+        return List.of(image(2048, 1), embedding(), chunk(), manifest(), metrics(), deadLetter(), monitor(), alert());
     }
 
     private SampleRecords() {}
