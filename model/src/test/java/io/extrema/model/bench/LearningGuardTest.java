@@ -22,11 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class LearningGuardTest {
 
-    // Measured on the shipped subset (docs/bench/learning.md); see there for the margin.
+    // PROVISIONAL (docs/bench/learning.md): not yet measured on a quiet machine; 0.15 is chance (0.10) plus a
+    // margin, so it only catches a broken pipeline or collapse. Re-set it from the measured subset curve.
     static final long STEPS = 100;
     static final String FEATURE = "target-mean";
-    static final double MIN_KNN = 0.0;
-    static final double MIN_FEATURE_STD = 0.0;
+    static final double MIN_KNN = 0.15;
+    static final double MIN_FEATURE_STD = 0.05;
 
     static Path resource(String name) throws Exception {
         return Path.of(LearningGuardTest.class.getResource("/cifar10-subset/" + name).toURI());
