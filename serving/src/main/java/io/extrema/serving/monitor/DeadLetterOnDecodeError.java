@@ -18,12 +18,15 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
  * reason, and the topology goes on. Kafka Streams produces the dead letter with the task's own producer.
  */
 public final class DeadLetterOnDecodeError implements DeserializationExceptionHandler {
+    /** The streams property naming the dead-letter topic (not "topic."-prefixed: Streams owns that prefix). */
+    public static final String TOPIC_CONFIG = "extrema.monitor.dlq.topic";
+
     private String topic;
     private SpecificAvroSerializer<DeadLetter> serializer;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        topic = new MonitorConfig(configs).getString(MonitorConfig.MONITOR_DLQ_TOPIC);
+        topic = (String) configs.get(TOPIC_CONFIG);
         serializer = new SpecificAvroSerializer<>();
         serializer.configure(configs, false);
     }

@@ -1,0 +1,84 @@
+package io.extrema.serving.monitor;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The monitor topology running: Kafka Streams plus its Prometheus endpoint on {@code /metrics}. One owner closes
+ * both; {@code extrema monitor} adds the shutdown hook.
+ */
+public final class MonitorService implements AutoCloseable {
+    private final KafkaStreams streams;
+    private final HttpServer prometheus;
+
+    public MonitorService(MonitorConfig config) throws IOException {
+        MonitorMeters meters = new MonitorMeters();
+        Map<String, Object> serdeConfigs = new HashMap<>(config.originals());
+        MonitorSerdes serdes = MonitorSerdes.of(serdeConfigs);
+        streams = new KafkaStreams(MonitorTopology.build(config, serdes, meters), streamsProperties(config));
+        prometheus = HttpServer.create(new InetSocketAddress(config.getString(MonitorConfig.PROMETHEUS_HOST),
+                config.getInt(MonitorConfig.PROMETHEUS_PORT)), 0);
+        prometheus.createContext("/metrics", exchange -> {
+            byte[] body = meters.scrape(streams.metrics()).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+    }
+
+    /** Every setting in one place, with why. */
+    static Properties streamsProperties(MonitorConfig config) {
+        Properties props = new Properties();
+        // Pass Kafka client settings (security, SASL, SSL...) through; our own settings stay out, because Kafka
+        // Streams reads any "topic."-prefixed key as a config for its internal topics.
+        config.originals().forEach((k, v) -> {
+            if (!MonitorConfig.DEFINITION.names().contains(k)) {
+                props.put(k, v);
+            }
+        });
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(MonitorConfig.APPLICATION_ID));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(MonitorConfig.BOOTSTRAP_SERVERS));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(MonitorConfig.STATE_DIR));
+        // A record we cannot decode goes to the monitor's dead-letter topic; the topology keeps running.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterOnDecodeError.class);
+        props.put(DeadLetterOnDecodeError.TOPIC_CONFIG, config.getString(MonitorConfig.MONITOR_DLQ_TOPIC));
+        props.put(MonitorConfig.REGISTRY_URL, config.getString(MonitorConfig.REGISTRY_URL));
+        // Windows are emitted once, when they close; a short commit interval keeps that moment close to the close.
+        props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        // Sums are small; record caching would only delay the suppression buffer.
+        props.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        return props;
+    }
+
+    public MonitorService start() {
+        streams.start();
+        prometheus.start();
+        return this;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The port the Prometheus endpoint listens on (useful when configured as 0). */
+    public int prometheusPort() {
+        return prometheus.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        prometheus.stop(0);
+        streams.close(Duration.ofSeconds(30));
+    }
+}

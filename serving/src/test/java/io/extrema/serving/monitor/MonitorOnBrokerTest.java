@@ -1,0 +1,141 @@
+package io.extrema.serving.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.extrema.schemas.avro.AlertRecord;
+import io.extrema.schemas.avro.DeadLetter;
+import io.extrema.schemas.avro.EmbeddingRecord;
+import io.extrema.schemas.avro.MonitorRecord;
+import io.extrema.stack.StackEndpoints;
+import io.extrema.stack.junit.LocalStackExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The monitor service against the real broker and registry: embeddings in, monitor and alert records out. */
+@ExtendWith(LocalStackExtension.class)
+class MonitorOnBrokerTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    @Test
+    void embeddingsInMonitorAndAlertRecordsOut(StackEndpoints stack, @TempDir Path stateDir) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String embeddings = "embeddings-" + run, dlq = "dlq-serving-" + run, metrics = "metrics-" + run;
+        String monitor = "monitor-" + run, alerts = "alerts-" + run, monitorDlq = "dlq-monitor-" + run;
+        for (String topic : List.of(embeddings, dlq, metrics, monitor, alerts, monitorDlq)) {
+            LocalStackExtension.createTopic(stack, topic, 1);
+        }
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(MonitorConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+        settings.put(MonitorConfig.REGISTRY_URL, stack.registryUrl());
+        settings.put(MonitorConfig.APPLICATION_ID, "monitor-" + run);
+        settings.put(MonitorConfig.STATE_DIR, stateDir.toString());
+        settings.put(MonitorConfig.EMBEDDINGS_TOPIC, embeddings);
+        settings.put(MonitorConfig.DLQ_TOPIC, dlq);
+        settings.put(MonitorConfig.METRICS_TOPIC, metrics);
+        settings.put(MonitorConfig.MONITOR_TOPIC, monitor);
+        settings.put(MonitorConfig.ALERTS_TOPIC, alerts);
+        settings.put(MonitorConfig.MONITOR_DLQ_TOPIC, monitorDlq);
+        settings.put(MonitorConfig.WINDOW_SIZE_MS, 5_000L);
+        settings.put(MonitorConfig.WINDOW_GRACE_MS, 0L);
+        settings.put(MonitorConfig.MIN_WINDOW_COUNT, 10L);
+        settings.put(MonitorConfig.PROMETHEUS_HOST, "127.0.0.1");
+        settings.put(MonitorConfig.PROMETHEUS_PORT, 0);
+        settings.put("auto.offset.reset", "earliest");
+        MonitorConfig config = new MonitorConfig(settings);
+        MonitorSerdes serdes = MonitorSerdes.of(Map.of("schema.registry.url", stack.registryUrl()));
+
+        try (MonitorService service = new MonitorService(config).start()) {
+            // Two windows of one collapsed source, then a record that closes them, and one undecodable record.
+            Instant t0 = Instant.parse("2026-03-01T12:00:00Z");
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < 40; i++) {
+                    Instant time = t0.plusMillis(i < 20 ? 100 + i : 5_100 + i);
+                    EmbeddingRecord e = EmbeddingRecord.newBuilder().setImageId("img-" + i).setModelName("run")
+                            .setModelVersion(3).setInstance(List.of(1f, 2f, 3f, 4f + 1e-6f * i)).setSource("cam-1")
+                            .setEventTime(time).setProcessingTime(time).build();
+                    producer.send(record(embeddings, "img-" + i, serdes.embeddings().serializer().serialize(embeddings, e), time));
+                }
+                producer.send(record(embeddings, "garbage", new byte[] {9, 9, 9}, t0.plusMillis(5_200)));
+                Instant later = t0.plusMillis(10_500);
+                EmbeddingRecord closer = EmbeddingRecord.newBuilder().setImageId("closer").setModelName("run")
+                        .setModelVersion(3).setInstance(List.of(1f, 0f, 0f, 0f)).setSource("cam-2")
+                        .setEventTime(later).setProcessingTime(later).build();
+                producer.send(record(embeddings, "closer", serdes.embeddings().serializer().serialize(embeddings, closer), later));
+            }
+
+            List<MonitorRecord> windows = await(stack, monitor, serdes.monitor().deserializer(),
+                    got -> got.stream().filter(w -> w.getSource().equals("cam-1")).count() >= 2);
+            List<MonitorRecord> cam = windows.stream().filter(w -> w.getSource().equals("cam-1")).toList();
+            assertEquals(20, cam.get(0).getCount());
+            assertEquals(List.of(3L), cam.get(0).getModelVersions());
+            assertTrue(cam.get(0).getSpread() < 1e-5, "identical embeddings: " + cam.get(0));
+            assertTrue(cam.get(1).getDriftPrevious() < 1e-6, "same direction as the previous window: " + cam.get(1));
+
+            List<AlertRecord> raised = await(stack, alerts, serdes.alerts().deserializer(),
+                    got -> got.stream().filter(a -> a.getRule().equals(AlertRules.COLLAPSE)).count() >= 2);
+            assertTrue(raised.stream().allMatch(a -> a.getSubject().equals("cam-1")), raised.toString());
+
+            List<DeadLetter> letters = await(stack, monitorDlq, serdes.deadLetters().deserializer(), got -> !got.isEmpty());
+            assertEquals("monitor", letters.get(0).getStage());
+            assertEquals(embeddings, letters.get(0).getTopic());
+            assertEquals(KafkaStreams.State.RUNNING, service.state(), "a bad record does not stop the topology");
+
+            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + service.prometheusPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(scrape.contains("extrema_monitor_embeddings_total{source=\"cam-1\"} 40"), scrape);
+            assertTrue(scrape.contains("extrema_monitor_alerts_total"), scrape);
+            assertTrue(scrape.contains("extrema_monitor_streams_stream_thread_process_rate"), scrape);
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value, Instant time) {
+        return new ProducerRecord<>(topic, null, time.toEpochMilli(), key, value);
+    }
+
+    /** Reads the topic from the start until {@code done} holds for what was read, or fails after the deadline. */
+    static <T> List<T> await(StackEndpoints stack, String topic, Deserializer<T> values, Predicate<List<T>> done) {
+        List<T> got = new ArrayList<>();
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(topic));
+            long end = System.nanoTime() + DEADLINE.toNanos();
+            while (!done.test(got)) {
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("timed out waiting on " + topic + "; got " + got);
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> got.add(r.value()));
+            }
+        }
+        return got;
+    }
+}
