@@ -17,7 +17,9 @@ public final class Extrema {
     /** Every subcommand; adding one is one class plus one line here. */
     static List<Command> commands() {
         return List.of(
-                new StackCommand());
+                new StackCommand(),
+                new io.extrema.ops.monitor.MonitorCommand(),
+                new io.extrema.ops.dashboard.DashboardCommand());
     }
 
     public static void main(String[] args) {

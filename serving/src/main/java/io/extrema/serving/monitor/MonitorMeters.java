@@ -11,7 +11,7 @@ import org.apache.kafka.common.MetricName;
 
 /**
  * The monitor's own meters for its Prometheus endpoint: what it consumed, the latest window of each source and
- * the alerts it raised; plus Kafka Streams' metrics, renamed into the extrema_monitor_streams_ family.
+ * the alerts it raised; plus Kafka Streams' metrics under their group names.
  */
 public final class MonitorMeters {
     private final ConcurrentMap<String, LongAdder> embeddings = new ConcurrentHashMap<>();
@@ -65,8 +65,9 @@ public final class MonitorMeters {
         });
         streamsMetrics.forEach((name, metric) -> {
             if (name.group().startsWith("stream-") && metric.metricValue() instanceof Number value) {
-                out.gauge(PrometheusText.sanitise("extrema_monitor_streams_" + name.group().replace("-metrics", "")
-                                + "_" + name.name()), name.description().isEmpty() ? name.name() : name.description(),
+                // Kafka's own metrics keep their group name, as every component exports them (docs/monitoring.md).
+                out.gauge(PrometheusText.sanitise(name.group() + "_" + name.name()),
+                        name.description().isEmpty() ? name.name() : name.description(),
                         sanitisedTags(name.tags()), value.doubleValue());
             }
         });

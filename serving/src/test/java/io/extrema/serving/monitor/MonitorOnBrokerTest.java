@@ -112,7 +112,7 @@ class MonitorOnBrokerTest {
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(scrape.contains("extrema_monitor_embeddings_total{source=\"cam-1\"} 40"), scrape);
             assertTrue(scrape.contains("extrema_monitor_alerts_total"), scrape);
-            assertTrue(scrape.contains("extrema_monitor_streams_stream_thread_process_rate"), scrape);
+            assertTrue(scrape.contains("stream_thread_metrics_process_rate{"), scrape);
         }
     }
 
