@@ -37,7 +37,7 @@ public final class EmbeddingService implements AutoCloseable {
 
     private final ServingConfig config;
     private final ServingMetrics metrics = new ServingMetrics();
-    private final LiveModel live = new LiveModel();
+    private final LiveModel live = new LiveModel(metrics);
     private final Map<String, Object> streamsConfig;
     private ModelFollower follower;
     private KafkaStreams streams;
@@ -52,7 +52,7 @@ public final class EmbeddingService implements AutoCloseable {
      * Every Kafka Streams and client setting of the service, with the reason for each; {@code kafka.}-prefixed
      * settings come last and win.
      */
-    static Map<String, Object> streamsConfig(ServingConfig config, ServingMetrics metrics) {
+    public static Map<String, Object> streamsConfig(ServingConfig config, ServingMetrics metrics) {
         Map<String, Object> p = new HashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ServingConfig.APPLICATION_ID));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ServingConfig.BOOTSTRAP_SERVERS));
@@ -99,7 +99,6 @@ public final class EmbeddingService implements AutoCloseable {
                 ExtremaConfig preset = preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
                         .withSeed(config.getLong(ServingConfig.MODEL_FRESH_SEED));
                 live.swap(ServingModel.fresh("fresh-" + config.getString(ServingConfig.MODEL_FRESH_PRESET), preset));
-                metrics.versionInUse(0);
             } else {
                 // Consuming images with no model would only pile them up; wait, so the backlog stays in Kafka.
                 while (!live.awaitModel(Duration.ofSeconds(30))) {

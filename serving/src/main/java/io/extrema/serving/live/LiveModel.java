@@ -1,5 +1,6 @@
 package io.extrema.serving.live;
 
+import io.extrema.serving.metrics.ServingMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,12 @@ public final class LiveModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveModel.class);
 
     private final AtomicReference<ServingModel> current = new AtomicReference<>();
+    private final ServingMetrics metrics;
     private final Object firstArrival = new Object();
+
+    public LiveModel(ServingMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** The current model for one batch, or empty when there is none yet; close the lease after the batch. */
     public Optional<ServingModel.Lease> lease() {
@@ -50,6 +56,7 @@ public final class LiveModel implements AutoCloseable {
     /** Puts {@code next} in place for the next batch; the previous model closes after its in-flight batches. */
     public void swap(ServingModel next) {
         ServingModel previous = current.getAndSet(next);
+        metrics.versionInUse(next.id().version());
         LOG.info("embedding with {}{}", next.id(), previous == null ? "" : " (was " + previous.id() + ")");
         if (previous != null) {
             previous.retire();

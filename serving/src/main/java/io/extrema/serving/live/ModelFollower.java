@@ -164,7 +164,6 @@ public final class ModelFollower implements AutoCloseable {
                 ServingModel loaded = ServingModel.load(v);
                 LOG.info("loaded {} in {} ms", id, (System.nanoTime() - t0) / 1_000_000);
                 live.swap(loaded);
-                metrics.versionInUse(id.version());
                 candidates.clear();
             } catch (Exception e) {
                 refuse(id.toString(), "does not load: " + e.getMessage());

@@ -7,6 +7,7 @@ import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.common.metrics.stats.Percentile;
 import org.apache.kafka.common.metrics.stats.Percentiles;
@@ -37,7 +38,7 @@ public final class ServingMetrics implements AutoCloseable {
     public ServingMetrics() {
         embeddings = metrics.sensor("embeddings");
         embeddings.add(name("embeddings-rate", "Embeddings produced per second."), new Rate());
-        embeddings.add(name("embeddings-total", "Embeddings produced since start."), new CumulativeCount());
+        embeddings.add(name("embeddings-total", "Embeddings produced since start."), new CumulativeSum());
 
         batches = metrics.sensor("batch-size");
         batches.add(name("batch-size-avg", "Images per inference batch, average."), new Avg());
@@ -92,10 +93,6 @@ public final class ServingMetrics implements AutoCloseable {
     public void versionInUse(long version) {
         modelVersion.set(version);
         loadedVersions.record();
-    }
-
-    public long modelVersionInUse() {
-        return modelVersion.get();
     }
 
     public double value(String metricName) {
