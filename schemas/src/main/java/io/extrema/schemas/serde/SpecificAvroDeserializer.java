@@ -11,6 +11,7 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Utils;
@@ -32,9 +33,9 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
 
     private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
-    private final Class<T> type;
-    private final Schema readerSchema;
-    private final SpecificData model;
+    private Class<T> type;
+    private Schema readerSchema;
+    private SpecificData model;
     private final ConcurrentMap<Integer, Resolution<T>> resolutions = new ConcurrentHashMap<>();
     private SchemaRegistryClient registry;
 
@@ -42,6 +43,16 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     private record Resolution<T>(DatumReader<T> reader, String incompatibility) {}
 
     public SpecificAvroDeserializer(Class<T> type) {
+        readInto(type);
+    }
+
+    /**
+     * For Kafka's construction by class name ({@code value.deserializer}): {@link #configure} then takes the record
+     * class from {@code specific.avro.value.type} (or {@code specific.avro.key.type}).
+     */
+    public SpecificAvroDeserializer() {}
+
+    private void readInto(Class<T> type) {
         this.type = type;
         this.model = SpecificData.getForClass(type);
         this.readerSchema = model.getSchema(type);
@@ -54,9 +65,19 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = new AvroSerdeConfig(configs);
+        if (type == null) {
+            Class<?> configured = config.specificType(isKey);
+            if (configured == null || !SpecificRecord.class.isAssignableFrom(configured)) {
+                throw new ConfigException(isKey ? AvroSerdeConfig.SPECIFIC_KEY_TYPE : AvroSerdeConfig.SPECIFIC_VALUE_TYPE,
+                        configured, "a generated Avro class is needed when the deserializer is built by class name");
+            }
+            readInto((Class<T>) configured);
+        }
         if (registry == null) {
-            registry = new SchemaRegistryClient(new AvroSerdeConfig(configs));
+            registry = new SchemaRegistryClient(config);
         }
     }
 
@@ -77,6 +98,10 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
 
     private T read(String topic, byte[] data, int offset, int length) {
         int id = WireFormat.schemaId(topic, data, offset, length);
+        if (type == null) {
+            throw new IllegalStateException("deserializer has no record class: construct it with one or configure "
+                    + AvroSerdeConfig.SPECIFIC_VALUE_TYPE);
+        }
         Resolution<T> resolution = resolution(topic, id);
         if (resolution.reader() == null) {
             throw new IncompatibleWriterSchemaException(topic, id, readerSchema.getFullName(),

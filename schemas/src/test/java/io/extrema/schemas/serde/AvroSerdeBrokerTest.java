@@ -104,6 +104,36 @@ class AvroSerdeBrokerTest {
     }
 
     @Test
+    void serdesBuiltByClassNameFromClientProperties() {
+        String topic = topic("by-name");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, SpecificAvroSerializer.class.getName());
+        p.put("schema.registry.url", stack.registryUrl());
+        try (KafkaProducer<String, TrainingMetrics> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(topic, "run-a", SampleRecords.metrics()));
+        }
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, SpecificAvroDeserializer.class.getName());
+        c.put(AvroSerdeConfig.SPECIFIC_VALUE_TYPE, TrainingMetrics.class.getName());
+        c.put("schema.registry.url", stack.registryUrl());
+        try (KafkaConsumer<String, TrainingMetrics> consumer = new KafkaConsumer<>(c)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<TrainingMetrics> read = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (read.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> read.add(r.value()));
+            }
+            assertEquals(List.of(SampleRecords.metrics()), read);
+        }
+    }
+
+    @Test
     void nonFiniteDoublesSurvive() {
         // Alerts carry NaN/Infinity values; generated equals() treats NaN as unequal, so check the values.
         String topic = topic("alerts");
@@ -162,10 +192,15 @@ class AvroSerdeBrokerTest {
         wrongMagic[0] = 1;
         byte[] truncated = Arrays.copyOf(good, good.length / 2);
         byte[] trailing = Arrays.copyOf(good, good.length + 3);
-        List<byte[]> values = List.of(new byte[0], wrongMagic, unknownId, truncated, trailing, good);
+        // The id string's length claims 2^30 bytes: refused from the bytes available, nothing is allocated.
+        byte[] hugeLength = new byte[good.length + 4];
+        System.arraycopy(good, 0, hugeLength, 0, WireFormat.HEADER_SIZE);
+        System.arraycopy(new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, hugeLength, 5, 5);
+        System.arraycopy(good, 6, hugeLength, 10, good.length - 6);
+        List<byte[]> values = List.of(new byte[0], wrongMagic, unknownId, truncated, trailing, hugeLength, good);
         List<Class<? extends WireFormatException>> expected = List.of(EmptyPayloadException.class,
                 UnknownMagicByteException.class, UnknownSchemaIdException.class, TruncatedPayloadException.class,
-                MalformedPayloadException.class);
+                MalformedPayloadException.class, TruncatedPayloadException.class);
         produce(topic, new ByteArraySerializer(), values);
 
         try (SpecificAvroSerde<ImageRecord> serde = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfig);
