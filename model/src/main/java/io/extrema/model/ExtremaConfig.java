@@ -82,7 +82,7 @@ public record ExtremaConfig(
    * well under a second on 2 CPU cores. Short-run recipe: momentum from 0.99, warmup 200 steps, constant rate.
    */
   public static ExtremaConfig cifarTiny() {
-    return new ExtremaConfig(32, 4, 192, 6, 3, 4.0, 2, 0.1,
+    return new ExtremaConfig(32, 4, 128, 6, 4, 4.0, 2, 0.1,
         1024, 256, 1024,
         0.75, 4, 0.0,
         1.0e-3, 1.0, 200, LR_CONSTANT, 5000, 0.1,
