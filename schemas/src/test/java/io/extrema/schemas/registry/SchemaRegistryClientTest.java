@@ -42,6 +42,7 @@ class SchemaRegistryClientTest {
     void registerThenLookUpByIdLatestAndExactSchema() {
         String subject = subject();
         Schema schema = ImageRecord.getClassSchema();
+        assertTrue(client.isCompatible(subject, schema), "a subject without versions accepts anything");
         int id = client.register(subject, schema);
         assertEquals(id, client.register(subject, schema), "registering again is a no-op");
 
@@ -89,6 +90,7 @@ class SchemaRegistryClientTest {
             assertEquals(CompatibilityLevel.FULL, client.compatibility());
             String subject = subject();
             client.register(subject, ImageRecord.getClassSchema());
+            assertEquals(CompatibilityLevel.FULL, client.compatibility(subject), "no level of its own: the global one");
             client.setCompatibility(subject, CompatibilityLevel.FORWARD_TRANSITIVE);
             assertEquals(CompatibilityLevel.FORWARD_TRANSITIVE, client.compatibility(subject));
         } finally {
