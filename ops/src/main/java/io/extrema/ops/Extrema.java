@@ -19,7 +19,8 @@ public final class Extrema {
         return List.of(
                 new StackCommand(),
                 new io.extrema.ops.monitor.MonitorCommand(),
-                new io.extrema.ops.dashboard.DashboardCommand());
+                new io.extrema.ops.dashboard.DashboardCommand(),
+                new io.extrema.ops.serve.ServeCommand());
     }
 
     public static void main(String[] args) {

@@ -119,7 +119,8 @@ public final class EmbeddingService implements AutoCloseable {
         }
     }
 
-    static ExtremaConfig preset(String name) {
+    /** The network of {@code model.fresh.preset}. */
+    public static ExtremaConfig preset(String name) {
         return switch (name) {
             case "cifar-tiny" -> ExtremaConfig.cifarTiny();
             case "vit-small-16" -> ExtremaConfig.vitSmall16();

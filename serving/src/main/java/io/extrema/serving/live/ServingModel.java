@@ -89,7 +89,8 @@ public final class ServingModel {
         return Optional.of(new Lease());
     }
 
-    synchronized void retire() {
+    /** No new batch may lease it; it closes now, or when the last running batch returns its lease. */
+    public synchronized void retire() {
         retired = true;
         closeIfUnused();
     }

@@ -1,0 +1,373 @@
+package io.extrema.serving.bench;
+
+import io.extrema.model.ExtremaConfig;
+import io.extrema.model.ExtremaModel;
+import io.extrema.model.bench.LabelledImages;
+import io.extrema.schemas.avro.EmbeddingRecord;
+import io.extrema.schemas.avro.ImageEncoding;
+import io.extrema.schemas.avro.ImageRecord;
+import io.extrema.schemas.avro.ModelPart;
+import io.extrema.schemas.models.ModelVersion;
+import io.extrema.schemas.models.ModelVersionCodec;
+import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.schemas.serde.SpecificAvroSerializer;
+import io.extrema.serving.app.EmbeddingService;
+import io.extrema.serving.config.ServingConfig;
+import io.extrema.serving.embed.ImagePreparation;
+import io.extrema.serving.live.ServingModel;
+import io.extrema.stack.LocalStack;
+import io.extrema.stack.StackEndpoints;
+import io.extrema.stack.StackSettings;
+import io.extrema.stack.TopicSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Serving figures, in one run on one machine:
+ * <ol>
+ *   <li>the same model's in-process batch inference on the same images (decode + eval transform + embed, and
+ *   embed alone), in this JVM, before and after the topology run;</li>
+ *   <li>embeddings/s through the running topology (a separate service JVM, exactly-once) with the images already
+ *   on the topic, so it runs as fast as it can;</li>
+ *   <li>end-to-end latency, producer timestamp to the embedding read by a read_committed consumer (the embedding
+ *   keeps its image's timestamp), at half the measured maximum rate;</li>
+ *   <li>the service JVM's resident memory (VmRSS and its peak VmHWM).</li>
+ * </ol>
+ * The broker and registry are the local stack's real processes on this machine, sharing its cores.
+ *
+ * <pre>mvn -o -q -pl serving test-compile exec:exec@serving-bench [-Dbench.args="--images 4000 --out FILE"]</pre>
+ */
+public final class ServingBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        Path dataset = Path.of(arg(args, "--dataset", "../shared/datasets/cifar10/test.tar"));
+        int n = Integer.parseInt(arg(args, "--images", "3000"));
+        int batch = Integer.parseInt(arg(args, "--batch", "32"));
+        double latencySeconds = Double.parseDouble(arg(args, "--latency-seconds", "20"));
+        String preset = arg(args, "--preset", "cifar-tiny");
+        String out = arg(args, "--out", null);
+
+        Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack")).toAbsolutePath();
+        Path stateDir = base.resolve("bench-" + ProcessHandle.current().pid());
+        List<String> labels = new ArrayList<>();
+        List<byte[]> jpegs = load(dataset, n, labels);
+        try (LocalStack stack = LocalStack.start(StackSettings.defaults(stateDir)
+                .withRegistryHome(base.resolve("registry")).withFreePorts())) {
+            String report = new ServingBenchmark(stack.endpoints(), jpegs, labels, batch, preset, stateDir)
+                    .run(latencySeconds, String.join(" ", args));
+            System.out.println(report);
+            if (out != null) {
+                Files.writeString(Path.of(out), report);
+            }
+        } finally {
+            LocalStack.deleteState(stateDir);
+        }
+    }
+
+    private final StackEndpoints stack;
+    private final List<byte[]> jpegs;
+    private final List<String> labels;
+    private final int batch;
+    private final String preset;
+    private final Path stateDir;
+    private final Map<String, String> serde;
+
+    private ServingBenchmark(StackEndpoints stack, List<byte[]> jpegs, List<String> labels, int batch, String preset,
+                             Path stateDir) {
+        this.stack = stack;
+        this.jpegs = jpegs;
+        this.labels = labels;
+        this.batch = batch;
+        this.preset = preset;
+        this.stateDir = stateDir;
+        this.serde = Map.of("schema.registry.url", stack.registryUrl());
+    }
+
+    private String run(double latencySeconds, String argLine) throws Exception {
+        int n = jpegs.size();
+        List<ImageRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(image("img-" + i, jpegs.get(i), labels.get(i)));
+        }
+        LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec("images", 4, Map.of()),
+                new TopicSpec("embeddings", 4, Map.of()), new TopicSpec("dlq", 1, Map.of()),
+                new TopicSpec("models", 1, Map.of("cleanup.policy", "compact"))));
+        ExtremaConfig config = EmbeddingService.preset(preset);
+        ModelVersion version;
+        try (ExtremaModel model = ExtremaModel.create(config)) {
+            version = new ModelVersion("bench", 1, 0, "extrema-target-weights", config.toMap(), Map.of(),
+                    model.exportTarget(), System.currentTimeMillis());
+        }
+        publishModel(version);
+
+        ImagePreparation preparation = new ServingConfig(Map.of()).imagePreparation();
+        double[] before = inProcess(version, records, preparation);
+
+        produce(records, 0); // the whole set waits on the topic: the topology then runs at its maximum rate
+        Process service = startService();
+        double topologyRate;
+        List<Long> latencies;
+        long rssKb;
+        long hwmKb;
+        try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
+            topologyRate = drainRate(consumer, n);
+            List<ImageRecord> paced = new ArrayList<>();
+            double halfRate = topologyRate / 2;
+            int count = (int) (halfRate * latencySeconds);
+            for (int i = 0; i < count; i++) {
+                paced.add(image("lat-" + i, jpegs.get(i % n), labels.get(i % n)));
+            }
+            Thread producer = new Thread(() -> produce(paced, halfRate), "paced-producer");
+            producer.start();
+            latencies = latencies(consumer, count);
+            producer.join();
+            String status = Files.readString(Path.of("/proc/" + service.pid() + "/status"));
+            rssKb = kb(status, "VmRSS:");
+            hwmKb = kb(status, "VmHWM:");
+        } finally {
+            service.destroy(); // SIGTERM: the service's shutdown hook closes it cleanly
+            service.waitFor();
+        }
+        double[] after = inProcess(version, records, preparation);
+
+        double bestPipeline = Math.max(before[0], after[0]);
+        double bestInference = Math.max(before[1], after[1]);
+        latencies.sort(null);
+        StringBuilder r = new StringBuilder();
+        r.append("# Serving benchmark\n\n");
+        r.append("- date: ").append(Instant.now()).append('\n');
+        r.append("- machine: ").append(machine()).append('\n');
+        r.append("- command: `mvn -o -q -pl serving test-compile exec:exec@serving-bench -Dbench.args=\"")
+                .append(argLine).append("\"`\n");
+        r.append("- model: ").append(preset).append(" (").append(config.imageSize()).append("px, patch ")
+                .append(config.patchSize()).append(", dim ").append(config.dim()).append(", depth ")
+                .append(config.depth()).append("), freshly initialised weights published as a model version\n");
+        r.append("- images: ").append(n).append(" JPEGs from the dataset; batch ").append(batch)
+                .append(", linger 20 ms, 4 partitions, one service JVM (1 stream thread), exactly_once_v2\n\n");
+        r.append("| figure | value |\n|---|---|\n");
+        r.append(String.format("| in-process decode + transform + embed, images/s (before / after) | %.0f / %.0f |%n",
+                before[0], after[0]));
+        r.append(String.format("| in-process embed only (pre-decoded), images/s (before / after) | %.0f / %.0f |%n",
+                before[1], after[1]));
+        r.append(String.format("| **topology, embeddings/s (read_committed consumer)** | **%.0f** |%n", topologyRate));
+        r.append(String.format("| topology / in-process decode+embed (best of the two) | **%.0f %%** |%n",
+                100 * topologyRate / bestPipeline));
+        r.append(String.format("| topology / in-process embed only (best of the two) | %.0f %% |%n",
+                100 * topologyRate / bestInference));
+        r.append(String.format("| latency produce → embedding at %.0f images/s (half max), %d images: p50 | %d ms |%n",
+                topologyRate / 2, latencies.size(), percentile(latencies, 50)));
+        r.append(String.format("| same, p99 | %d ms |%n", percentile(latencies, 99)));
+        r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
+        r.append(String.format("| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
+                rssKb / 1024, hwmKb / 1024));
+        return r.toString();
+    }
+
+    /** {decode + transform + embed images/s, embed-only images/s}, each the best of 3 passes after a warm-up. */
+    private double[] inProcess(ModelVersion version, List<ImageRecord> records, ImagePreparation preparation)
+            throws Exception {
+        ServingModel model = ServingModel.load(version);
+        int side = model.config().imageSize();
+        int plane = 3 * side * side;
+        float[][] prepared = new float[records.size()][];
+        double pipeline = 0;
+        double inference = 0;
+        for (int pass = 0; pass < 4; pass++) {
+            long t0 = System.nanoTime();
+            for (int from = 0; from < records.size(); from += batch) {
+                int b = Math.min(batch, records.size() - from);
+                float[] chw = new float[b * plane];
+                for (int i = 0; i < b; i++) {
+                    prepared[from + i] = preparation.prepare(records.get(from + i), side);
+                    System.arraycopy(prepared[from + i], 0, chw, i * plane, plane);
+                }
+                model.embed(chw, b);
+            }
+            double rate = records.size() / ((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            for (int from = 0; from < records.size(); from += batch) {
+                int b = Math.min(batch, records.size() - from);
+                float[] chw = new float[b * plane];
+                for (int i = 0; i < b; i++) {
+                    System.arraycopy(prepared[from + i], 0, chw, i * plane, plane);
+                }
+                model.embed(chw, b);
+            }
+            double embedOnly = records.size() / ((System.nanoTime() - t1) / 1e9);
+            if (pass > 0) { // pass 0 warms up the JIT and libtorch
+                pipeline = Math.max(pipeline, rate);
+                inference = Math.max(inference, embedOnly);
+            }
+        }
+        model.retire();
+        return new double[] {pipeline, inference};
+    }
+
+    /** Embeddings/s between the first and the last of {@code n} embeddings read. */
+    private static double drainRate(KafkaConsumer<String, EmbeddingRecord> consumer, int n) {
+        Set<String> seen = new HashSet<>();
+        long first = 0;
+        int atFirst = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (seen.size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + seen.size() + " of " + n + " embeddings in 10 minutes");
+            }
+            for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(50))) {
+                seen.add(r.key());
+            }
+            if (first == 0 && !seen.isEmpty()) {
+                first = System.nanoTime(); // from the first visible embedding: start-up and rebalance excluded
+                atFirst = seen.size();
+            }
+        }
+        return (n - atFirst) / ((System.nanoTime() - first) / 1e9);
+    }
+
+    private static List<Long> latencies(KafkaConsumer<String, EmbeddingRecord> consumer, int count) {
+        List<Long> out = new ArrayList<>(count);
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (out.size() < count && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(20))) {
+                if (r.key().startsWith("lat-")) {
+                    out.add(System.currentTimeMillis() - r.timestamp());
+                }
+            }
+        }
+        if (out.size() < count) {
+            throw new IllegalStateException("only " + out.size() + " of " + count + " paced embeddings arrived");
+        }
+        return out;
+    }
+
+    /** Sends the records, at {@code rate} per second when positive, else as fast as possible. */
+    private void produce(List<ImageRecord> records, double rate) {
+        SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
+        values.configure(serde, false);
+        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, rate > 0 ? 0 : 20), new StringSerializer(), values)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < records.size(); i++) {
+                if (rate > 0) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                }
+                producer.send(new ProducerRecord<>("images", records.get(i).getId(), records.get(i)));
+            }
+        }
+    }
+
+    private void publishModel(ModelVersion version) {
+        SpecificAvroSerializer<ModelPart> values = new SpecificAvroSerializer<>();
+        values.configure(serde, false);
+        try (KafkaProducer<String, ModelPart> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(), values)) {
+            for (ModelVersionCodec.KeyedPart p : ModelVersionCodec.toParts(version, ModelVersionCodec.DEFAULT_CHUNK_SIZE)) {
+                producer.send(new ProducerRecord<>("models", p.key(), p.part()));
+            }
+        }
+    }
+
+    private Process startService() throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
+                "-Xmx1g", EmbeddingService.class.getName(),
+                ServingConfig.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
+                ServingConfig.SCHEMA_REGISTRY_URL + "=" + stack.registryUrl(),
+                ServingConfig.APPLICATION_ID + "=serving-bench",
+                ServingConfig.IMAGES_TOPIC + "=images",
+                ServingConfig.EMBEDDINGS_TOPIC + "=embeddings",
+                ServingConfig.MODELS_TOPIC + "=models",
+                ServingConfig.DLQ_TOPIC + "=dlq",
+                ServingConfig.BATCH_SIZE + "=" + batch,
+                ServingConfig.METRICS_PORT + "=0",
+                ServingConfig.STATE_DIR + "=" + stateDir.resolve("serving")));
+        File log = stateDir.resolve("serving.log").toFile();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    private KafkaConsumer<String, EmbeddingRecord> committedReader() {
+        SpecificAvroDeserializer<EmbeddingRecord> values = new SpecificAvroDeserializer<>(EmbeddingRecord.class);
+        values.configure(serde, false);
+        KafkaConsumer<String, EmbeddingRecord> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), values);
+        List<TopicPartition> partitions = consumer.partitionsFor("embeddings").stream()
+                .map(p -> new TopicPartition("embeddings", p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static ImageRecord image(String id, byte[] jpeg, String label) {
+        return ImageRecord.newBuilder().setId(id).setSource("bench").setEventTime(Instant.now())
+                .setEncoding(ImageEncoding.JPEG).setWidth(32).setHeight(32).setChannels(3)
+                .setData(ByteBuffer.wrap(jpeg)).setLabel(label).build();
+    }
+
+    private static List<byte[]> load(Path dataset, int n, List<String> labels) throws Exception {
+        LabelledImages all = LabelledImages.load(dataset).subset(n, 42);
+        for (int label : all.labels()) {
+            labels.add(all.classes().get(label));
+        }
+        return all.jpegs();
+    }
+
+    private static long percentile(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static long kb(String status, String field) {
+        return status.lines().filter(l -> l.startsWith(field)).findFirst()
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(-1L);
+    }
+
+    private static String machine() throws Exception {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        long memKb = kb(Files.readString(Path.of("/proc/meminfo")), "MemTotal:");
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memKb / 1024 / 1024
+                + " GiB, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
+                + System.getProperty("os.version");
+    }
+
+    private static String arg(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
