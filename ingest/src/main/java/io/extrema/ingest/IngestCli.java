@@ -50,6 +50,10 @@ public final class IngestCli {
     }
 
     public static void main(String[] args) {
+        // Avro refuses generated classes from untrusted packages; the extrema script sets this, a bare java run may not.
+        if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+            System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.extrema.schemas.avro");
+        }
         System.exit(new IngestCli(System.in, System.out, System.err).run(args));
     }
 
