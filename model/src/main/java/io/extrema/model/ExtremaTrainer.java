@@ -124,7 +124,8 @@ public final class ExtremaTrainer implements AutoCloseable {
         collector.backward(loss);
       }
       NDArray spread = z.sub(z.mean(new int[] {0}, true)).square().mean(new int[] {0}).sqrt().mean();
-      float[] stats = NDArrays.stack(new NDList(loss, optimizer.gradientSquaredNorm(scope), spread)).toFloatArray();
+      NDArray gradient = optimizer.flatGradients(scope); // [T]
+      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum(), spread)).toFloatArray();
       double lossValue = stats[0];
       double gradNorm = Math.sqrt(stats[1]);
       if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
@@ -132,7 +133,7 @@ public final class ExtremaTrainer implements AutoCloseable {
         return skip(started, lr, momentum, lossValue, gradNorm);
       }
       double clip = config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
-      optimizer.step(lr, clip);
+      optimizer.step(gradient, lr, clip);
       optimizer.zeroGradients();
       return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped, stats[2], healthyStd(),
           (System.nanoTime() - started) / 1e6);

@@ -263,7 +263,9 @@ class ExtremaModelTest {
       model.trainableParameters().forEach((n, p) -> decayOnly.add(n, p, ExtremaModel.decays(n, p), 1.0));
       Map<String, float[]> before = new LinkedHashMap<>();
       model.trainableParameters().forEach((n, p) -> before.put(n, p.getArray().toFloatArray()));
-      decayOnly.step(0.1, 1.0);
+      try (NDManager scope = model.manager().newSubManager()) {
+        decayOnly.step(decayOnly.flatGradients(scope), 0.1, 1.0);
+      }
       int excluded = 0;
       for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
         float[] now = e.getValue().getArray().toFloatArray();
