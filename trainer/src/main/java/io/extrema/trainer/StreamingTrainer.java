@@ -1,6 +1,7 @@
 package io.extrema.trainer;
 
 import ai.djl.Device;
+import io.extrema.model.Checkpoint;
 import io.extrema.model.ComputeDevice;
 import io.extrema.model.Embedder;
 import io.extrema.model.ExtremaConfig;
@@ -12,6 +13,7 @@ import io.extrema.model.augment.AugmentationConfig;
 import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.model.augment.ViewAugmentation;
+import io.extrema.model.checkpoint.TensorArchive;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.schemas.models.ModelVersion;
 import io.extrema.trainer.batch.BatchFeed;
@@ -36,6 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +70,7 @@ public final class StreamingTrainer implements AutoCloseable {
     public static final String WEIGHTS_FORMAT = Embedder.KIND;
     private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    private static final String MODEL_FILE = "extrema.ckpt";
 
     private final TrainerConfig config;
     private final ExtremaConfig modelConfig;
@@ -134,10 +138,11 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     private Device device() {
+        Device best = ComputeDevice.best(); // also sizes libtorch's thread pools for this machine
         return switch (config.getString(TrainerConfig.DEVICE)) {
             case "cpu" -> Device.cpu();
             case "gpu" -> Device.gpu();
-            default -> ComputeDevice.best();
+            default -> best;
         };
     }
 
@@ -222,6 +227,7 @@ public final class StreamingTrainer implements AutoCloseable {
         private final int probeEvery = config.getInt(TrainerConfig.PROBE_INTERVAL_STEPS);
 
         private long imagesTrained;
+        private long lastMetricsStep;
         private long lastCheckpointStep;
         private long lastVersionStep;
         private long lastVersionNanos = System.nanoTime();
@@ -247,6 +253,7 @@ public final class StreamingTrainer implements AutoCloseable {
             this.imagesTrained = state.imagesTrained();
             this.lastCheckpointStep = trainer.appliedSteps();
             this.lastVersionStep = trainer.appliedSteps();
+            this.lastMetricsStep = trainer.appliedSteps();
             this.intervalTrainedStart = imagesTrained;
             this.intervalReplayStart = buffer.stats();
         }
@@ -271,7 +278,9 @@ public final class StreamingTrainer implements AutoCloseable {
                     if (step() > lastCheckpointStep || lastCheckpointStep == 0) {
                         checkpoint();
                     }
-                    publishMetrics();
+                    if (step() > lastMetricsStep) {
+                        publishMetrics();
+                    }
                 }
                 intake.close();
             }
@@ -421,6 +430,7 @@ public final class StreamingTrainer implements AutoCloseable {
             metrics.publish(m);
             snapshot = new Snapshot(step(), loss, m.getLearningRate(), m.getMomentum(), m.getEmbeddingStd(),
                     trainer.skippedSteps(), consumedRate, trainedRate, version, probeAccuracy, replay);
+            lastMetricsStep = step();
             intervalStart = now;
             intervalConsumedStart = consumed;
             intervalTrainedStart = imagesTrained;
@@ -465,12 +475,30 @@ public final class StreamingTrainer implements AutoCloseable {
         return loadModel(restored.get().modelDir(), device);
     }
 
-    private void saveModel(ExtremaTrainer trainer, Path dir) throws IOException {
-        throw new UnsupportedOperationException("model checkpoint format not landed yet");
+    private static void saveModel(ExtremaTrainer trainer, Path dir) throws IOException {
+        Checkpoint.save(trainer, dir.resolve(MODEL_FILE));
     }
 
+    /** The checkpoint's trainer on the configured device; refuses a checkpoint of another model configuration. */
     private ExtremaTrainer loadModel(Path dir, Device device) throws IOException {
-        throw new UnsupportedOperationException("model checkpoint format not landed yet");
+        byte[] bytes = Files.readAllBytes(dir.resolve(MODEL_FILE));
+        ExtremaConfig stored = TensorArchive.read(bytes).config();
+        if (!stored.equals(modelConfig)) {
+            Map<String, String> now = modelConfig.toMap();
+            List<String> changed = stored.toMap().entrySet().stream()
+                    .filter(e -> !e.getValue().equals(now.get(e.getKey())))
+                    .map(e -> e.getKey() + " " + e.getValue() + " -> " + now.get(e.getKey())).toList();
+            throw new IllegalStateException("the checkpoint in " + dir + " was trained with another model "
+                    + "configuration " + changed + "; start a new lineage (model.name, checkpoint.dir) to change it");
+        }
+        ExtremaTrainer trainer = new ExtremaTrainer(ExtremaModel.create(modelConfig, device));
+        try {
+            Checkpoint.restore(trainer, bytes);
+            return trainer;
+        } catch (IOException | RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
     }
 
     @Override

@@ -1,0 +1,301 @@
+package io.extrema.trainer.it;
+
+import io.extrema.model.Embedder;
+import io.extrema.model.ExtremaConfig;
+import io.extrema.model.FloatEmbeddings;
+import io.extrema.schemas.avro.DeadLetter;
+import io.extrema.schemas.avro.ImageRecord;
+import io.extrema.schemas.avro.ModelPart;
+import io.extrema.schemas.avro.TrainingMetrics;
+import io.extrema.schemas.models.ModelVersionAssembler;
+import io.extrema.stack.StackEndpoints;
+import io.extrema.stack.junit.LocalStackExtension;
+import io.extrema.trainer.StreamingTrainer;
+import io.extrema.trainer.checkpoint.CheckpointStore;
+import io.extrema.trainer.checkpoint.TrainerState;
+import io.extrema.trainer.config.TrainerConfig;
+import io.extrema.trainer.offsets.PartitionPosition;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The trainer end to end against the real broker and registry, real libtorch and real JPEGs. */
+@ExtendWith(LocalStackExtension.class)
+class StreamingTrainerTest {
+
+    @Test
+    void trainsFromTheTopicPublishesVerifiedVersionsAndMetricsAndDeadLettersBadRecords(StackEndpoints stack,
+                                                                                      @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 2);
+        List<ImageRecord> good = TrainerFixture.goodImages(320, "img-");
+        f.produce(good.subList(0, 160));
+        // Bad records in the middle of the stream: training must go on past them.
+        byte[] oversized = TestImages.jpeg(1, 1, 256);
+        f.produce(List.of(
+                TrainerFixture.record("bad-corrupt", TestImages.corrupt(), 32, null),
+                TrainerFixture.record("bad-truncated", TestImages.truncated(), 32, null),
+                TrainerFixture.record("bad-empty", new byte[0], 32, null),
+                TrainerFixture.record("bad-oversized", oversized, 256, null)));
+        byte[] notAvro = "not an image record".getBytes();
+        f.produceRaw("bad-raw".getBytes(), notAvro);
+        f.produce(good.subList(160, 320));
+
+        Map<String, String> s = f.settings(dir.resolve("checkpoints"));
+        s.put("max.steps", "40");
+        s.put("version.interval.steps", "15");
+        s.put("version.keep", "2");
+        s.put("replay.factor", "4");
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        s.put("prometheus.port", String.valueOf(port));
+        StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(s));
+        AtomicReference<String> scraped = new AtomicReference<>();
+        CompletableFuture<Void> scraper = CompletableFuture.runAsync(() -> scrapeUntilTrained(port, scraped));
+        trainer.run();
+        scraper.get(30, TimeUnit.SECONDS);
+
+        // Metrics: every 5 steps, finite loss that falls.
+        List<TrainingMetrics> metrics = values(f.readAll(f.metrics, TrainingMetrics.class));
+        assertTrue(metrics.size() >= 8, "metrics records: " + metrics.size());
+        TrainingMetrics first = metrics.get(0);
+        TrainingMetrics last = metrics.get(metrics.size() - 1);
+        assertEquals(40, last.getStep());
+        for (TrainingMetrics m : metrics) {
+            assertTrue(Double.isFinite(m.getLoss()), "loss at step " + m.getStep() + " is " + m.getLoss());
+        }
+        assertTrue(last.getLoss() < first.getLoss(), "loss " + first.getLoss() + " -> " + last.getLoss());
+        assertTrue(last.getReplayFill() > 0 && last.getReplayCapacity() == 256);
+        assertTrue(metrics.stream().anyMatch(m -> m.getReplayReuse() > 0), "images are reused");
+        assertTrue(last.getEmbeddingStd() > 0);
+        assertEquals(5.0, last.getExtra().get("deadLettered"));
+        assertTrue(scraped.get() != null && scraped.get().contains("extrema_trainer_step "), "Prometheus: " + scraped.get());
+
+        // Dead letters: the five bad records with their reasons and original bytes.
+        Map<String, DeadLetter> dead = new HashMap<>();
+        for (ConsumerRecord<byte[], DeadLetter> r : f.readAll(f.dlq, DeadLetter.class)) {
+            dead.put(new String(r.key()), r.value());
+        }
+        assertEquals(List.of("bad-corrupt", "bad-empty", "bad-oversized", "bad-raw", "bad-truncated"),
+                dead.keySet().stream().sorted().toList());
+        assertTrue(dead.get("bad-empty").getReason().contains("EMPTY"), dead.get("bad-empty").getReason());
+        assertTrue(dead.get("bad-truncated").getReason().contains("TRUNCATED")
+                || dead.get("bad-truncated").getReason().contains("CORRUPT"), dead.get("bad-truncated").getReason());
+        assertTrue(dead.get("bad-corrupt").getReason().contains("CORRUPT"), dead.get("bad-corrupt").getReason());
+        assertTrue(dead.get("bad-oversized").getReason().contains("TOO_WIDE"), dead.get("bad-oversized").getReason());
+        assertTrue(dead.get("bad-raw").getReason().toLowerCase().contains("magic"), dead.get("bad-raw").getReason());
+        assertArrayEquals(notAvro, bytes(dead.get("bad-raw").getValue()));
+        assertEquals("trainer", dead.get("bad-raw").getStage());
+        assertEquals(f.images, dead.get("bad-raw").getTopic());
+
+        // Model versions: published at steps 15 and 30, reassembled and verified, and loadable by serving.
+        ModelVersionAssembler assembler = new ModelVersionAssembler();
+        List<io.extrema.schemas.models.ModelVersion> verified = new ArrayList<>();
+        for (ConsumerRecord<byte[], ModelPart> r : f.readAll(f.models, ModelPart.class)) {
+            assembler.accept(r.value()).ifPresent(o -> verified.add(
+                    assertInstanceOf(ModelVersionAssembler.Verified.class, o).version()));
+        }
+        assertEquals(List.of(1L, 2L), verified.stream().map(io.extrema.schemas.models.ModelVersion::version).toList());
+        assertEquals(List.of(15L, 30L), verified.stream().map(io.extrema.schemas.models.ModelVersion::step).toList());
+        io.extrema.schemas.models.ModelVersion v2 = verified.get(1);
+        ExtremaConfig cfg = ExtremaConfig.fromMap(v2.config());
+        assertEquals(32, cfg.dim());
+        assertTrue(v2.metrics().containsKey("loss"));
+        try (Embedder embedder = Embedder.load(cfg, v2.weights())) {
+            FloatEmbeddings e = embedder.embed(new float[2 * 3 * 32 * 32], 2);
+            assertEquals(32, e.instance()[0].length);
+        }
+
+        // A checkpoint at the last step, with offsets, and the group's commit equal to them.
+        TrainerState state = new CheckpointStore(dir.resolve("checkpoints"), 2).latest().orElseThrow().state();
+        assertEquals(40, state.step());
+        Map<TopicPartition, Long> committed = f.committed();
+        state.offsets().forEach((tp, p) -> assertEquals(p.next(), committed.get(tp), "committed offset of " + tp));
+    }
+
+    @Test
+    void sigtermCheckpointsAndCommitsAndARestartResumesFromTheCheckpoint(StackEndpoints stack, @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 2);
+        f.produce(TrainerFixture.goodImages(320, "img-"));
+        Path checkpoints = dir.resolve("checkpoints");
+        Map<String, String> s = f.settings(checkpoints);
+        s.put("replay.factor", "1000"); // keeps training on the buffer until stopped
+        s.put("checkpoint.interval.steps", "1000"); // so the checkpoint we see is the shutdown one
+        Process child = TrainerFixture.startChild(s, dir.resolve("trainer-1.log"));
+        try {
+            waitForStep(f, 25, child, dir.resolve("trainer-1.log"));
+            child.destroy(); // SIGTERM
+            assertTrue(child.waitFor(90, TimeUnit.SECONDS), "trainer stops on SIGTERM");
+        } finally {
+            child.destroyForcibly();
+        }
+        TrainerState stopped = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertTrue(stopped.step() >= 25, "shutdown checkpoint at step " + stopped.step());
+        Map<TopicPartition, Long> committed = f.committed();
+        assertFalse(stopped.offsets().isEmpty());
+        stopped.offsets().forEach((tp, p) -> assertEquals(p.next(), committed.get(tp), "committed offset of " + tp));
+        List<TrainingMetrics> before = values(f.readAll(f.metrics, TrainingMetrics.class));
+
+        // Restart: the step and the loss curve continue, and only records the checkpoint does not reflect are read.
+        s.put("max.steps", String.valueOf(stopped.step() + 10));
+        new StreamingTrainer(new TrainerConfig(s)).run();
+        List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
+        List<TrainingMetrics> after = all.subList(before.size(), all.size());
+        assertFalse(after.isEmpty());
+        assertTrue(after.get(0).getStep() > stopped.step(), "first step after restart " + after.get(0).getStep());
+        assertEquals(stopped.step() + 10, after.get(after.size() - 1).getStep());
+        double initialLoss = before.get(0).getLoss();
+        double lossBeforeStop = before.get(before.size() - 1).getLoss();
+        double lossAfterRestart = after.get(0).getLoss();
+        assertTrue(lossAfterRestart < initialLoss
+                        && Math.abs(lossAfterRestart - lossBeforeStop) < Math.abs(initialLoss - lossBeforeStop),
+                "loss curve: start " + initialLoss + ", at stop " + lossBeforeStop + ", after restart " + lossAfterRestart);
+        long reflectedAboveNext = 0;
+        for (PartitionPosition p : stopped.offsets().values()) {
+            reflectedAboveNext += p.highestSeen() + 1 - p.next() - p.pending().length;
+        }
+        assertEquals((double) reflectedAboveNext, after.get(after.size() - 1).getExtra().get("skippedReflected"),
+                "records the checkpoint reflects are skipped when read again, and no others");
+    }
+
+    @Test
+    void killMinusNineThenRestartLosesNoImageAndCountsNoneTwice(StackEndpoints stack, @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 2);
+        List<ImageRecord> images = TrainerFixture.goodImages(320, "img-");
+        f.produce(images.subList(0, 160));
+        Path checkpoints = dir.resolve("checkpoints");
+        Map<String, String> s = f.settings(checkpoints);
+        // Fresh-only: every image is trained exactly once, so the count of trained images proves the accounting.
+        s.put("replay.policy", "fresh");
+        s.put("checkpoint.interval.steps", "4");
+        Process child = TrainerFixture.startChild(s, dir.resolve("trainer-1.log"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            CheckpointStore store = new CheckpointStore(checkpoints, 2);
+            while (store.latest().map(c -> c.state().step()).orElse(0L) < 8) {
+                assertTrue(child.isAlive(), () -> "trainer exited: " + log(dir.resolve("trainer-1.log")));
+                assertTrue(System.nanoTime() < deadline, "no checkpoint at step 8 in time");
+                Thread.sleep(20);
+            }
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no hook, no final checkpoint, no commit
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        TrainerState killed = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertTrue(killed.step() >= 8 && killed.step() < 20, "checkpoint at " + killed.step());
+        assertEquals(killed.step() * 16, killed.imagesTrained());
+
+        // The rest of the stream arrives; the restarted trainer must train every image exactly once overall.
+        f.produce(images.subList(160, 320));
+        s.put("max.steps", "20");
+        StreamingTrainer restarted = new StreamingTrainer(new TrainerConfig(s));
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+            try {
+                restarted.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            run.get(120, TimeUnit.SECONDS);
+        } finally {
+            restarted.stop();
+        }
+        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertEquals(20, done.step());
+        assertEquals(320, done.imagesTrained(), "20 steps of 16: every image once, none lost, none twice");
+        Map<TopicPartition, Long> end = f.endOffsets(f.images);
+        Map<TopicPartition, Long> committed = f.committed();
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            PartitionPosition p = done.offsets().get(e.getKey());
+            assertEquals(e.getValue(), p.next(), "every record of " + e.getKey() + " is reflected");
+            assertEquals(0, p.pending().length);
+            assertEquals(e.getValue(), committed.get(e.getKey()));
+        }
+    }
+
+    private static void waitForStep(TrainerFixture f, long step, Process child, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            Optional<Long> latest = values(f.readAll(f.metrics, TrainingMetrics.class)).stream()
+                    .map(TrainingMetrics::getStep).max(Long::compare);
+            if (latest.orElse(0L) >= step) {
+                return;
+            }
+            assertTrue(child.isAlive(), () -> "trainer exited: " + log(log));
+            assertTrue(System.nanoTime() < deadline, "step " + step + " not reached: " + log(log));
+            Thread.sleep(500);
+        }
+    }
+
+    private static void scrapeUntilTrained(int port, AtomicReference<String> scraped) {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+        while (System.nanoTime() < deadline) {
+            try {
+                String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+                scraped.set(body);
+                if (!body.contains("extrema_trainer_step 0.0")) {
+                    return;
+                }
+            } catch (Exception notYet) {
+                // the endpoint starts with the trainer
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static String log(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (Exception e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static <T> List<T> values(List<ConsumerRecord<byte[], T>> records) {
+        return records.stream().map(ConsumerRecord::value).toList();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}
