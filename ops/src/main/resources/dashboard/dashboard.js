@@ -31,9 +31,9 @@
     return {
       backgroundColor: 'transparent', color: palette, animation: false,
       textStyle: { color: text, fontFamily: 'inherit' },
-      grid: { left: 52, right: 52, top: 30, bottom: 28 },
+      grid: { left: 52, right: 56, top: 40, bottom: 28 },
       tooltip: { trigger: 'axis', confine: true },
-      legend: { top: 0, right: 0, textStyle: { color: text, fontSize: 11 }, itemWidth: 14, itemHeight: 8, type: 'scroll' },
+      legend: { top: 0, left: 'center', textStyle: { color: text, fontSize: 11 }, itemWidth: 14, itemHeight: 8, type: 'scroll' },
       xAxis: { axisLine: { lineStyle: { color: line } }, splitLine: { show: false }, axisLabel: { color: text } },
       yAxis: { axisLine: { show: false }, splitLine: { lineStyle: { color: line } }, axisLabel: { color: text } },
     };
@@ -134,7 +134,8 @@
     if (!state.models.length) return empty(charts.models, 'No model version published yet');
     const b = base();
     const byModel = groupBy(state.models, (m) => m.model);
-    charts.models.setOption({ ...b, xAxis: { ...b.xAxis, type: 'time' },
+    charts.models.setOption({ ...b,
+      xAxis: { ...b.xAxis, type: 'time', axisLabel: { color: css('--muted'), hideOverlap: true } },
       yAxis: { ...b.yAxis, type: 'value', name: 'version', minInterval: 1 },
       tooltip: { trigger: 'item', confine: true, formatter: (p) => {
         const m = p.data.m;
@@ -155,8 +156,8 @@
     const b = base();
     charts.map.setOption({ ...b, grid: { left: 20, right: 20, top: 46, bottom: 20 },
       legend: { ...b.legend, left: 0, right: 0 },
-      xAxis: { ...b.xAxis, type: 'value', axisLabel: { show: false }, splitLine: { show: false }, scale: true },
-      yAxis: { ...b.yAxis, type: 'value', axisLabel: { show: false }, splitLine: { show: false }, scale: true },
+      xAxis: { ...b.xAxis, type: 'value', axisLabel: { show: false }, axisTick: { show: false }, axisLine: { show: false }, splitLine: { show: false }, scale: true },
+      yAxis: { ...b.yAxis, type: 'value', axisLabel: { show: false }, axisTick: { show: false }, axisLine: { show: false }, splitLine: { show: false }, scale: true },
       tooltip: { trigger: 'item', confine: true, enterable: false, formatter: (p) => {
         const d = p.data.p;
         const id = encodeURIComponent(d.id);
@@ -217,14 +218,21 @@
     return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   }
 
+  // Only the charts whose data changed are redrawn, so a tooltip on the map survives new metrics.
+  const renderers = { loss: renderLoss, rate: renderRate, probe: renderProbe, drift: renderDrift, spread: renderSpread,
+    models: renderModels, map: renderMap, alerts: renderAlerts };
+  const dirty = new Set();
   let pending = false;
-  function render() {
+  function render(...which) {
+    (which.length ? which : Object.keys(renderers)).forEach((w) => dirty.add(w));
     if (pending) return;
     pending = true;
     setTimeout(() => {
       pending = false;
-      renderLoss(); renderRate(); renderProbe(); renderDrift(); renderSpread(); renderModels(); renderMap();
-      renderAlerts(); renderTiles();
+      const now = [...dirty];
+      dirty.clear();
+      now.forEach((w) => renderers[w]());
+      renderTiles();
     }, 300);
   }
 
@@ -237,12 +245,12 @@
     const events = new EventSource('/events');
     events.onopen = () => { $('conn').className = 'dot on'; $('conn-text').textContent = 'live'; };
     events.onerror = () => { $('conn').className = 'dot off'; $('conn-text').textContent = 'reconnecting…'; };
-    events.addEventListener('metrics', (e) => { push(state.metrics, JSON.parse(e.data)); render(); });
-    events.addEventListener('monitor', (e) => { push(state.monitor, JSON.parse(e.data)); render(); });
-    events.addEventListener('alert', (e) => { push(state.alerts, JSON.parse(e.data)); render(); });
-    events.addEventListener('model', (e) => { push(state.models, JSON.parse(e.data)); render(); });
-    events.addEventListener('map', (e) => { state.map = JSON.parse(e.data); render(); });
-    events.addEventListener('embedded', (e) => { state.embedded = JSON.parse(e.data); render(); });
+    events.addEventListener('metrics', (e) => { push(state.metrics, JSON.parse(e.data)); render('loss', 'rate', 'probe'); });
+    events.addEventListener('monitor', (e) => { push(state.monitor, JSON.parse(e.data)); render('drift', 'spread'); });
+    events.addEventListener('alert', (e) => { push(state.alerts, JSON.parse(e.data)); render('alerts'); });
+    events.addEventListener('model', (e) => { push(state.models, JSON.parse(e.data)); render('models'); });
+    events.addEventListener('map', (e) => { state.map = JSON.parse(e.data); render('map'); });
+    events.addEventListener('embedded', (e) => { state.embedded = JSON.parse(e.data); render('rate'); });
   }
 
   $('theme').addEventListener('click', () => {

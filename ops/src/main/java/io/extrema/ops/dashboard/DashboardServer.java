@@ -51,16 +51,17 @@ public final class DashboardServer implements AutoCloseable {
     public DashboardServer start() {
         feed.start();
         http.start();
-        // The map and the embedded rate change with every embedding: push them at most every 2 s, when changed.
+        // The map changes with every embedding: push it at most every 2 s, when changed. The embedded rate gains
+        // a bucket every 5 s whether or not embeddings still arrive.
         long[] seen = {-1};
         ticker.scheduleWithFixedDelay(() -> {
             long version = state.pointsVersion();
             if (version != seen[0]) {
                 seen[0] = version;
                 state.publish("map", state.map());
-                state.publish("embedded", state.embeddedRate());
             }
         }, 1, 2, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> state.publish("embedded", state.embeddedRate()), 1, 5, TimeUnit.SECONDS);
         // A comment line keeps idle event streams open through proxies.
         ticker.scheduleAtFixedRate(() -> state.publish("ping", System.currentTimeMillis()), 15, 15, TimeUnit.SECONDS);
         return this;

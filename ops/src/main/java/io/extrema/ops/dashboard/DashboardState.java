@@ -89,10 +89,15 @@ final class DashboardState {
         decodeErrors++;
     }
 
-    /** Embeddings per second, per 5-second bucket of their processing time: [[time, rate], ...]. */
+    /**
+     * Embeddings per second, per 5-second bucket of their processing time: [[time, rate], ...]. The bucket still
+     * filling is left out, so the latest figure is never a partial count.
+     */
     synchronized List<List<Object>> embeddedRate() {
+        long filling = System.currentTimeMillis() / RATE_BUCKET_MS;
         List<List<Object>> rate = new ArrayList<>();
-        embeddedPerBucket.forEach((bucket, n) -> rate.add(List.of(bucket * RATE_BUCKET_MS, n * 1000.0 / RATE_BUCKET_MS)));
+        embeddedPerBucket.headMap(filling).forEach((bucket, n) ->
+                rate.add(List.of(bucket * RATE_BUCKET_MS, n * 1000.0 / RATE_BUCKET_MS)));
         return rate;
     }
 

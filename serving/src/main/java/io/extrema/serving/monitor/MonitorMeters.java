@@ -24,6 +24,11 @@ public final class MonitorMeters {
         (o.isDeadLetter() ? deadLetters : embeddings).computeIfAbsent(o.source(), s -> new LongAdder()).increment();
     }
 
+    /** Embeddings read so far, all sources. */
+    public long embeddingsObserved() {
+        return embeddings.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     void window(MonitorRecord window) {
         windows.computeIfAbsent(window.getSource(), s -> new LongAdder()).increment();
         latest.put(window.getSource(), window);

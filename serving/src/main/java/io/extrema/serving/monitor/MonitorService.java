@@ -19,9 +19,9 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class MonitorService implements AutoCloseable {
     private final KafkaStreams streams;
     private final HttpServer prometheus;
+    private final MonitorMeters meters = new MonitorMeters();
 
     public MonitorService(MonitorConfig config) throws IOException {
-        MonitorMeters meters = new MonitorMeters();
         Map<String, Object> serdeConfigs = new HashMap<>(config.originals());
         MonitorSerdes serdes = MonitorSerdes.of(serdeConfigs);
         streams = new KafkaStreams(MonitorTopology.build(config, serdes, meters), streamsProperties(config));
@@ -65,6 +65,11 @@ public final class MonitorService implements AutoCloseable {
         streams.start();
         prometheus.start();
         return this;
+    }
+
+    /** Embeddings the topology has read since it started. */
+    public long embeddingsObserved() {
+        return meters.embeddingsObserved();
     }
 
     public KafkaStreams.State state() {
