@@ -20,7 +20,8 @@ public final class Extrema {
                 new StackCommand(),
                 new io.extrema.ops.monitor.MonitorCommand(),
                 new io.extrema.ops.dashboard.DashboardCommand(),
-                new io.extrema.ops.serve.ServeCommand());
+                new io.extrema.ops.serve.ServeCommand(),
+                new io.extrema.ops.train.TrainCommand());
     }
 
     public static void main(String[] args) {

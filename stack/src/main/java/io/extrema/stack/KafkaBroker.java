@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,8 +49,9 @@ final class KafkaBroker {
             Path log4j = writeLog4jConfig();
             String classPath = RuntimeClassPath.current();
             if (!Files.exists(dataDir().resolve("meta.properties"))) format(classPath, config, log4j);
-            return ServiceProcess.launch(NAME, javaCommand(classPath, log4j, "kafka.Kafka", config.toString()),
-                    dir, logFile(), pidFile(), ownedByThisJvm);
+            List<String> command = new ArrayList<>(javaCommand(classPath, log4j, "kafka.Kafka", config.toString()));
+            command.add(1, classDataArchiveOption(classPath));
+            return ServiceProcess.launch(NAME, command, dir, logFile(), pidFile(), ownedByThisJvm);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the broker in " + dir, e);
         }
@@ -98,6 +100,36 @@ final class KafkaBroker {
             throw new StackException("formatting the broker log dir " + dataDir() + " failed; log " + formatLog + ":\n"
                     + formatter.logTail(30));
         }
+    }
+
+    /**
+     * A warm start loads the broker's classes from an archive the previous run wrote at exit (about a third faster).
+     * The archive only fits the exact class path and JVM, hence the hash in its name. The JVM writes it under a
+     * temporary name and {@link #keepClassDataArchive()} promotes it only after a graceful exit: Java 17 crashes on a
+     * truncated archive, which a forced kill during the dump would leave.
+     */
+    private String classDataArchiveOption(String classPath) throws IOException {
+        String key = classPath + "|" + System.getProperty("java.home") + "|" + Runtime.version();
+        Path archive = dir.resolve("classes-" + Integer.toHexString(key.hashCode()) + ".jsa").toAbsolutePath();
+        if (Files.isRegularFile(archive)) return "-XX:SharedArchiveFile=" + archive;
+        Files.deleteIfExists(partial(archive));
+        return "-XX:ArchiveClassesAtExit=" + partial(archive);
+    }
+
+    /** After a graceful exit: the archive the broker wrote is complete, so later starts may use it. */
+    void keepClassDataArchive() {
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".jsa.partial"))::iterator) {
+                Path done = p.resolveSibling(p.getFileName().toString().replace(".jsa.partial", ".jsa"));
+                Files.move(p, done, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            // no archive kept: the next start dumps a new one
+        }
+    }
+
+    private static Path partial(Path archive) {
+        return archive.resolveSibling(archive.getFileName() + ".partial");
     }
 
     private List<String> javaCommand(String classPath, Path log4j, String mainClass, String... args) {

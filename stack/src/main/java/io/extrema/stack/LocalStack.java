@@ -34,8 +34,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class LocalStack implements AutoCloseable {
 
-    /** Graceful stop: the broker flushes and closes its log in a few seconds. */
-    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    /** Graceful stop: the broker flushes its log and writes its class-data archive; slow on a busy machine. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(40);
     private static final String STATE_FILE = "stack.properties";
 
     private final StackSettings settings;
@@ -51,7 +51,7 @@ public final class LocalStack implements AutoCloseable {
     /** Starts a stack owned by this JVM (stopped by {@link #close()} or at JVM exit) and creates {@code topics}. */
     public static LocalStack start(StackSettings settings, Collection<TopicSpec> topics) {
         List<ServiceProcess> launched = new ArrayList<>();
-        Thread hook = new Thread(() -> stopAll(launched), "extrema-stack-shutdown");
+        Thread hook = new Thread(() -> stopAll(settings, launched), "extrema-stack-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (running(settings).isPresent()) {
@@ -61,7 +61,7 @@ public final class LocalStack implements AutoCloseable {
             launch(settings, topics, launched, true);
             return new LocalStack(settings, launched, hook);
         } catch (RuntimeException e) {
-            stopAll(launched);
+            stopAll(settings, launched);
             removeHook(hook);
             throw e;
         }
@@ -87,7 +87,7 @@ public final class LocalStack implements AutoCloseable {
             launch(settings, topics, launched, false);
             return settings.endpoints();
         } catch (RuntimeException e) {
-            stopAll(launched);
+            stopAll(settings, launched);
             throw e;
         }
     }
@@ -99,7 +99,7 @@ public final class LocalStack implements AutoCloseable {
         SchemaRegistry registry = new SchemaRegistry(settings);
         ServiceProcess.fromPidFile(KafkaBroker.NAME, broker.logFile(), broker.pidFile()).ifPresent(live::add);
         ServiceProcess.fromPidFile(SchemaRegistry.NAME, registry.logFile(), registry.pidFile()).ifPresent(live::add);
-        stopAll(live);
+        stopAll(settings, live);
         deleteIfExists(broker.pidFile());
         deleteIfExists(registry.pidFile());
         return !live.isEmpty();
@@ -166,7 +166,7 @@ public final class LocalStack implements AutoCloseable {
     /** Stops both processes (gracefully, then forcibly) and waits until they are gone. */
     @Override
     public void close() {
-        stopAll(processes);
+        stopAll(settings, processes);
         removeHook(shutdownHook);
     }
 
@@ -208,14 +208,18 @@ public final class LocalStack implements AutoCloseable {
         writeState(settings);
     }
 
-    private static void stopAll(List<ServiceProcess> processes) {
+    private static void stopAll(StackSettings settings, List<ServiceProcess> processes) {
         List<ServiceProcess> copy;
         synchronized (processes) {
             copy = List.copyOf(processes);
         }
         // stop in parallel: each waits for its own graceful exit
         CompletableFuture.allOf(copy.stream()
-                .map(p -> CompletableFuture.runAsync(() -> p.stop(STOP_GRACE)))
+                .map(p -> CompletableFuture.runAsync(() -> {
+                    if (p.stop(STOP_GRACE) && p.name.equals(KafkaBroker.NAME)) {
+                        new KafkaBroker(settings).keepClassDataArchive();
+                    }
+                }))
                 .toArray(CompletableFuture[]::new)).join();
     }
 

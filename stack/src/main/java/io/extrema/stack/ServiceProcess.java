@@ -123,12 +123,14 @@ final class ServiceProcess {
         }
     }
 
-    /** SIGTERM, wait up to {@code grace}, then kill; removes the pid file. */
-    void stop(Duration grace) {
+    /** SIGTERM, wait up to {@code grace}, then kill; removes the pid file. True unless it had to be killed. */
+    boolean stop(Duration grace) {
         if (orphanGuard != null) orphanGuard.destroy();
-        if (handle.isAlive()) {
+        boolean graceful = handle.isAlive(); // one that already died on its own did not exit gracefully
+        if (graceful) {
             handle.destroy();
             if (!awaitExit(grace)) {
+                graceful = false;
                 handle.destroyForcibly();
                 awaitExit(Duration.ofSeconds(10));
             }
@@ -138,6 +140,7 @@ final class ServiceProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete " + pidFile, e);
         }
+        return graceful;
     }
 
     private boolean awaitExit(Duration timeout) {
