@@ -23,6 +23,7 @@ import io.extrema.trainer.config.TrainerConfig;
 import io.extrema.trainer.intake.DeadLetterSink;
 import io.extrema.trainer.intake.ImageIntake;
 import io.extrema.trainer.intake.IntakeCounters;
+import io.extrema.trainer.metrics.ProcessMemory;
 import io.extrema.trainer.metrics.PrometheusEndpoint;
 import io.extrema.trainer.metrics.Sample;
 import io.extrema.trainer.offsets.OffsetLedger;
@@ -306,6 +307,12 @@ public final class StreamingTrainer implements AutoCloseable {
                 ledger.settle(item.position());
             }
             imagesTrained += n;
+            if (r.skipped()) {
+                // Nothing changed in the model, so no interval is due; the skip is counted in the metrics.
+                log.warn("step {} skipped (non-finite loss {} or gradient norm {}); {} skipped so far", r.step(),
+                        r.loss(), r.gradNorm(), r.skippedTotal());
+                return;
+            }
             long s = step();
             if (s % logEvery == 0) {
                 log.info("step {} loss {} lr {} momentum {} std {} buffer {} lag {}", s,
@@ -407,6 +414,7 @@ public final class StreamingTrainer implements AutoCloseable {
             extra.put("imagesTrained", (double) imagesTrained);
             extra.put("recordsPending", (double) ledger.pendingCount());
             extra.put("skippedReflected", (double) counters.skippedReflected.get());
+            extra.put("rssBytes", ProcessMemory.rssBytes());
             StepResult r = last;
             TrainingMetrics m = TrainingMetrics.newBuilder()
                     .setModelName(modelName)
@@ -462,7 +470,8 @@ public final class StreamingTrainer implements AutoCloseable {
         out.add(new Sample("extrema_trainer_records_consumed_total", "counter", "Records read from the images topic.", counters.consumed.get()));
         out.add(new Sample("extrema_trainer_records_dead_lettered_total", "counter", "Records sent to the dead-letter topic.", counters.deadLettered.get()));
         out.add(new Sample("extrema_trainer_consumer_lag", "gauge", "Records behind the end of the images topic.", counters.lag.get()));
-        out.add(new Sample("extrema_trainer_records_pending", "gauge", "Records read but not yet in a checkpoint-able state.", ledger.pendingCount()));
+        out.add(new Sample("extrema_trainer_records_pending", "gauge", "Records read and not yet reflected in the weights.", ledger.pendingCount()));
+        out.add(new Sample("process_resident_memory_bytes", "gauge", "Resident memory (VmRSS), native tensors included.", ProcessMemory.rssBytes()));
         return out;
     }
 

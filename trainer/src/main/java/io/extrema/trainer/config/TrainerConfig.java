@@ -1,6 +1,7 @@
 package io.extrema.trainer.config;
 
 import io.extrema.images.ImageLimits;
+import io.extrema.model.ExtremaConfig;
 import io.extrema.schemas.Topics;
 import io.extrema.trainer.replay.ReplayPolicy;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -24,9 +25,9 @@ import java.util.Properties;
  *
  * <p>Sources, later ones winning: the defaults, a properties file, environment variables
  * ({@code EXTREMA_TRAINER_BATCH_SIZE=64} sets {@code batch.size}), explicit overrides. Keys prefixed {@code kafka.}
- * are handed to every Kafka client unchanged minus the prefix (security protocol, SASL, SSL, timeouts); keys
- * prefixed {@code schema.registry.} or {@code basic.auth.} go to the serdes; keys prefixed {@code model.} override
- * fields of the model preset ({@code ExtremaConfig.toMap} names).
+ * are handed to every Kafka client unchanged minus the prefix (security protocol, SASL, SSL, timeouts); the
+ * registry URL and {@code basic.auth.*} credentials go to the serdes; {@code model.<field>} overrides one field of
+ * the model preset ({@code ExtremaConfig.toMap} names, each declared here too).
  */
 public final class TrainerConfig extends AbstractConfig {
     public static final String ENV_PREFIX = "EXTREMA_TRAINER_";
@@ -74,6 +75,9 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String PROBE_DIR = "probe.dir";
     public static final String PROBE_INTERVAL_STEPS = "probe.interval.steps";
     public static final String PROBE_MAX_IMAGES = "probe.max.images";
+
+    public static final String BASIC_AUTH_SOURCE = "basic.auth.credentials.source";
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
 
     private static final ImageLimits DEFAULT_LIMITS = ImageLimits.defaults();
 
@@ -158,6 +162,17 @@ public final class TrainerConfig extends AbstractConfig {
             .define(PROBE_MAX_IMAGES, Type.INT, 1000, Range.atLeast(2), Importance.LOW,
                     "Images of the probe set used (half as the k-NN bank, half as queries).");
 
+    static {
+        // Every model field can be overridden, declared here so the help lists them and typos are refused.
+        ExtremaConfig defaults = ExtremaConfig.cifarTiny();
+        defaults.toMap().forEach((field, value) -> DEF.define(MODEL_PREFIX + field, Type.STRING, null,
+                Importance.LOW, "Overrides the preset's " + field + " (cifar-tiny: " + value + ")."));
+        DEF.define(BASIC_AUTH_SOURCE, Type.STRING, null, Importance.LOW,
+                "Schema registry credentials source (USER_INFO), passed to the serdes.");
+        DEF.define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.LOW,
+                "Schema registry user:password, passed to the serdes.");
+    }
+
     public TrainerConfig(Map<?, ?> props) {
         super(DEF, props, false);
     }
@@ -178,12 +193,19 @@ public final class TrainerConfig extends AbstractConfig {
         return new TrainerConfig(props);
     }
 
-    /** {@code EXTREMA_TRAINER_KAFKA_SECURITY_PROTOCOL=SSL} becomes {@code kafka.security.protocol=SSL}. */
+    /**
+     * {@code EXTREMA_TRAINER_<KEY>}: a declared key upper-cased with dots as underscores
+     * ({@code EXTREMA_TRAINER_MODEL_BATCHSIZE} sets {@code model.batchSize}); anything else, such as
+     * {@code EXTREMA_TRAINER_KAFKA_SECURITY_PROTOCOL}, lower-cased with underscores as dots.
+     */
     static Map<String, String> fromEnv(Map<String, String> env) {
+        Map<String, String> declared = new HashMap<>();
+        DEF.names().forEach(k -> declared.put(k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), k));
         Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith(ENV_PREFIX)) {
-                out.put(k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+                String rest = k.substring(ENV_PREFIX.length());
+                out.put(declared.getOrDefault(rest, rest.toLowerCase(Locale.ROOT).replace('_', '.')), v);
             }
         });
         return out;
@@ -199,23 +221,25 @@ public final class TrainerConfig extends AbstractConfig {
     /** Settings for the Avro serdes: the registry URL and any registry credentials. */
     public Map<String, Object> serdeConfig() {
         Map<String, Object> out = new HashMap<>();
-        originals().forEach((k, v) -> {
-            if (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")) {
-                out.put(k, v);
-            }
-        });
         out.put(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
+        if (getString(BASIC_AUTH_SOURCE) != null) {
+            out.put(BASIC_AUTH_SOURCE, getString(BASIC_AUTH_SOURCE));
+        }
+        if (getPassword(BASIC_AUTH_USER_INFO) != null) {
+            out.put(BASIC_AUTH_USER_INFO, getPassword(BASIC_AUTH_USER_INFO).value());
+        }
         return out;
     }
 
-    /** Model preset field overrides: {@code model.}-prefixed keys other than this class's own. */
+    /** Model preset field overrides that were set: {@code model.<field>} keys, by field name. */
     public Map<String, String> modelOverrides() {
         Map<String, String> out = new HashMap<>();
-        originalsWithPrefix(MODEL_PREFIX).forEach((k, v) -> {
-            if (!DEF.names().contains(MODEL_PREFIX + k)) {
-                out.put(k, String.valueOf(v));
+        for (String field : ExtremaConfig.cifarTiny().toMap().keySet()) {
+            String value = getString(MODEL_PREFIX + field);
+            if (value != null) {
+                out.put(field, value);
             }
-        });
+        }
         return out;
     }
 

@@ -26,7 +26,7 @@ class TrainerConfigTest {
                 model.batchSize=16
                 """);
         TrainerConfig c = TrainerConfig.load(file,
-                Map.of("EXTREMA_TRAINER_BOOTSTRAP_SERVERS", "env:9092", "EXTREMA_TRAINER_MODEL_DEPTH", "1",
+                Map.of("EXTREMA_TRAINER_BOOTSTRAP_SERVERS", "env:9092", "EXTREMA_TRAINER_MODEL_DEPTH", "1", "EXTREMA_TRAINER_MODEL_WARMUPSTEPS", "3",
                         "UNRELATED", "x"),
                 Map.of("checkpoint.interval.steps", "7"));
         Map<String, Object> kafka = c.kafkaClientConfig();
@@ -35,7 +35,7 @@ class TrainerConfigTest {
         assertEquals("PLAIN", kafka.get("sasl.mechanism"));
         assertEquals(7, c.getInt(TrainerConfig.CHECKPOINT_INTERVAL_STEPS));
         assertEquals("min-redundancy", c.replayPolicy().configName());
-        assertEquals(Map.of("batchSize", "16", "depth", "1"), c.modelOverrides());
+        assertEquals(Map.of("batchSize", "16", "depth", "1", "warmupSteps", "3"), c.modelOverrides());
         assertEquals(16, StreamingTrainer.modelConfig(c).batchSize());
         assertEquals(1, StreamingTrainer.modelConfig(c).depth());
     }
@@ -46,6 +46,9 @@ class TrainerConfigTest {
                 () -> new TrainerConfig(Map.of("replay.policy", "lifo")));
         assertTrue(e.getMessage().contains("replay.policy"), e.getMessage());
         assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.factor", "0.5")));
+        assertThrows(IllegalArgumentException.class,
+                () -> StreamingTrainer.modelConfig(new TrainerConfig(Map.of("model.heads", "5"))));
         assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
+        assertTrue(TrainerConfig.help().contains("model.maskRatio"), "model fields are declared settings");
     }
 }
