@@ -8,19 +8,24 @@ import io.extrema.serving.deadletter.DeadLetterRouting;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ModelFollower;
 import io.extrema.serving.live.ServingModel;
-import io.extrema.serving.metrics.PrometheusEndpoint;
+import io.extrema.serving.metrics.PrometheusHandler;
+import io.extrema.serving.query.EmbeddingQueries;
 import io.extrema.serving.metrics.ServingMetrics;
 import io.extrema.serving.topology.EmbeddingTopology;
+import com.sun.net.httpserver.HttpServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -41,7 +46,7 @@ public final class EmbeddingService implements AutoCloseable {
     private final Map<String, Object> streamsConfig;
     private ModelFollower follower;
     private KafkaStreams streams;
-    private PrometheusEndpoint endpoint;
+    private HttpServer http;
 
     public EmbeddingService(ServingConfig config) {
         this.config = config;
@@ -106,16 +111,37 @@ public final class EmbeddingService implements AutoCloseable {
                 }
             }
         }
-        streams = new KafkaStreams(EmbeddingTopology.build(config, streamsConfig, live, metrics),
-                new StreamsConfig(streamsConfig));
+        int port = config.getInt(ServingConfig.METRICS_PORT);
+        String host = config.getString(ServingConfig.METRICS_HOST);
+        if (port >= 0) {
+            // Bound before Kafka Streams starts, so the advertised query address has the real (maybe free) port.
+            http = HttpServer.create(new InetSocketAddress(host, port), 0);
+        }
+        Map<String, Object> props = new HashMap<>(streamsConfig);
+        boolean queries = config.getBoolean(ServingConfig.QUERY_STORE);
+        HostInfo self = null;
+        if (queries) {
+            if (http == null) {
+                throw new ConfigException(ServingConfig.QUERY_STORE + " needs the HTTP endpoint: "
+                        + ServingConfig.METRICS_PORT + " >= 0");
+            }
+            String advertised = config.getString(ServingConfig.QUERY_ADVERTISED_HOST);
+            self = new HostInfo(advertised.isEmpty() ? host : advertised, http.getAddress().getPort());
+            // Where other instances send the queries for keys this one owns.
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        }
+        streams = new KafkaStreams(EmbeddingTopology.build(config, props, live, metrics), new StreamsConfig(props));
         // A failure outside any record (inference itself) restarts the thread; its batch is still buffered.
         streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
         streams.start();
-        int port = config.getInt(ServingConfig.METRICS_PORT);
-        if (port >= 0) {
-            endpoint = new PrometheusEndpoint(config.getString(ServingConfig.METRICS_HOST), port,
-                    List.of(streams::metrics, metrics::all));
-            LOG.info("metrics on http://{}:{}/metrics", config.getString(ServingConfig.METRICS_HOST), endpoint.port());
+        if (http != null) {
+            http.createContext("/metrics", new PrometheusHandler(List.of(streams::metrics, metrics::all)));
+            if (queries) {
+                http.createContext("/embeddings/", new EmbeddingQueries(streams, self));
+            }
+            http.start();
+            LOG.info("metrics on http://{}:{}/metrics{}", host, http.getAddress().getPort(),
+                    queries ? ", queries on /embeddings/{id}[/nearest?k=]" : "");
         }
     }
 
@@ -142,9 +168,9 @@ public final class EmbeddingService implements AutoCloseable {
         return live;
     }
 
-    /** The metrics endpoint's port, when it runs. */
+    /** The HTTP endpoint's port (metrics, queries), when it runs. */
     public Optional<Integer> metricsPort() {
-        return Optional.ofNullable(endpoint).map(PrometheusEndpoint::port);
+        return Optional.ofNullable(http).map(h -> h.getAddress().getPort());
     }
 
     /**
@@ -153,8 +179,8 @@ public final class EmbeddingService implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        if (endpoint != null) {
-            endpoint.close();
+        if (http != null) {
+            http.stop(0);
         }
         if (streams != null) {
             streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

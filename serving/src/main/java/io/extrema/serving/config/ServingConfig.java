@@ -46,6 +46,8 @@ public final class ServingConfig extends AbstractConfig {
     public static final String IMAGE_MAX_SIDE = "image.max.side";
     public static final String IMAGE_CROP = "image.crop";
     public static final String IMAGE_NORMALISATION = "image.normalisation";
+    public static final String QUERY_STORE = "query.store";
+    public static final String QUERY_ADVERTISED_HOST = "query.advertised.host";
     public static final String METRICS_HOST = "metrics.host";
     public static final String METRICS_PORT = "metrics.port";
 
@@ -108,9 +110,16 @@ public final class ServingConfig extends AbstractConfig {
             .define(IMAGE_NORMALISATION, Type.STRING, "imagenet", ValidString.in("imagenet", "cifar10"),
                     Importance.LOW, "Channel statistics, as the trainer used them (the paper's recipe: imagenet).")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
-                    "Interface of the Prometheus endpoint (loopback by default: expose deliberately).")
+                    "Interface of the HTTP endpoint: metrics and queries (loopback by default: expose deliberately).")
             .define(METRICS_PORT, Type.INT, 9404, Range.between(-1, 65_535), Importance.LOW,
-                    "Port of the Prometheus endpoint (GET /metrics); 0 picks a free port, -1 disables it.");
+                    "Port of the HTTP endpoint (GET /metrics, and /embeddings/... with query.store); 0 picks a free "
+                            + "port, -1 disables it.")
+            .define(QUERY_STORE, Type.BOOLEAN, false, Importance.LOW,
+                    "Keep each image's latest embedding in a local store (changelogged: one more write per "
+                            + "embedding) and answer GET /embeddings/{id} and /embeddings/{id}/nearest?k= across "
+                            + "all instances. Needs the HTTP endpoint (metrics.port >= 0).")
+            .define(QUERY_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
+                    "Host other instances use to reach this one's queries; empty means metrics.host.");
 
     public ServingConfig(Map<?, ?> props) {
         super(DEF, props);

@@ -1,5 +1,6 @@
 package io.extrema.serving.deadletter;
 
+import io.extrema.serving.embed.BatchFailedException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,9 +11,9 @@ import java.util.Map;
 
 /**
  * A record that fails in a processor (an undecodable or over-limit image) goes to the dead-letter topic with the
- * source record's original bytes; processing continues. A failure with no source record behind it (in a
- * punctuation: an inference batch) is not a bad record but a broken service, so it fails the stream thread,
- * whose replacement retries the batch, which waits in its changelogged buffer.
+ * source record's original bytes; processing continues. A failed inference batch ({@link BatchFailedException},
+ * or any failure with no source record behind it, as in a punctuation) is not a bad record but a broken service,
+ * so it fails the stream thread, whose replacement retries the batch, which waits in its changelogged buffer.
  */
 public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
     public static final String CAUSE = "processing";
@@ -28,7 +29,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (context.sourceRawValue() == null) {
+        if (context.sourceRawValue() == null || exception instanceof BatchFailedException) {
             LOG.error("failure outside any input record in {} (task {})", context.processorNodeId(),
                     context.taskId(), exception);
             return Response.fail();

@@ -124,7 +124,13 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             System.arraycopy(x, 0, chw, i * plane, plane);
         }
         long t0 = System.nanoTime();
-        FloatEmbeddings e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
+        FloatEmbeddings e;
+        try {
+            e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
+        } catch (RuntimeException failure) {
+            throw new BatchFailedException("embedding a batch of " + batch.size() + " with " + model.id()
+                    + " failed", failure);
+        }
         double millis = (System.nanoTime() - t0) / 1e6;
         Instant now = Instant.now();
         for (int i = 0; i < batch.size(); i++) {

@@ -8,6 +8,7 @@ import io.extrema.serving.embed.BatchEmbedProcessor;
 import io.extrema.serving.embed.DecodeProcessor;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.metrics.ServingMetrics;
+import io.extrema.serving.query.IndexProcessor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -46,6 +47,12 @@ public final class EmbeddingTopology {
         // Write one EmbeddingRecord per image, keyed by image id.
         topology.addSink("embeddings", config.getString(ServingConfig.EMBEDDINGS_TOPIC),
                 Serdes.String().serializer(), embeddings.serializer(), "embed");
+        if (config.getBoolean(ServingConfig.QUERY_STORE)) {
+            // Keep each image's latest embedding by id (same partitioning as the input) for interactive queries.
+            topology.addProcessor("index", IndexProcessor::new, "embed");
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IndexProcessor.STORE),
+                    Serdes.String(), embeddings), "index");
+        }
         return topology;
     }
 

@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,6 +43,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,6 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The embedding service against the real broker and registry, with real libtorch and real JPEGs.
  */
 @ExtendWith(LocalStackExtension.class)
+@SuppressWarnings("unchecked")
 class EmbeddingServiceTest {
     private static final Duration PATIENCE = Duration.ofMinutes(2);
 
@@ -98,10 +102,16 @@ class EmbeddingServiceTest {
         return s;
     }
 
+    private Map<String, String> settingsWithQueries(String instance) {
+        Map<String, String> s = settings(instance);
+        s.put(ServingConfig.QUERY_STORE, "true");
+        return s;
+    }
+
     @Test
     void embedsEveryImageFollowsNewVersionsRefusesBadOnesAndDeadLettersBadImages() throws Exception {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
-        try (EmbeddingService service = new EmbeddingService(new ServingConfig(settings("a")));
+        try (EmbeddingService service = new EmbeddingService(new ServingConfig(settingsWithQueries("a")));
              KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
             service.start();
             assertEquals(1, service.liveModel().id().orElseThrow().version(), "the version present at start");
@@ -149,14 +159,44 @@ class EmbeddingServiceTest {
             assertTrue(scrape.contains("extrema_serving_dead_letters_total{cause=\"deserialization\"} 1.0"), scrape);
             assertTrue(scrape.contains("extrema_serving_dead_letters_total{cause=\"processing\"} 1.0"), scrape);
             assertTrue(scrape.contains("stream_thread_metrics_process_total{"), "Kafka Streams' own metrics");
+
+            // Interactive queries: an image's embedding by id, and its nearest among the same version's.
+            int port = service.metricsPort().orElseThrow();
+            Map<String, Object> one = getJson(port, "/embeddings/img-45", Map.class);
+            assertEquals(2, ((Number) one.get("modelVersion")).intValue());
+            List<Number> vector = (List<Number>) one.get("instance");
+            List<Float> expected = seen.get("img-45").getInstance();
+            for (int i = 0; i < expected.size(); i++) {
+                assertEquals(expected.get(i), vector.get(i).floatValue(), 1e-6f);
+            }
+            List<Map<String, Object>> near = getJson(port, "/embeddings/img-45/nearest?k=5", List.class);
+            assertEquals(5, near.size());
+            double previous = 1.0 + 1e-6;
+            for (Map<String, Object> n : near) {
+                int index = Integer.parseInt(((String) n.get("imageId")).substring("img-".length()));
+                assertTrue(index >= 20 && index != 45, "only other images embedded by v2: " + n);
+                double cosine = ((Number) n.get("cosine")).doubleValue();
+                assertTrue(cosine <= previous, "sorted by similarity: " + near);
+                previous = cosine;
+            }
+            assertEquals(404, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + port + "/embeddings/no-such-image")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
         }
+    }
+
+    private static <T> T getJson(int port, String path, Class<T> type) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return new ObjectMapper().readValue(r.body(), type);
     }
 
     @Test
     void twoInstancesShareThePartitionsAndWhenOneIsKilledTheOtherEmbedsTheRestExactlyOnce() throws Exception {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
-        Process other = startChildInstance(settings("b"));
-        try (EmbeddingService service = new EmbeddingService(new ServingConfig(settings("a")));
+        Process other = startChildInstance(settingsWithQueries("b"));
+        try (EmbeddingService service = new EmbeddingService(new ServingConfig(settingsWithQueries("a")));
              KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
             service.start();
             // Both in the group: this instance owns only some of the 4 partitions.
@@ -172,6 +212,14 @@ class EmbeddingServiceTest {
                 drain(out, counts, Duration.ofMillis(200));
                 assertTrue(sent < total, "the other instance never embedded anything");
             }
+            // Queries reach every image from either instance: this one answers some, the other the rest.
+            Set<Object> servedBy = new HashSet<>();
+            for (String id : new ArrayList<>(counts.keySet()).subList(0, 40)) {
+                servedBy.add(getJson(service.metricsPort().orElseThrow(), "/embeddings/" + id, Map.class)
+                        .get("servedBy"));
+            }
+            assertEquals(2, servedBy.size(), "answered by both instances: " + servedBy);
+
             other.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, no leaving the group
             sendImages(sent, total);
             long deadline = System.nanoTime() + PATIENCE.toNanos();

@@ -1,13 +1,12 @@
 package io.extrema.serving.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpHandler;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,25 +15,23 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /metrics} in the Prometheus text format, from Kafka metric registries: Kafka Streams' own
+ * {@code GET /metrics} (a handler on the service's HTTP server) in the Prometheus text format, from Kafka metric registries: Kafka Streams' own
  * ({@code KafkaStreams.metrics()}, which include its consumer, producer and admin clients) and the service's. The
  * JDK's HTTP server is enough for a scrape every few seconds and adds no dependency.
  */
-public final class PrometheusEndpoint implements AutoCloseable {
-    private final HttpServer server;
+public final class PrometheusHandler implements HttpHandler {
+    private final List<Supplier<Map<MetricName, ? extends Metric>>> sources;
 
     /**
      * @param sources each called on every scrape, so metrics registered later (new tasks, threads) appear
      */
-    public PrometheusEndpoint(String host, int port, List<Supplier<Map<MetricName, ? extends Metric>>> sources)
-            throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.createContext("/metrics", exchange -> respond(exchange, render(sources)));
-        server.start();
+    public PrometheusHandler(List<Supplier<Map<MetricName, ? extends Metric>>> sources) {
+        this.sources = sources;
     }
 
-    public int port() {
-        return server.getAddress().getPort();
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        respond(exchange, render(sources));
     }
 
     /** Kafka metric names to Prometheus families: {@code <group>_<name>} with tags as labels, numeric values only. */
@@ -99,10 +96,5 @@ public final class PrometheusEndpoint implements AutoCloseable {
         try (OutputStream os = exchange.getResponseBody()) {
             os.write(bytes);
         }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }
