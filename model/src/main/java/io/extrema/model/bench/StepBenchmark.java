@@ -3,6 +3,7 @@ package io.extrema.model.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaTrainer;
@@ -51,47 +52,78 @@ public final class StepBenchmark {
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
     System.out.println("config " + base.toMap());
 
-    double matmulBefore = matmulRate();
-    Measured k = measure(base.withMasks(masks, ratio), batch, steps, warmup);
-    Measured one = measure(base.withMasks(1, ratio), batch, steps, warmup);
-    double matmulAfter = matmulRate();
-    double matmul = Math.max(matmulBefore, matmulAfter);
-
-    System.out.printf(Locale.ROOT, "matmul 2048x2048 fp32: %.1f GFLOP/s (before %.1f, after %.1f)%n",
-        matmul / 1e9, matmulBefore / 1e9, matmulAfter / 1e9);
-    for (Measured m : new Measured[] {k, one}) {
-      System.out.printf(Locale.ROOT,
-          "K=%d r=%.3f batch=%d: step %.1f ms (median of %d), %.1f images/s, %.2f GFLOP/step, %.1f GFLOP/s, "
-              + "utilisation %.0f%% of matmul rate, loss %.4f%n",
-          m.masks, m.ratio, batch, m.stepMillis, steps, batch * 1000.0 / m.stepMillis, m.flops / 1e9,
-          m.flops / m.stepMillis / 1e6, 100 * m.flops / (m.stepMillis / 1000) / matmul, m.lastLoss);
+    String threadList = option(args, "--threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    for (String threads : threadList.split(",")) {
+      // libtorch's intra-op pool can be resized at run time: compare thread counts in one process
+      JniUtils.setNumThreads(Integer.parseInt(threads.trim()));
+      System.out.printf(Locale.ROOT, "--- libtorch intra-op threads: %d%n", JniUtils.getNumThreads());
+      interleaved(base.withMasks(masks, ratio), base.withMasks(1, ratio), batch, steps, warmup);
     }
-    System.out.printf(Locale.ROOT, "K=%d vs K=1 step time: %.2fx (K=%d sees %dx the masked views)%n",
-        masks, k.stepMillis / one.stepMillis, masks, masks);
     System.out.println("peak RSS: " + peakRss());
   }
 
-  private record Measured(int masks, double ratio, double stepMillis, double flops, double lastLoss) { }
-
-  private static Measured measure(ExtremaConfig config, int batch, int steps, int warmup) {
-    try (ExtremaTrainer trainer = ExtremaTrainer.create(config);
-        NDManager m = trainer.model().manager().newSubManager()) {
-      int side = config.imageSize();
+  /**
+   * Alternates matmul probe, K-mask step and 1-mask step, so every ratio compares measurements taken seconds apart
+   * (other processes on a shared machine change the available CPU from minute to minute); reports medians.
+   */
+  private static void interleaved(ExtremaConfig many, ExtremaConfig one, int batch, int steps, int warmup) {
+    double flopsMany = ModelFlops.trainingStep(many, batch);
+    double flopsOne = ModelFlops.trainingStep(one, batch);
+    double[] matmul = new double[steps];
+    double[] millisMany = new double[steps];
+    double[] millisOne = new double[steps];
+    double[] utilMany = new double[steps];
+    double[] utilOne = new double[steps];
+    double[] ratio = new double[steps];
+    try (ExtremaTrainer a = ExtremaTrainer.create(many); ExtremaTrainer b = ExtremaTrainer.create(one);
+        NDManager m = a.model().manager().newSubManager()) {
+      int side = many.imageSize();
       NDArray online = m.randomNormal(new Shape(batch, 3, side, side));
       NDArray target = m.randomNormal(new Shape(batch, 3, side, side));
-      double[] millis = new double[steps];
-      double loss = Double.NaN;
       for (int i = 0; i < warmup + steps; i++) {
-        long t0 = System.nanoTime();
-        loss = trainer.step(online, target).loss();
+        double rate = matmulRate();
+        double tMany = timed(a, online, target);
+        double tOne = timed(b, online, target);
         if (i >= warmup) {
-          millis[i - warmup] = (System.nanoTime() - t0) / 1e6;
+          int j = i - warmup;
+          matmul[j] = rate;
+          millisMany[j] = tMany;
+          millisOne[j] = tOne;
+          utilMany[j] = flopsMany / (tMany / 1000) / rate;
+          utilOne[j] = flopsOne / (tOne / 1000) / rate;
+          ratio[j] = tMany / tOne;
         }
       }
-      Arrays.sort(millis);
-      return new Measured(config.numMasks(), config.maskRatio(), millis[steps / 2],
-          ModelFlops.trainingStep(config, batch), loss);
     }
+    System.out.printf(Locale.ROOT, "matmul 2048x2048 fp32: median %.1f GFLOP/s (range %.1f-%.1f)%n",
+        median(matmul) / 1e9, Arrays.stream(matmul).min().orElseThrow() / 1e9,
+        Arrays.stream(matmul).max().orElseThrow() / 1e9);
+    report(many, batch, millisMany, flopsMany, utilMany);
+    report(one, batch, millisOne, flopsOne, utilOne);
+    System.out.printf(Locale.ROOT, "K=%d vs K=1 step time: median %.2fx over %d step pairs (FLOP ratio %.2fx; "
+        + "K=%d runs %dx the masked views per image)%n", many.numMasks(), median(ratio), steps,
+        flopsMany / flopsOne, many.numMasks(), many.numMasks());
+  }
+
+  private static void report(ExtremaConfig c, int batch, double[] millis, double flops, double[] util) {
+    double t = median(millis);
+    System.out.printf(Locale.ROOT,
+        "K=%d r=%.3f batch=%d: step median %.1f ms, %.1f images/s, %.2f GFLOP/step, %.1f GFLOP/s, "
+            + "utilisation median %.0f%% (range %.0f-%.0f%%) of the matmul rate%n",
+        c.numMasks(), c.maskRatio(), batch, t, batch * 1000.0 / t, flops / 1e9, flops / t / 1e6,
+        100 * median(util), 100 * Arrays.stream(util).min().orElseThrow(), 100 * Arrays.stream(util).max().orElseThrow());
+  }
+
+  private static double timed(ExtremaTrainer trainer, NDArray online, NDArray target) {
+    long t0 = System.nanoTime();
+    trainer.step(online, target);
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 
   /** libtorch's fp32 rate on a large square matmul through DJL: the ceiling the model's FLOPs are compared with. */
@@ -102,7 +134,7 @@ public final class StepBenchmark {
       NDArray b = m.randomNormal(new Shape(n, n));
       a.matMul(b).close();
       double best = 0;
-      for (int i = 0; i < 5; i++) {
+      for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
         try (NDArray c = a.matMul(b)) {
           c.getFloat(0, 0); // forces completion on asynchronous devices
