@@ -75,17 +75,29 @@ class ExtremaModelTest {
 
   @Test
   void keptTokensKeepTheirPositionEmbedding() {
-    // a masked view must equal the same tokens cut from the whole image before the SA blocks: with depth 0 that
-    // cannot be tested directly, so compare a view that keeps every token with the unmasked forward instead
+    // in a uniform image every patch embeds the same, so only the position embedding tells tokens apart: two views
+    // keeping different patches differ only if positions were added before masking, and keeping every patch
+    // through the masked path must equal the unmasked forward
     try (ExtremaModel model = ExtremaModel.create(CONFIG); NDManager m = model.manager().newSubManager()) {
-      NDArray images = batch(m, 4);
-      long[] all = new long[B * CONFIG.numPatches()];
-      for (int i = 0; i < all.length; i++) {
-        all[i] = i % CONFIG.numPatches();
-      }
-      NDArray keepAll = m.create(all, new Shape(B, CONFIG.numPatches()));
       ParameterStore ps = model.parameterStore();
-      NDArray a = model.target().encoder().forward(ps, images, keepAll, 1, StochasticDepth.none(), false).instance();
+      int n = CONFIG.numPatches();
+      NDArray uniform = m.full(new Shape(2, 3, SIDE, SIDE), 0.5f);
+      long[] cut = new long[2 * 4];
+      for (int i = 0; i < 4; i++) {
+        cut[i] = i; // image 0 keeps the first row of patches
+        cut[4 + i] = n - 4 + i; // image 1 keeps the last row
+      }
+      NDArray views = model.target().encoder()
+          .forward(ps, uniform, m.create(cut, new Shape(2, 4)), 1, StochasticDepth.none(), false).instance();
+      assertTrue(views.get(0).sub(views.get(1)).abs().max().getFloat() > 1e-3f);
+
+      NDArray images = batch(m, 4);
+      long[] all = new long[B * n];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = i % n;
+      }
+      NDArray a = model.target().encoder()
+          .forward(ps, images, m.create(all, new Shape(B, n)), 1, StochasticDepth.none(), false).instance();
       NDArray b = model.target().encoder().forward(ps, images, null, 1, StochasticDepth.none(), false).instance();
       assertTrue(a.sub(b).abs().max().getFloat() < 1e-5f);
     }
