@@ -178,6 +178,11 @@ class ExtremaModelTest {
       assertTrue(end.embeddingStd() > 0.3 * end.healthyStd(),
           "target embeddings collapsing: std " + end.embeddingStd() + " vs healthy " + end.healthyStd());
       assertEquals(40, trainer.appliedSteps());
+      try (Embedder embedder = trainer.model().embedder(true)) {
+        FloatEmbeddings f = embedder.embed(online, B);
+        double rank = EmbeddingSpread.effectiveRank(f.projection());
+        assertTrue(rank > 3, "(measured ≈ 9.8 of at most 16) target projections collapsed to rank " + rank);
+      }
     }
   }
 
