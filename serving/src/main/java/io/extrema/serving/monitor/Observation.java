@@ -1,10 +1,7 @@
 package io.extrema.serving.monitor;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -28,40 +25,31 @@ public record Observation(String source, String modelName, long modelVersion, fl
             (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(Observation o) {
-        try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + (o.vector == null ? 0 : 4 * o.vector.length));
-             DataOutputStream out = new DataOutputStream(buffer)) {
-            out.writeUTF(o.source);
-            out.writeUTF(o.modelName);
-            out.writeLong(o.modelVersion);
-            out.writeInt(o.vector == null ? -1 : o.vector.length);
-            if (o.vector != null) {
-                for (float v : o.vector) {
-                    out.writeFloat(v);
-                }
-            }
-            out.flush();
-            return buffer.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] source = o.source.getBytes(StandardCharsets.UTF_8);
+        byte[] model = o.modelName.getBytes(StandardCharsets.UTF_8);
+        int dim = o.vector == null ? -1 : o.vector.length;
+        ByteBuffer b = ByteBuffer.allocate(4 + source.length + 4 + model.length + 8 + 4 + 4 * Math.max(dim, 0));
+        b.putInt(source.length).put(source).putInt(model.length).put(model).putLong(o.modelVersion).putInt(dim);
+        if (dim > 0) {
+            b.asFloatBuffer().put(o.vector);
         }
+        return b.array();
     }
 
     private static Observation read(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-            String source = in.readUTF();
-            String modelName = in.readUTF();
-            long version = in.readLong();
-            int dim = in.readInt();
-            float[] vector = null;
-            if (dim >= 0) {
-                vector = new float[dim];
-                for (int i = 0; i < dim; i++) {
-                    vector[i] = in.readFloat();
-                }
-            }
-            return new Observation(source, modelName, version, vector);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte[] source = new byte[b.getInt()];
+        b.get(source);
+        byte[] model = new byte[b.getInt()];
+        b.get(model);
+        long version = b.getLong();
+        int dim = b.getInt();
+        float[] vector = null;
+        if (dim >= 0) {
+            vector = new float[dim];
+            b.asFloatBuffer().get(vector);
         }
+        return new Observation(new String(source, StandardCharsets.UTF_8), new String(model, StandardCharsets.UTF_8),
+                version, vector);
     }
 }

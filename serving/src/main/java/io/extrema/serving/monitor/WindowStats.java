@@ -1,11 +1,7 @@
 package io.extrema.serving.monitor;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serde;
@@ -127,52 +123,35 @@ public final class WindowStats {
             (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(WindowStats s) {
-        try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(96 + 16 * s.sum.length);
-             DataOutputStream out = new DataOutputStream(buffer)) {
-            out.writeLong(s.count);
-            out.writeDouble(s.sumNorm);
-            out.writeLong(s.deadLetters);
-            out.writeUTF(s.modelName);
-            out.writeInt(s.versions.size());
-            for (long v : s.versions) {
-                out.writeLong(v);
-            }
-            out.writeLong(s.version);
-            out.writeLong(s.versionCount);
-            out.writeInt(s.sum.length);
-            for (int i = 0; i < s.sum.length; i++) {
-                out.writeDouble(s.sum[i]);
-                out.writeDouble(s.sumSq[i]);
-            }
-            out.flush();
-            return buffer.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        byte[] name = s.modelName.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + 8 + 8 + 4 + name.length + 4 + 8 * s.versions.size() + 8 + 8 + 4
+                + 16 * s.sum.length);
+        b.putLong(s.count).putDouble(s.sumNorm).putLong(s.deadLetters).putInt(name.length).put(name);
+        b.putInt(s.versions.size());
+        s.versions.forEach(b::putLong);
+        b.putLong(s.version).putLong(s.versionCount).putInt(s.sum.length);
+        b.asDoubleBuffer().put(s.sum).put(s.sumSq);
+        return b.array();
     }
 
     private static WindowStats read(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            WindowStats s = new WindowStats();
-            s.count = in.readLong();
-            s.sumNorm = in.readDouble();
-            s.deadLetters = in.readLong();
-            s.modelName = in.readUTF();
-            for (int i = in.readInt(); i > 0; i--) {
-                s.versions.add(in.readLong());
-            }
-            s.version = in.readLong();
-            s.versionCount = in.readLong();
-            int dim = in.readInt();
-            s.sum = new double[dim];
-            s.sumSq = new double[dim];
-            for (int i = 0; i < dim; i++) {
-                s.sum[i] = in.readDouble();
-                s.sumSq[i] = in.readDouble();
-            }
-            return s;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        WindowStats s = new WindowStats();
+        s.count = b.getLong();
+        s.sumNorm = b.getDouble();
+        s.deadLetters = b.getLong();
+        byte[] name = new byte[b.getInt()];
+        b.get(name);
+        s.modelName = new String(name, StandardCharsets.UTF_8);
+        for (int i = b.getInt(); i > 0; i--) {
+            s.versions.add(b.getLong());
         }
+        s.version = b.getLong();
+        s.versionCount = b.getLong();
+        int dim = b.getInt();
+        s.sum = new double[dim];
+        s.sumSq = new double[dim];
+        b.asDoubleBuffer().get(s.sum).get(s.sumSq);
+        return s;
     }
 }

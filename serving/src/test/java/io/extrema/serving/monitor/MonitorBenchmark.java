@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,7 +68,8 @@ public final class MonitorBenchmark {
         Topics t = Topics.create(stack, run);
         MonitorSerdes serdes = MonitorSerdes.of(Map.of("schema.registry.url", stack.registryUrl()));
         Random random = new Random(1);
-        long t0 = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+        // Recent timestamps: records older than the broker's retention (7 days) may be deleted while we read them.
+        long t0 = (System.currentTimeMillis() - Duration.ofHours(3).toMillis()) / 10_000 * 10_000;
         int perWindow = 1000;
         try (KafkaProducer<String, byte[]> producer = producer(stack)) {
             for (int i = 0; i < n; i++) {
@@ -132,16 +134,15 @@ public final class MonitorBenchmark {
         try (MonitorService service = new MonitorService(config(stack, stateDir, t, run, 1_000)).start();
              KafkaProducer<String, byte[]> producer = producer(stack)) {
             Thread.sleep(5_000); // let the group form before the clock matters
+            AtomicBoolean reading = new AtomicBoolean(true);
             Thread reader = new Thread(() -> {
                 try (KafkaConsumer<String, byte[]> monitor = reader(stack, t.monitor)) {
-                    while (!Thread.currentThread().isInterrupted()) {
+                    while (reading.get()) {
                         for (ConsumerRecord<String, byte[]> r : monitor.poll(Duration.ofMillis(20))) {
                             MonitorRecord w = serdes.monitor().deserializer().deserialize(r.topic(), r.value());
                             delays.add(System.currentTimeMillis() - w.getWindowEnd().toEpochMilli());
                         }
                     }
-                } catch (org.apache.kafka.common.errors.InterruptException e) {
-                    Thread.currentThread().interrupt();
                 }
             }, "latency-reader");
             reader.start();
@@ -158,8 +159,8 @@ public final class MonitorBenchmark {
                 Thread.sleep(2);
             }
             Thread.sleep(3_000);
-            reader.interrupt();
-            reader.join(10_000);
+            reading.set(false);
+            reader.join(30_000);
         }
         List<Long> sorted = new ArrayList<>(delays);
         // Skip the first seconds: the first windows close while the topology is still warming up.

@@ -71,7 +71,8 @@ class MonitorOnBrokerTest {
 
         try (MonitorService service = new MonitorService(config).start()) {
             // Two windows of one collapsed source, then a record that closes them, and one undecodable record.
-            Instant t0 = Instant.parse("2026-03-01T12:00:00Z");
+            // Recent timestamps: records older than the broker's retention (7 days) may be deleted before they are read.
+            Instant t0 = Instant.ofEpochMilli((System.currentTimeMillis() - 3_600_000) / 5_000 * 5_000);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
                     new StringSerializer(), new ByteArraySerializer())) {

@@ -31,6 +31,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,8 @@ class MonitorTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // The driver commits after every record; RocksDB flushes would dominate the test's time.
+        props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
         driver = new TopologyTestDriver(MonitorTopology.build(config, serdes, new MonitorMeters()), props, T0);
         embeddings = driver.createInputTopic(config.getString(MonitorConfig.EMBEDDINGS_TOPIC),
                 Serdes.String().serializer(), serdes.embeddings().serializer());
