@@ -46,11 +46,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The dashboard end to end: records on real topics (broker + registry of the local stack), the dashboard reading
  * them, and Debian's headless Chromium showing the page. Charts must hold the topics' data and the console must stay
- * free of errors. The screenshot is kept in target/dashboard-test.png.
+ * free of errors, in the dark and the light palette. Screenshots: target/dashboard-test.png, -light.png.
  */
 @ExtendWith(LocalStackExtension.class)
 class DashboardBrowserTest {
     static final Path SCREENSHOT = Path.of("target", "dashboard-test.png");
+    static final Path SCREENSHOT_LIGHT = Path.of("target", "dashboard-test-light.png");
     static final int STEPS = 60, VERSIONS = 3, WINDOWS = 20, EMBEDDINGS = 240;
     static final String[] CLASSES = {"airplane", "cat", "ship"};
     static final Color[] COLOURS = {new Color(90, 140, 220), new Color(200, 120, 60), new Color(60, 170, 120)};
@@ -100,6 +101,12 @@ class DashboardBrowserTest {
             assertTrue(thumbnail.contains("/thumb/img-") && thumbnail.endsWith(" 32"), "thumbnail shown: " + thumbnail);
 
             chromium.screenshot(SCREENSHOT);
+            // The light palette: every chart is rebuilt with the same data.
+            chromium.eval("document.getElementById('theme').click(), true");
+            String light = chromium.eval("new Promise(r => setTimeout(() => r(document.documentElement.className + ' '"
+                    + " + extremaCharts.loss.getOption().series[0].data.length), 1000))").asText();
+            assertEquals("light " + STEPS, light);
+            chromium.screenshot(SCREENSHOT_LIGHT);
             List<String> errors = chromium.errors();
             assertTrue(errors.isEmpty(), "console errors: " + errors);
 
