@@ -50,7 +50,7 @@ final class KafkaBroker {
             String classPath = RuntimeClassPath.current();
             if (!Files.exists(dataDir().resolve("meta.properties"))) format(classPath, config, log4j);
             List<String> command = new ArrayList<>(javaCommand(classPath, log4j, "kafka.Kafka", config.toString()));
-            command.add(1, classDataArchiveOption(classPath));
+            if (settings.classDataArchives()) command.add(1, classDataArchiveOption(classPath));
             return ServiceProcess.launch(NAME, command, dir, logFile(), pidFile(), ownedByThisJvm);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the broker in " + dir, e);

@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,6 +38,12 @@ public final class LocalStack implements AutoCloseable {
     /** Graceful stop: the broker flushes its log and writes its class-data archive; slow on a busy machine. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(40);
     private static final String STATE_FILE = "stack.properties";
+    /** A thread per task: the common pool has a single thread on 2 cores and may be busy with the caller's work. */
+    private static final Executor OWN_THREAD = task -> {
+        Thread thread = new Thread(task, "extrema-stack");
+        thread.setDaemon(true);
+        thread.start();
+    };
 
     private final StackSettings settings;
     private final List<ServiceProcess> processes;
@@ -173,17 +180,18 @@ public final class LocalStack implements AutoCloseable {
     /** Starts registry and broker side by side (the registry is the slower one), then waits for both. */
     private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched,
                                boolean owned) {
+        SchemaRegistry registry = new SchemaRegistry(settings);
+        Path registryJava = registry.javaHome();
         checkPortsFree(settings);
         Instant deadline = Instant.now().plus(settings.startTimeout());
-        SchemaRegistry registry = new SchemaRegistry(settings);
         KafkaBroker broker = new KafkaBroker(settings);
         CompletableFuture<ServiceProcess> registryStart = CompletableFuture.supplyAsync(() -> {
-            ServiceProcess p = registry.launch(owned);
+            ServiceProcess p = registry.launch(registryJava, owned);
             synchronized (launched) {
                 launched.add(p);
             }
             return p;
-        });
+        }, OWN_THREAD);
         try {
             ServiceProcess brokerProcess = broker.launch(owned);
             synchronized (launched) {
@@ -219,7 +227,7 @@ public final class LocalStack implements AutoCloseable {
                     if (p.stop(STOP_GRACE) && p.name.equals(KafkaBroker.NAME)) {
                         new KafkaBroker(settings).keepClassDataArchive();
                     }
-                }))
+                }, OWN_THREAD))
                 .toArray(CompletableFuture[]::new)).join();
     }
 
@@ -292,7 +300,8 @@ public final class LocalStack implements AutoCloseable {
                     Integer.parseInt(p.getProperty("controller.port")),
                     Integer.parseInt(p.getProperty("registry.port")),
                     Integer.parseInt(p.getProperty("registry.management.port")),
-                    s.registryHome(), s.registryDistribution(), s.registryJavaHome(), s.startTimeout()));
+                    s.registryHome(), s.registryDistribution(), s.registryJavaHome(), s.startTimeout(),
+                    s.classDataArchives()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // a damaged state file: fall back to the configured ports
         }

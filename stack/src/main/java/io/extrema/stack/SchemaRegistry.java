@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,26 +36,34 @@ final class SchemaRegistry {
         return settings.stateDir().resolve("registry.pid");
     }
 
-    /** Finds Java 21+, unpacks the distribution if needed and starts the registry (not yet ready). */
-    ServiceProcess launch(boolean ownedByThisJvm) {
-        Path javaHome = JavaRuntimeFinder.forThisMachine().require(MIN_JAVA, settings.registryJavaHome());
+    /** The Java 21+ home to run the registry with; checked before anything starts, so a missing JDK fails first. */
+    Path javaHome() {
+        return JavaRuntimeFinder.forThisMachine().require(MIN_JAVA, settings.registryJavaHome());
+    }
+
+    /** Unpacks the distribution if needed and starts the registry on {@code javaHome} (not yet ready). */
+    ServiceProcess launch(Path javaHome, boolean ownedByThisJvm) {
         Path home = RegistryDistribution.unpack(RegistryDistribution.locate(settings.registryDistribution()),
                 settings.registryHome());
         String host = StackSettings.HOST;
-        List<String> command = List.of(
+        List<String> command = new ArrayList<>(List.of(
                 JavaRuntimeFinder.javaLauncher(javaHome).toString(),
                 "-Xms64m", "-Xmx512m",
-                // start-up dominates a dev registry's life: C1 alone halves it, and a class-data archive made on
-                // the first run (Java 19+) cuts a warm start again; lookups are few and cached by clients anyway
+                // start-up dominates a dev registry's life and lookups are few (clients cache them): C1 alone
+                // halves the start
                 "-XX:TieredStopAtLevel=1",
-                "-XX:+AutoCreateSharedArchive",
-                "-XX:SharedArchiveFile=" + settings.stateDir().resolve("registry-work").resolve("registry.jsa").toAbsolutePath(),
                 "-Dquarkus.http.host=" + host,
                 "-Dquarkus.http.port=" + settings.registryPort(),
                 "-Dquarkus.management.host=" + host,
                 "-Dquarkus.management.port=" + settings.registryManagementPort(),
                 "-Dquarkus.banner.enabled=false",
-                "-jar", home.resolve("quarkus-run.jar").toAbsolutePath().toString());
+                "-jar", home.resolve("quarkus-run.jar").toAbsolutePath().toString()));
+        if (settings.classDataArchives()) {
+            // a class-data archive made on the first run (Java 19+; rebuilt by the JVM itself if unusable) cuts a
+            // warm start again
+            command.addAll(1, List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile="
+                    + settings.stateDir().resolve("registry-work").resolve("registry.jsa").toAbsolutePath()));
+        }
         return ServiceProcess.launch(NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile(),
                 ownedByThisJvm);
     }

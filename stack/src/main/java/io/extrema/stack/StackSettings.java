@@ -19,9 +19,12 @@ import java.time.Duration;
  * @param registryDistribution   the registry tar.gz, or null to find it in the Maven local repository
  * @param registryJavaHome       a Java 21+ home for the registry, or null to search for one
  * @param startTimeout           how long each service may take to become ready
+ * @param classDataArchives      let both JVMs write class-data archives on their first exit and load them on later
+ *                               starts (faster warm starts, slower first stop); pointless for a throw-away state dir
  */
 public record StackSettings(Path stateDir, int brokerPort, int controllerPort, int registryPort, int registryManagementPort,
-                            Path registryHome, Path registryDistribution, Path registryJavaHome, Duration startTimeout) {
+                            Path registryHome, Path registryDistribution, Path registryJavaHome, Duration startTimeout,
+                            boolean classDataArchives) {
 
     public static final String HOST = "127.0.0.1";
     public static final int DEFAULT_BROKER_PORT = 9092;
@@ -38,33 +41,39 @@ public record StackSettings(Path stateDir, int brokerPort, int controllerPort, i
     /** Default ports, state in {@code stateDir}. */
     public static StackSettings defaults(Path stateDir) {
         return new StackSettings(stateDir, DEFAULT_BROKER_PORT, DEFAULT_CONTROLLER_PORT, DEFAULT_REGISTRY_PORT,
-                DEFAULT_REGISTRY_MANAGEMENT_PORT, defaultRegistryHome(stateDir), null, null, DEFAULT_START_TIMEOUT);
+                DEFAULT_REGISTRY_MANAGEMENT_PORT, defaultRegistryHome(stateDir), null, null, DEFAULT_START_TIMEOUT, true);
     }
 
     /** Ports the OS says are free now: lets parallel test JVMs each run a stack. */
     public StackSettings withFreePorts() {
         return new StackSettings(stateDir, freePort(), freePort(), freePort(), freePort(), registryHome,
-                registryDistribution, registryJavaHome, startTimeout);
+                registryDistribution, registryJavaHome, startTimeout, classDataArchives);
     }
 
     public StackSettings withRegistryHome(Path home) {
         return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, home,
-                registryDistribution, registryJavaHome, startTimeout);
+                registryDistribution, registryJavaHome, startTimeout, classDataArchives);
     }
 
     public StackSettings withRegistryDistribution(Path tarGz) {
         return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                tarGz, registryJavaHome, startTimeout);
+                tarGz, registryJavaHome, startTimeout, classDataArchives);
     }
 
     public StackSettings withRegistryJavaHome(Path javaHome) {
         return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                registryDistribution, javaHome, startTimeout);
+                registryDistribution, javaHome, startTimeout, classDataArchives);
     }
 
     public StackSettings withStartTimeout(Duration timeout) {
         return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                registryDistribution, registryJavaHome, timeout);
+                registryDistribution, registryJavaHome, timeout, classDataArchives);
+    }
+
+    /** For throw-away stacks (tests): no archive is written at exit, so stopping is quicker. */
+    public StackSettings withoutClassDataArchives() {
+        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
+                registryDistribution, registryJavaHome, startTimeout, false);
     }
 
     public String bootstrapServers() {

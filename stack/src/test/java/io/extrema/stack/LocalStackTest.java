@@ -32,7 +32,8 @@ class LocalStackTest {
     private static StackSettings freshSettings(String name) {
         Path stateDir = BASE.resolve(name + "-" + ProcessHandle.current().pid());
         LocalStack.deleteState(stateDir);
-        return StackSettings.defaults(stateDir).withRegistryHome(BASE.resolve("registry")).withFreePorts();
+        return StackSettings.defaults(stateDir).withRegistryHome(BASE.resolve("registry")).withoutClassDataArchives()
+                .withFreePorts();
     }
 
     @Test

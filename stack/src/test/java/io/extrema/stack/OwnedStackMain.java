@@ -7,6 +7,7 @@ public final class OwnedStackMain {
     public static void main(String[] args) throws InterruptedException {
         StackSettings settings = StackSettings.defaults(Path.of(args[0]))
                 .withRegistryHome(Path.of(args[1]))
+                .withoutClassDataArchives()
                 .withFreePorts();
         LocalStack stack = LocalStack.start(settings);
         System.out.println("PIDS " + stack.pids().get(0) + " " + stack.pids().get(1));

@@ -94,7 +94,7 @@ public final class StackCommand implements Command {
                 home.isBlank() ? StackSettings.defaultRegistryHome(dir) : Path.of(home).toAbsolutePath(),
                 pathOrNull(config.getString(REGISTRY_DISTRIBUTION)),
                 pathOrNull(config.getString(REGISTRY_JAVA_HOME)),
-                Duration.ofMillis(config.getLong(START_TIMEOUT_MS)));
+                Duration.ofMillis(config.getLong(START_TIMEOUT_MS)), true);
     }
 
     @Override

@@ -81,6 +81,7 @@ public final class LocalStackExtension implements ParameterResolver {
                     .withRegistryHome(base.resolve("registry"))
                     .withStartTimeout(Duration.ofMillis(Long.getLong("extrema.stack.start.timeout.ms",
                             StackSettings.DEFAULT_START_TIMEOUT.toMillis())))
+                    .withoutClassDataArchives()
                     .withFreePorts();
             return new SharedStack(LocalStack.start(settings), stateDir);
         }
