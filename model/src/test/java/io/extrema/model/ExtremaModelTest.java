@@ -163,7 +163,7 @@ class ExtremaModelTest {
       List<StepResult> results = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         StepResult r = trainer.step(online, target, B);
-        assertFalse(r.skipped());
+        assertFalse(r.skipped(), () -> "step " + r);
         results.add(r);
       }
       double first = mean(results.subList(0, 5));
