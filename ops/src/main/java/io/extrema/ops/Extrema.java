@@ -17,11 +17,15 @@ public final class Extrema {
     /** Every subcommand; adding one is one class plus one line here. */
     static List<Command> commands() {
         return List.of(
+                new io.extrema.ops.demo.DemoCommand(),
                 new StackCommand(),
+                new io.extrema.ops.ingest.IngestCommand(),
                 new io.extrema.ops.monitor.MonitorCommand(),
                 new io.extrema.ops.dashboard.DashboardCommand(),
                 new io.extrema.ops.serve.ServeCommand(),
-                new io.extrema.ops.train.TrainCommand());
+                new io.extrema.ops.train.TrainCommand(),
+                new io.extrema.ops.eval.EvalCommand(),
+                new ConfigDocsCommand(Extrema::commands));
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,263 @@
+package io.extrema.ops.eval;
+
+import io.extrema.images.DecodedImage;
+import io.extrema.images.ImageDecoder;
+import io.extrema.images.ImageLimits;
+import io.extrema.images.ImageRejectedException;
+import io.extrema.images.source.ImageSource;
+import io.extrema.images.source.ImageSources;
+import io.extrema.images.source.SourceImage;
+import io.extrema.model.Checkpoint;
+import io.extrema.model.Embedder;
+import io.extrema.model.ExtremaConfig;
+import io.extrema.model.ExtremaModel;
+import io.extrema.model.ExtremaTrainer;
+import io.extrema.model.augment.EvalTransform;
+import io.extrema.model.augment.Normalisation;
+import io.extrema.model.eval.ClassificationResult;
+import io.extrema.model.eval.KnnEvaluator;
+import io.extrema.model.eval.LinearProbe;
+import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.UsageException;
+import io.extrema.schemas.Topics;
+import io.extrema.schemas.avro.ModelPart;
+import io.extrema.schemas.models.ModelVersion;
+import io.extrema.schemas.models.ModelVersionAssembler;
+import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.trainer.checkpoint.CheckpointStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code extrema eval --train PATH --test PATH}: k-NN (k = 20, cosine, temperature-weighted votes) and linear-probe
+ * accuracy of frozen target-encoder class-token features, for a model version from the models topic, a trainer
+ * checkpoint, or a freshly initialised network (the baseline every trained model must beat).
+ */
+public final class EvalCommand implements Command {
+    public static final String TRAIN = "train";
+    public static final String TEST = "test";
+    public static final String MODEL = "model";
+    public static final String VERSION = "model.version";
+    public static final String MODEL_NAME = "model.name";
+    public static final String CHECKPOINT = "checkpoint";
+    public static final String PRESET = "model.preset";
+    public static final String MAX_IMAGES = "max.images";
+    public static final String LINEAR = "linear";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String REGISTRY_URL = "schema.registry.url";
+    public static final String MODELS_TOPIC = "topic.models";
+
+    private static final int BATCH = 64;
+
+    @Override
+    public String name() {
+        return "eval";
+    }
+
+    @Override
+    public String summary() {
+        return "k-NN and linear-probe accuracy of a model version, checkpoint or fresh network on labelled images.";
+    }
+
+    @Override
+    public ConfigDef settings() {
+        return new ConfigDef()
+                .define(TRAIN, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+                        "Labelled images the k-NN bank and the linear classifier are fitted on: a folder tree "
+                                + "(labels from sub-folders) or a tar/tar.gz/WebDataset shard.")
+                .define(TEST, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+                        "Labelled images the accuracy is measured on (same forms as --train).")
+                .define(MODEL, Type.STRING, "topic", ValidString.in("topic", "checkpoint", "fresh"), Importance.HIGH,
+                        "topic: a model version from the models topic; checkpoint: a trainer checkpoint "
+                                + "(--checkpoint); fresh: a randomly initialised network of --model.preset.")
+                .define(VERSION, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+                        "With model=topic: the version to evaluate; 0 takes the newest verified one.")
+                .define(MODEL_NAME, Type.STRING, "", Importance.LOW,
+                        "With model=topic: only this model lineage; empty accepts any.")
+                .define(CHECKPOINT, Type.STRING, "", Importance.MEDIUM,
+                        "With model=checkpoint: a trainer checkpoint.dir (its newest complete checkpoint is used) "
+                                + "or a model checkpoint file (extrema.ckpt).")
+                .define(PRESET, Type.STRING, "cifar-tiny", ValidString.in("cifar-tiny", "vit-small16", "vit-base16"),
+                        Importance.LOW, "With model=fresh: the network preset.")
+                .define(MAX_IMAGES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Read at most this many images of each set; 0 reads all.")
+                .define(LINEAR, Type.BOOLEAN, true, Importance.LOW,
+                        "Also fit a linear probe (weight decay chosen on 10 % held out of --train).")
+                .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.MEDIUM,
+                        "Kafka, for model=topic.")
+                .define(REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.MEDIUM,
+                        "Schema registry, for model=topic.")
+                .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic.");
+    }
+
+    @Override
+    public int run(Invocation invocation) throws Exception {
+        AbstractConfig s = invocation.settings();
+        PrintStream out = invocation.out();
+        try (Embedder embedder = embedder(s, invocation.kafkaOverrides(), out)) {
+            ExtremaConfig config = embedder.config();
+            EvalTransform transform = EvalTransform.whole(config.imageSize(), Normalisation.IMAGENET);
+            int max = s.getInt(MAX_IMAGES);
+            Map<String, Integer> classes = new TreeMap<>();
+            Labelled train = read(Path.of(s.getString(TRAIN)), max, transform, classes);
+            Labelled test = read(Path.of(s.getString(TEST)), max, transform, classes);
+            out.printf(Locale.ROOT, "images: %d train, %d test, %d classes%n", train.size(), test.size(), classes.size());
+            float[][] trainFeatures = features(embedder, train.images(), config.imageSize());
+            float[][] testFeatures = features(embedder, test.images(), config.imageSize());
+            ClassificationResult knn = KnnEvaluator.standard()
+                    .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
+            out.printf(Locale.ROOT, "k-NN (k=%d, T=%.2f)   accuracy %.2f %%%n", KnnEvaluator.DEFAULT_K,
+                    KnnEvaluator.DEFAULT_TEMPERATURE, 100 * knn.accuracy());
+            if (s.getBoolean(LINEAR)) {
+                LinearProbe.Result linear = new LinearProbe(LinearProbe.Settings.defaults())
+                        .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
+                out.printf(Locale.ROOT, "linear probe         accuracy %.2f %% (weight decay %s)%n",
+                        100 * linear.test().accuracy(), linear.weightDecay());
+            }
+        }
+        return 0;
+    }
+
+    /** Preprocessed images with their class indices (classes shared by the two sets, by name). */
+    private record Labelled(List<float[]> images, int[] labels) {
+        int size() {
+            return images.size();
+        }
+    }
+
+    private static Labelled read(Path path, int max, EvalTransform transform, Map<String, Integer> classes)
+            throws IOException {
+        if (!Files.exists(path)) throw new UsageException(path + " does not exist");
+        List<float[]> images = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        try (ImageSource source = ImageSources.open(path)) {
+            for (SourceImage image : source) {
+                if (max > 0 && images.size() >= max) break;
+                if (image.label() == null) continue;
+                try {
+                    DecodedImage decoded = ImageDecoder.decode(image.bytes(), ImageLimits.defaults());
+                    images.add(transform.apply(decoded));
+                    labels.add(classes.computeIfAbsent(image.label(), k -> classes.size()));
+                } catch (ImageRejectedException e) {
+                    System.err.println("skipped " + image.key() + ": " + e.getMessage());
+                }
+            }
+        }
+        if (images.isEmpty()) throw new UsageException(path + " holds no labelled image (labels come from sub-folders)");
+        return new Labelled(images, labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static float[][] features(Embedder embedder, List<float[]> images, int size) {
+        int chw = 3 * size * size;
+        float[][] out = new float[images.size()][];
+        for (int start = 0; start < images.size(); start += BATCH) {
+            int n = Math.min(BATCH, images.size() - start);
+            float[] batch = new float[n * chw];
+            for (int i = 0; i < n; i++) System.arraycopy(images.get(start + i), 0, batch, i * chw, chw);
+            System.arraycopy(embedder.embed(batch, n).instance(), 0, out, start, n);
+        }
+        return out;
+    }
+
+    private static Embedder embedder(AbstractConfig s, Map<String, Object> kafka, PrintStream out) throws Exception {
+        switch (s.getString(MODEL)) {
+            case "fresh": {
+                ExtremaConfig preset = switch (s.getString(PRESET)) {
+                    case "vit-small16" -> ExtremaConfig.vitSmall16();
+                    case "vit-base16" -> ExtremaConfig.vitBase16();
+                    default -> ExtremaConfig.cifarTiny();
+                };
+                out.println("model: freshly initialised " + s.getString(PRESET));
+                try (ExtremaModel model = ExtremaModel.create(preset)) {
+                    return Embedder.load(preset, model.exportTarget());
+                }
+            }
+            case "checkpoint": {
+                Path file = checkpointFile(s.getString(CHECKPOINT));
+                out.println("model: checkpoint " + file);
+                try (ExtremaTrainer trainer = Checkpoint.load(file)) {
+                    ExtremaModel model = trainer.model();
+                    return Embedder.load(model.config(), model.exportTarget());
+                }
+            }
+            default: {
+                ModelVersion version = fromTopic(s, kafka);
+                out.println("model: " + version.modelName() + " v" + version.version() + " (step " + version.step()
+                        + ") from " + s.getString(MODELS_TOPIC));
+                return Embedder.load(Embedder.configOf(version.weights()), version.weights());
+            }
+        }
+    }
+
+    private static Path checkpointFile(String given) throws IOException {
+        if (given.isBlank()) throw new UsageException("model=checkpoint needs --" + CHECKPOINT);
+        Path path = Path.of(given);
+        if (Files.isRegularFile(path)) return path;
+        CheckpointStore.Stored latest = new CheckpointStore(path, Integer.MAX_VALUE).latest()
+                .orElseThrow(() -> new UsageException("no complete checkpoint in " + path));
+        try (var files = Files.list(latest.modelDir())) {
+            return files.filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new UsageException("no model file in " + latest.modelDir()));
+        }
+    }
+
+    /** Reads the models topic to its end and returns the requested verified version. */
+    private static ModelVersion fromTopic(AbstractConfig s, Map<String, Object> kafka) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.getString(BOOTSTRAP_SERVERS));
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class);
+        parts.configure(Map.of(REGISTRY_URL, s.getString(REGISTRY_URL)), false);
+        String topic = s.getString(MODELS_TOPIC);
+        String name = s.getString(MODEL_NAME);
+        long wanted = s.getLong(VERSION);
+        ModelVersionAssembler assembler = new ModelVersionAssembler();
+        ModelVersion chosen = null;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+                    if (r.value() == null) continue;
+                    var outcome = assembler.accept(parts.deserialize(topic, r.value()));
+                    if (outcome.isPresent() && outcome.get() instanceof ModelVersionAssembler.Verified v) {
+                        ModelVersion mv = v.version();
+                        boolean lineage = name.isEmpty() || name.equals(mv.modelName());
+                        boolean match = wanted == 0 ? chosen == null || mv.version() > chosen.version() : mv.version() == wanted;
+                        if (lineage && match) chosen = mv;
+                    }
+                }
+            }
+        }
+        if (chosen == null) {
+            throw new UsageException(wanted == 0 ? "no verified model version on " + topic
+                    : "model version " + wanted + " is not on " + topic + " (retired or never published)");
+        }
+        return chosen;
+    }
+}
