@@ -57,39 +57,62 @@ import java.util.concurrent.TimeUnit;
  * augment per core; time from publishing a model version to it being verified by a reader of the models topic;
  * resident memory of a trainer process over a long run.
  *
+ * <p>A JVM of its own (the local stack launches the broker with this JVM's class path), from the project root:
  * <pre>
- * mvn -q -o -pl trainer exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.extrema.trainer.bench.TrainerBenchmark \
- *     -Dexec.args="--dataset ../shared/datasets/cifar10/train.tar --steps 30 --rss-minutes 15"
+ * mvn -q -o -pl trainer test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
+ *     -Dexec.args="-Dai.djl.offline=true -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro \
+ *     -cp %classpath io.extrema.trainer.bench.TrainerBenchmark --dataset ../../shared/datasets/cifar10/train.tar \
+ *     --steps 30 --rss-minutes 15"
  * </pre>
+ * (exec:exec runs in {@code trainer/}, hence the dataset path two levels up.)
  */
 public final class TrainerBenchmark {
 
     public static void main(String[] args) throws Exception {
-        Path dataset = Path.of(option(args, "--dataset", "../shared/datasets/cifar10/train.tar"));
+        // Default: the shared dataset beside the project root (the benchmark runs in trainer/).
+        Path dataset = Path.of(option(args, "--dataset", "../../shared/datasets/cifar10/train.tar"));
         int steps = Integer.parseInt(option(args, "--steps", "30"));
         int warmup = Integer.parseInt(option(args, "--warmup", "5"));
         int batch = Integer.parseInt(option(args, "--batch", "128"));
         double rssMinutes = Double.parseDouble(option(args, "--rss-minutes", "0"));
         ExtremaConfig model = ExtremaConfig.cifarTiny().withBatchSize(batch);
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--set")) { // a model field, e.g. --set dim=32 (apply heads before dim)
+                String[] kv = args[i + 1].split("=", 2);
+                model = model.with(kv[0], kv[1]);
+            }
+        }
+        boolean rssOnly = option(args, "--only", "all").equals("rss");
         int images = (warmup + steps + 2) * batch;
         System.out.printf(Locale.ROOT, "date %s, %d cores, load %s, java %s%n", Instant.now(),
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim(),
                 System.getProperty("java.version"));
 
         List<SourceImage> jpegs = read(dataset, images);
-        decodeAugmentPerCore(jpegs, model.imageSize());
+        if (!rssOnly) {
+            decodeAugmentPerCore(jpegs, model.imageSize());
+        }
 
         Path state = Path.of("target", "bench-stack").toAbsolutePath();
         try (LocalStack stack = LocalStack.start(StackSettings.defaults(state).withFreePorts())) {
             StackEndpoints endpoints = stack.endpoints();
-            double modelOnly1 = modelOnly(jpegs, model, warmup, steps);
-            double e2e = endToEnd(endpoints, jpegs, model, warmup, steps, state.resolve("ckpt-e2e"));
-            double modelOnly2 = modelOnly(jpegs, model, warmup, steps);
-            double baseline = Math.max(modelOnly1, modelOnly2);
-            System.out.printf(Locale.ROOT, "model-only step: %.1f and %.1f images/s (before, after); end to end: %.1f "
-                    + "images/s; overhead vs the faster model-only run %.1f%%%n", modelOnly1, modelOnly2, e2e,
-                    100 * (1 - e2e / baseline));
+            if (rssOnly) {
+                rss(endpoints, jpegs, model, rssMinutes, state.resolve("ckpt-rss"));
+                return;
+            }
+            // Interleaved, model-only / end-to-end / model-only / ...: each end-to-end run is compared with the
+            // mean of the model-only runs either side of it, so load changes on a shared machine cancel out.
+            int rounds = Integer.parseInt(option(args, "--rounds", "2"));
+            double before = modelOnly(jpegs, model, warmup, steps);
+            for (int r = 0; r < rounds; r++) {
+                double e2e = endToEnd(endpoints, jpegs, model, warmup, steps, state.resolve("ckpt-e2e-" + r));
+                double after = modelOnly(jpegs, model, warmup, steps);
+                double baseline = (before + after) / 2;
+                System.out.printf(Locale.ROOT, "round %d: model-only %.1f / %.1f images/s (before / after), end to "
+                        + "end %.1f images/s: overhead %.1f%% vs their mean; load %s%n", r + 1, before, after, e2e,
+                        100 * (1 - e2e / baseline), Files.readString(Path.of("/proc/loadavg")).trim());
+                before = after;
+            }
             versionLatency(endpoints, model);
             if (rssMinutes > 0) {
                 rss(endpoints, jpegs, model, rssMinutes, state.resolve("ckpt-rss"));
@@ -239,6 +262,11 @@ public final class TrainerBenchmark {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
                 "-cp", System.getProperty("java.class.path"), TrainerMain.class.getName()));
+        for (String prop : List.of("ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads")) {
+            if (System.getProperty(prop) != null) {
+                cmd.add(cmd.size() - 1, "-D" + prop + "=" + System.getProperty(prop)); // same libtorch threads as here
+            }
+        }
         s.forEach((k, v) -> cmd.add(k + "=" + v));
         Path log = checkpoints.resolveSibling("rss-trainer.log");
         Files.createDirectories(log.getParent());
@@ -274,7 +302,7 @@ public final class TrainerBenchmark {
         s.put("topic.metrics", "bench-metrics-" + suffix);
         s.put("topic.dlq", "bench-dlq-" + suffix);
         s.put("model.name", "bench");
-        s.put("model.batchSize", String.valueOf(config.batchSize()));
+        config.toMap().forEach((field, value) -> s.put("model." + field, value));
         s.put("checkpoint.dir", ckpt.toString());
         s.put("checkpoint.interval.steps", "100000");
         s.put("version.interval.steps", "100000");
