@@ -52,7 +52,8 @@ final class CurveReport {
         int bottom = 60;
         List<String> keys = new ArrayList<>(curve.get(0).knn().keySet());
         keys.sort(null);
-        double randomInit = curve.get(0).knn().get("target-cls");
+        boolean hasInit = curve.get(0).step() == 0;
+        double randomInit = hasInit ? curve.get(0).knn().get("target-cls") : rawPixels;
         double maxMinutes = Math.max(1e-9, curve.get(curve.size() - 1).minutes());
         double lo = Math.min(rawPixels, randomInit);
         double hi = Math.max(rawPixels, randomInit);
@@ -98,7 +99,10 @@ final class CurveReport {
 
         int legendY = top + 10;
         legendY = reference(g, "raw pixels " + pct(rawPixels), Color.RED, y.applyAsDouble(rawPixels), left, plotW, legendY);
-        legendY = reference(g, "random init " + pct(randomInit), Color.GRAY, y.applyAsDouble(randomInit), left, plotW, legendY);
+        if (hasInit) {
+            legendY = reference(g, "random init " + pct(randomInit), Color.GRAY, y.applyAsDouble(randomInit), left, plotW,
+                    legendY);
+        }
         for (int s = 0; s < keys.size(); s++) {
             String key = keys.get(s);
             Color c = SERIES[s % SERIES.length];

@@ -34,12 +34,16 @@ public final class LearningBenchmark {
         {"minutes", "30", "training budget in minutes, evaluation time excluded"},
         {"max-steps", "0", "stop after this many training steps within the budget (0: no limit)"},
         {"eval-every", "5", "training minutes between evaluations"},
+        {"eval-steps", "0", "also evaluate every this many steps (0: by time only); for equal-images comparisons"},
         {"bank-train", "50000", "train-split images in the k-NN bank (a fixed seeded subset when smaller)"},
         {"bank-test", "10000", "test-split images scored (a fixed seeded subset when smaller)"},
         {"train-images", "50000", "train-split images used for training, without labels"},
         {"short", "false", "quick mode: 3 minutes, evaluation every minute, bank 5000 train / 1000 test"},
         {"augment", "paper", "view augmentation: paper (crop, flip, colour) or masking-only (crop, flip)"},
+        {"crop-min", "", "override the smallest random-resized-crop scale (paper: 0.2)"},
+        {"colour", "", "override colour augmentation: jitterP,brightness,contrast,saturation,hue,grayP"},
         {"online", "false", "also score the online encoder"},
+        {"no-init-eval", "false", "skip the random-init point at step 0 (sweeps sharing one initialisation)"},
         {"workers", "1", "decode + augment threads"},
         {"set", "", "model setting overrides, comma separated key=value (ExtremaConfig.cifarTiny() component names)"},
         {"seed", "1", "seed of the augmentation and of the subsets"},
@@ -70,6 +74,13 @@ public final class LearningBenchmark {
             case "masking-only" -> AugmentationConfig.maskingOnly(model.imageSize());
             default -> throw new IllegalArgumentException("--augment must be paper or masking-only");
         };
+        if (!opts.get("crop-min").isBlank()) {
+            augmentation = augmentation.withCrop(true, Double.parseDouble(opts.get("crop-min")), augmentation.scaleMax());
+        }
+        if (!opts.get("colour").isBlank()) {
+            double[] c = java.util.Arrays.stream(opts.get("colour").split(",")).mapToDouble(Double::parseDouble).toArray();
+            augmentation = augmentation.withColour(c[0], c[1], c[2], c[3], c[4], c[5]);
+        }
         long seed = Long.parseLong(opts.get("seed"));
         Path out = Path.of(opts.get("out").replace("<time>",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
@@ -85,8 +96,9 @@ public final class LearningBenchmark {
 
         LearningRun.Settings settings = new LearningRun.Settings(model, augmentation,
                 minutes(opts.get("minutes")), Long.parseLong(opts.get("max-steps")), minutes(opts.get("eval-every")),
+                Long.parseLong(opts.get("eval-steps")),
                 Integer.parseInt(opts.get("workers")), 4 * model.batchSize(),
-                Boolean.parseBoolean(opts.get("online")), seed);
+                Boolean.parseBoolean(opts.get("online")), !Boolean.parseBoolean(opts.get("no-init-eval")), seed);
         Report report = run(settings, training, bankTrain, bankTest, out,
                 String.format(Locale.ROOT, "ExtreMA %s, %d train imgs, bank %d/%d", opts.get("augment"),
                         training.jpegs().size(), bankTrain.size(), bankTest.size()));
@@ -150,7 +162,7 @@ public final class LearningBenchmark {
                 usage();
                 throw new IllegalArgumentException("unknown option --" + name);
             }
-            boolean flag = name.equals("short") || name.equals("online");
+            boolean flag = name.equals("short") || name.equals("online") || name.equals("no-init-eval");
             if (value == null) value = flag ? "true" : args[++i];
             opts.put(name, value);
         }

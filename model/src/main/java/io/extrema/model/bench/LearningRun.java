@@ -36,21 +36,27 @@ public final class LearningRun {
      * @param maxSteps     stop after this many steps even within the budget (0: no limit); a step count makes a
      *                     run's amount of learning independent of machine load, as a test needs
      * @param evalEvery    training time between evaluations
+     * @param evalEverySteps also evaluate every this many steps (0: by time only); step-spaced points make
+     *                     recipes comparable at equal numbers of images seen, whatever the machine's load
      * @param workers      decode + augment threads
      * @param queueCapacity view pairs buffered ahead of the trainer
      * @param evalOnline   also score the online encoder (the target is always scored)
+     * @param evalAtStart  score the randomly initialised network before the first step (sweeps that share one
+     *                     initialisation may skip it)
      * @param seed         seeds the augmentation workers
      */
     public record Settings(ExtremaConfig model, AugmentationConfig augmentation, Duration budget, long maxSteps,
-                           Duration evalEvery,
-                           int workers, int queueCapacity, boolean evalOnline, long seed) {
+                           Duration evalEvery, long evalEverySteps,
+                           int workers, int queueCapacity, boolean evalOnline, boolean evalAtStart, long seed) {
         public Settings {
             if (augmentation.imageSize() != model.imageSize()) {
                 throw new IllegalArgumentException("augmentation size " + augmentation.imageSize()
                         + " != model image size " + model.imageSize());
             }
             if (workers < 1 || queueCapacity < 1) throw new IllegalArgumentException("workers and queue must be >= 1");
-            if (maxSteps < 0) throw new IllegalArgumentException("maxSteps must be >= 0");
+            if (maxSteps < 0 || evalEverySteps < 0) {
+                throw new IllegalArgumentException("maxSteps and evalEverySteps must be >= 0");
+            }
         }
     }
 
@@ -79,7 +85,7 @@ public final class LearningRun {
              ViewPairFeed feed = new ViewPairFeed(train, new ViewAugmentation(settings.augmentation()),
                      settings.workers(), settings.queueCapacity(), settings.seed())) {
             ExtremaModel model = trainer.model();
-            emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, 0));
+            if (settings.evalAtStart()) emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, 0));
             long budget = settings.budget().toNanos();
             long every = settings.evalEvery().toNanos();
             long trained = 0;
@@ -107,12 +113,13 @@ public final class LearningRun {
                 }
                 step++;
                 trained += System.nanoTime() - start;
-                if (trained >= nextEval || trained >= budget || step == maxSteps) {
+                boolean stepPoint = settings.evalEverySteps() > 0 && step % settings.evalEverySteps() == 0;
+                if (trained >= nextEval || stepPoint || trained >= budget || step == maxSteps) {
                     emit(curve, listener, evaluate(model, bank, trained / 60e9, step, step * b,
                             lossCount == 0 ? Double.NaN : lossSum / lossCount, skipped));
                     lossSum = 0;
                     lossCount = 0;
-                    nextEval += every;
+                    while (nextEval <= trained) nextEval += every;
                 }
             }
         }

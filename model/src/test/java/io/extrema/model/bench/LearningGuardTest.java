@@ -41,7 +41,7 @@ class LearningGuardTest {
         assertEquals(500, test.size());
         ExtremaConfig model = ExtremaConfig.cifarTiny();
         LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.paper(model.imageSize()),
-                Duration.ofMinutes(20), STEPS, Duration.ofMinutes(20), 1, 2 * model.batchSize(), false, 1);
+                Duration.ofMinutes(20), STEPS, Duration.ofMinutes(20), 0, 1, 2 * model.batchSize(), false, true, 1);
         EvalBank bank = EvalBank.of(train, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         List<CurvePoint> curve = new LearningRun(settings).run(train.withoutLabels(), bank, p -> System.out.println(p));
 
@@ -62,7 +62,7 @@ class LearningGuardTest {
         LabelledImages test = LabelledImages.load(resource("test.tar.gz"));
         ExtremaConfig model = ExtremaConfig.cifarTiny();
         LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.paper(model.imageSize()),
-                Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 1, 8, false, 1);
+                Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 0, 1, 8, false, true, 1);
         EvalBank bank = EvalBank.of(test, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         assertThrows(IllegalArgumentException.class,
                 () -> new LearningRun(settings).run(test.withoutLabels(), bank, p -> { }));
