@@ -98,7 +98,9 @@ public final class EmbeddingService implements AutoCloseable {
         follower = new ModelFollower(streamsConfig, config.getString(ServingConfig.MODELS_TOPIC),
                 config.getString(ServingConfig.MODEL_NAME), live, metrics);
         follower.start();
-        follower.awaitCaughtUp(Duration.ofMinutes(5));
+        if (!follower.awaitCaughtUp(Duration.ofMinutes(5))) {
+            LOG.warn("the models topic is not read to its end after 5 minutes; deciding with what is loaded");
+        }
         if (live.id().isEmpty()) {
             if (config.startFresh()) {
                 ExtremaConfig preset = preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))

@@ -34,6 +34,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String STATE_DIR = "state.dir";
     public static final String BATCH_SIZE = "batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String MODEL_NAME = "model.name";
     public static final String MODEL_START = "model.start";
     public static final String MODEL_FRESH_PRESET = "model.fresh.preset";
@@ -81,7 +82,10 @@ public final class ServingConfig extends AbstractConfig {
             .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.MEDIUM,
                     "Images per inference batch, at most. A batch runs as soon as it is full.")
             .define(BATCH_LINGER_MS, Type.LONG, 20L, Range.between(1, 10_000), Importance.MEDIUM,
-                    "Longest an image waits for its batch to fill (wall clock) before the batch runs anyway.")
+                    "How long an image waits for its batch to fill before the batch runs anyway; time the thread "
+                            + "spends embedding other batches meanwhile does not count (see batch.max.wait.ms).")
+            .define(BATCH_MAX_WAIT_MS, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
+                    "Longest an image waits for its batch in wall-clock time, however busy the thread is.")
             .define(MODEL_NAME, Type.STRING, "", Importance.MEDIUM,
                     "Follow only this model lineage on the models topic; empty follows whichever the trainer publishes.")
             .define(MODEL_START, Type.STRING, START_WAIT, ValidString.in(START_WAIT, START_FRESH), Importance.MEDIUM,

@@ -24,9 +24,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Gathers images into batches of up to {@code batchSize}, or whatever arrived within {@code linger} (wall clock),
- * embeds each batch with one model, and forwards one embedding per image in arrival order, each with its input
- * record's timestamp.
+ * Gathers images into batches of up to {@code batchSize}, or whatever is waiting once the oldest image has lingered
+ * {@code linger} (wall clock, checked by a punctuation), embeds each batch with one model, and forwards one
+ * embedding per image in arrival order, each with its input record's timestamp.
+ *
+ * <p><b>Linger under load.</b> Time the stream thread spends embedding other tasks' batches does not count toward
+ * linger ({@link InferenceClock}): those images could not have been embedded sooner, and counting it would make a
+ * busy thread run one-image batches (Kafka Streams hands each task only a few records per loop when processing is
+ * slow). {@code maxWait} bounds the wall-clock wait regardless, so a quiet partition is never starved.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
  * has entered {@code process()}, and under exactly-once v2 one commit covers every task of the thread, at times
@@ -50,21 +55,26 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private final ServingMetrics metrics;
     private final int batchSize;
     private final Duration linger;
+    private final Duration maxWait;
 
     private ProcessorContext<String, EmbeddingRecord> context;
     private TimestampedKeyValueStore<Long, ImageRecord> buffer;
     private final Map<Long, PreparedImage> pixels = new HashMap<>();
     private long nextSeq;
     private int buffered;
+    // When the oldest waiting image arrived (wall clock), and the thread's inference clock then.
+    private long oldestArrivalMs;
+    private long busyAtOldestNanos;
 
     public BatchEmbedProcessor(LiveModel live, ImagePreparation preparation, EmbeddingOutput output,
-                               ServingMetrics metrics, int batchSize, Duration linger) {
+                               ServingMetrics metrics, int batchSize, Duration linger, Duration maxWait) {
         this.live = live;
         this.preparation = preparation;
         this.output = output;
         this.metrics = metrics;
         this.batchSize = batchSize;
         this.linger = linger;
+        this.maxWait = maxWait;
     }
 
     @Override
@@ -80,11 +90,35 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             }
             nextSeq = last + 1;
         }
-        context.schedule(linger, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        markOldest();
+        context.schedule(linger, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    private void markOldest() {
+        oldestArrivalMs = context.currentSystemTimeMs();
+        busyAtOldestNanos = InferenceClock.busyNanos();
+    }
+
+    /**
+     * Runs the waiting images when the oldest has lingered long enough: {@code linger} not counting the time this
+     * thread spent embedding other batches meanwhile, or {@code maxWait} in any case.
+     */
+    private void punctuate(long now) {
+        if (buffered == 0) {
+            return;
+        }
+        long waitedMs = now - oldestArrivalMs;
+        long busyMs = (InferenceClock.busyNanos() - busyAtOldestNanos) / 1_000_000;
+        if (waitedMs - busyMs >= linger.toMillis() || waitedMs >= maxWait.toMillis()) {
+            flush();
+        }
     }
 
     @Override
     public void process(Record<String, PreparedImage> record) {
+        if (buffered == 0) {
+            markOldest();
+        }
         long seq = nextSeq++;
         buffer.put(seq, ValueAndTimestamp.make(record.value().image(), record.timestamp()));
         pixels.put(seq, record.value());
@@ -131,7 +165,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             throw new BatchFailedException("embedding a batch of " + batch.size() + " with " + model.id()
                     + " failed", failure);
         }
-        double millis = (System.nanoTime() - t0) / 1e6;
+        long nanos = System.nanoTime() - t0;
+        InferenceClock.add(nanos);
+        double millis = nanos / 1e6;
         Instant now = Instant.now();
         for (int i = 0; i < batch.size(); i++) {
             ImageRecord image = batch.get(i).value.value();
@@ -142,6 +178,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             pixels.remove(batch.get(i).key);
         }
         buffered -= batch.size();
+        markOldest(); // what is left arrived after the batch was cut, at the latest now
         metrics.embedded(batch.size(), millis);
     }
 

@@ -13,7 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,8 +90,7 @@ public final class ModelFollower implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = partitions();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -115,15 +113,29 @@ public final class ModelFollower implements AutoCloseable {
                     loadNewestOf(candidates);
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.error("model follower stopped; the service keeps embedding with {}", live.id(), e);
+            // A wake-up or an interrupt is how close() stops us; anything else while running is a failure.
+            if (running) {
+                LOG.error("model follower stopped; the service keeps embedding with {}", live.id(), e);
+            }
         } finally {
             consumer.close();
             caughtUp.countDown();
+        }
+    }
+
+    /** The models topic's partitions, once it exists (the trainer or the stack may create it after we start). */
+    private List<TopicPartition> partitions() throws InterruptedException {
+        while (true) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (!partitions.isEmpty()) {
+                return partitions;
+            }
+            LOG.warn("models topic {} does not exist yet; looking again in 10 s", topic);
+            Thread.sleep(10_000);
         }
     }
 
@@ -190,6 +202,7 @@ public final class ModelFollower implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         consumer.wakeup();
+        thread.interrupt(); // ends a wait for the topic to exist
         thread.join(30_000);
     }
 }

@@ -29,6 +29,7 @@ public final class EmbeddingTopology {
                 serdeConfigs);
         int batchSize = config.getInt(ServingConfig.BATCH_SIZE);
         Duration linger = Duration.ofMillis(config.getLong(ServingConfig.BATCH_LINGER_MS));
+        Duration maxWait = Duration.ofMillis(config.getLong(ServingConfig.BATCH_MAX_WAIT_MS));
 
         Topology topology = new Topology();
         // Read ImageRecords; bytes that are not one go to the dead-letter topic via the deserialization handler.
@@ -40,7 +41,7 @@ public final class EmbeddingTopology {
         // Batch by size or linger and embed each batch with one model; the buffer is a changelogged store so an
         // exactly-once commit covers the images waiting in it.
         topology.addProcessor("embed", () -> new BatchEmbedProcessor(live, config.imagePreparation(),
-                config.embeddingOutput(), metrics, batchSize, linger), "decode");
+                config.embeddingOutput(), metrics, batchSize, linger, maxWait), "decode");
         topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BatchEmbedProcessor.BUFFER_STORE), Serdes.Long(), images)
                 .withCachingEnabled(), "embed");

@@ -121,6 +121,8 @@ public final class ServingBenchmark {
         publishModel(version);
 
         ImagePreparation preparation = new ServingConfig(Map.of()).imagePreparation();
+        List<String> load = new ArrayList<>();
+        load.add("before in-process " + loadAverage());
         double[] before = inProcess(version, records, preparation);
 
         produce(records, 0); // the whole set waits on the topic: the topology then runs at its maximum rate
@@ -129,8 +131,11 @@ public final class ServingBenchmark {
         List<Long> latencies;
         long rssKb;
         long hwmKb;
+        String serviceMetrics;
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
+            load.add("topology " + loadAverage());
             topologyRate = drainRate(consumer, n);
+            serviceMetrics = scrape();
             List<ImageRecord> paced = new ArrayList<>();
             double halfRate = topologyRate / 2;
             int count = (int) (halfRate * latencySeconds);
@@ -148,6 +153,7 @@ public final class ServingBenchmark {
             service.destroy(); // SIGTERM: the service's shutdown hook closes it cleanly
             service.waitFor();
         }
+        load.add("after in-process " + loadAverage());
         double[] after = inProcess(version, records, preparation);
 
         double bestPipeline = Math.max(before[0], after[0]);
@@ -180,6 +186,11 @@ public final class ServingBenchmark {
         r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
         r.append(String.format("| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
                 rssKb / 1024, hwmKb / 1024));
+        double batchAvg = metric(serviceMetrics, "extrema_serving_batch_size_avg");
+        double latencyAvg = metric(serviceMetrics, "extrema_serving_inference_latency_avg_ms");
+        r.append(String.format("| inside the service during the run: batch size avg, inference ms/batch avg → images/s"
+                + " of inference alone | %.1f, %.1f ms → %.0f |%n", batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
+        r.append("\nLoad average (1, 5, 15 min) at each phase: ").append(String.join("; ", load)).append('\n');
         return r.toString();
     }
 
@@ -337,6 +348,32 @@ public final class ServingBenchmark {
             labels.add(all.classes().get(label));
         }
         return all.jpegs();
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The service JVM's Prometheus page; its port is in its log (metrics.port=0 picks a free one). */
+    private String scrape() throws Exception {
+        String log = Files.readString(stateDir.resolve("serving.log"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on http://([^/]+)/metrics").matcher(log);
+        if (!m.find()) {
+            return "";
+        }
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + m.group(1) + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static double metric(String page, String name) {
+        return page.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(Double.NaN);
     }
 
     private static long percentile(List<Long> sorted, int p) {
