@@ -11,6 +11,7 @@ import io.extrema.ops.dashboard.DashboardConfig;
 import io.extrema.ops.dashboard.DashboardServer;
 import io.extrema.serving.app.EmbeddingService;
 import io.extrema.serving.config.ServingConfig;
+import io.extrema.serving.live.ModelId;
 import io.extrema.serving.monitor.MonitorConfig;
 import io.extrema.serving.monitor.MonitorService;
 import io.extrema.trainer.StreamingTrainer;
@@ -22,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -281,6 +283,11 @@ public final class Demo implements AutoCloseable {
     public String prometheusEndpoints() {
         return "trainer :" + trainer.prometheusPort() + ", serving :" + serving.metricsPort().orElse(-1)
                 + ", monitor :" + monitor.prometheusPort() + " (/metrics on 127.0.0.1)";
+    }
+
+    /** The model version serving embeds with now (version 0: the fresh network it started with). */
+    public Optional<ModelId> servingModel() {
+        return serving.liveModel().id();
     }
 
     /** Waits until the trainer's loop has returned (max.steps reached, or stopped). */
