@@ -24,6 +24,8 @@ import java.util.TreeSet;
  * @param projectorHidden projector (3 layers) hidden width
  * @param projectorOut projector output width P
  * @param predictorHidden predictor (2 layers) hidden width; its output is P
+ * @param headNorm norm of the projector's and predictor's hidden layers: {@code layer} (the paper) or
+ *     {@code batch} (batch statistics, MoCo v3's ViT heads; better at small batches, see docs/learning-speed.md)
  * @param maskRatio r: fraction of the N tokens each online view drops
  * @param numMasks K: online views per image, run as one batch of B·K sequences
  * @param dropPath highest stochastic-depth rate (linear over the SA blocks)
@@ -47,7 +49,7 @@ import java.util.TreeSet;
 public record ExtremaConfig(
     int imageSize, int patchSize, int dim, int depth, int heads, double mlpRatio,
     int caDepth, double layerScaleInit,
-    int projectorHidden, int projectorOut, int predictorHidden,
+    int projectorHidden, int projectorOut, int predictorHidden, String headNorm,
     double maskRatio, int numMasks, double dropPath,
     double baseLr, double predictorLrScale, long warmupSteps, String lrSchedule, long lrCycleSteps, double minLrRatio,
     double weightDecay, double beta1, double beta2, double adamEps, double gradClip,
@@ -56,6 +58,8 @@ public record ExtremaConfig(
 
   public static final String LR_CONSTANT = "constant";
   public static final String LR_COSINE_RESTARTS = "cosine-restarts";
+  public static final String HEAD_LAYER_NORM = "layer";
+  public static final String HEAD_BATCH_NORM = "batch";
 
   public ExtremaConfig {
     require(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0, "imageSize must be a positive multiple of patchSize");
@@ -69,6 +73,8 @@ public record ExtremaConfig(
     require(lrCycleSteps >= 1 && warmupSteps >= 0 && emaHorizonSteps >= 1, "step counts must be positive");
     require(emaStart >= 0 && emaStart <= 1 && emaEnd >= 0 && emaEnd <= 1, "EMA momenta must be in [0, 1]");
     require(batchSize >= 1, "batchSize must be >= 1");
+    require(HEAD_LAYER_NORM.equals(headNorm) || HEAD_BATCH_NORM.equals(headNorm),
+        "headNorm must be '" + HEAD_LAYER_NORM + "' or '" + HEAD_BATCH_NORM + "'");
   }
 
   private static void require(boolean ok, String message) {
@@ -83,7 +89,7 @@ public record ExtremaConfig(
    */
   public static ExtremaConfig cifarTiny() {
     return new ExtremaConfig(32, 4, 128, 6, 4, 4.0, 2, 0.1,
-        1024, 256, 1024,
+        1024, 256, 1024, HEAD_LAYER_NORM,
         0.75, 4, 0.0,
         1.0e-3, 1.0, 200, LR_CONSTANT, 5000, 0.1,
         0.05, 0.9, 0.95, 1e-8, 3.0,
@@ -94,7 +100,7 @@ public record ExtremaConfig(
   /** ViT-S/16 at 224 with the paper's heads (4096 hidden, 256 out), r = 0.8, K = 5. For GPUs. */
   public static ExtremaConfig vitSmall16() {
     return new ExtremaConfig(224, 16, 384, 12, 6, 4.0, 2, 0.1,
-        4096, 256, 4096,
+        4096, 256, 4096, HEAD_LAYER_NORM,
         0.8, 5, 0.1,
         1.5e-4, 1.0, 10_000, LR_COSINE_RESTARTS, 200_000, 0.01,
         0.1, 0.9, 0.95, 1e-8, 3.0,
@@ -121,6 +127,11 @@ public record ExtremaConfig(
   /** True when the K views are disjoint slices of one permutation ({@code K·keep ≤ N}). */
   public boolean disjointViews() {
     return (long) numMasks * keptTokens() <= numPatches();
+  }
+
+  /** True when the heads' hidden layers use batch statistics instead of LayerNorm. */
+  public boolean batchNormHeads() {
+    return HEAD_BATCH_NORM.equals(headNorm);
   }
 
   /** Peak learning rate, linearly scaled from {@link #baseLr} by batch size. */

@@ -44,7 +44,7 @@ public final class ExtremaModel implements AutoCloseable {
     Engine.getInstance().setRandomSeed((int) config.seed());
     Shape images = new Shape(1, 3, config.imageSize(), config.imageSize());
     online = initialise(new ProjectedEncoder(config), images);
-    predictor = initialise(new ProjectionHead(2, config.predictorHidden(), config.projectorOut()),
+    predictor = initialise(new ProjectionHead(2, config.predictorHidden(), config.projectorOut(), config.batchNormHeads()),
         new Shape(1, config.projectorOut()));
     target = initialise(new ProjectedEncoder(config), images);
     target.freezeParameters(true);

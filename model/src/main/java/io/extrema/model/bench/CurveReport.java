@@ -30,12 +30,12 @@ final class CurveReport {
         List<String> keys = new ArrayList<>(curve.get(0).knn().keySet());
         keys.sort(null);
         try (Writer w = Files.newBufferedWriter(file)) {
-            w.write("minute,step,images,loss,skipped,feature_std");
+            w.write("minute,step,images,loss,projection_spread,skipped,feature_std");
             for (String k : keys) w.write(",knn_" + k);
             w.write(",knn_raw_pixels\n");
             for (CurvePoint p : curve) {
-                w.write(String.format(Locale.ROOT, "%.3f,%d,%d,%.5f,%d,%.4f", p.minutes(), p.step(), p.images(),
-                        p.loss(), p.skipped(), p.featureStd()));
+                w.write(String.format(Locale.ROOT, "%.3f,%d,%d,%.5f,%.4f,%d,%.4f", p.minutes(), p.step(), p.images(),
+                        p.loss(), p.spread(), p.skipped(), p.featureStd()));
                 for (String k : keys) w.write(String.format(Locale.ROOT, ",%.4f", p.knn().get(k)));
                 w.write(String.format(Locale.ROOT, ",%.4f%n", rawPixels));
             }

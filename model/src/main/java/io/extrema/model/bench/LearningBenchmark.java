@@ -121,8 +121,9 @@ public final class LearningBenchmark {
         System.out.printf("config %s%ntraining on %d unlabelled images, budget %s%n", settings.model(),
                 training.jpegs().size(), settings.budget());
         List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> System.out.printf(Locale.ROOT,
-                "min %6.2f step %6d images %8d loss %.4f skipped %d std*sqrt(d) %.3f knn %s | raw %.2f%% | load %s%n",
-                p.minutes(), p.step(), p.images(), p.loss(), p.skipped(), p.featureStd(), percent(p.knn()),
+                "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw %.2f%% "
+                + "| load %s%n",
+                p.minutes(), p.step(), p.images(), p.loss(), p.spread(), p.skipped(), p.featureStd(), percent(p.knn()),
                 100 * rawPixels, loadAverage()));
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");

@@ -85,13 +85,14 @@ public final class LearningRun {
              ViewPairFeed feed = new ViewPairFeed(train, new ViewAugmentation(settings.augmentation()),
                      settings.workers(), settings.queueCapacity(), settings.seed())) {
             ExtremaModel model = trainer.model();
-            if (settings.evalAtStart()) emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, 0));
+            if (settings.evalAtStart()) emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0));
             long budget = settings.budget().toNanos();
             long every = settings.evalEvery().toNanos();
             long trained = 0;
             long nextEval = every;
             long step = 0;
             double lossSum = 0;
+            double spreadSum = 0;
             int lossCount = 0;
             long skipped = 0;
             float[] online = new float[b * chw];
@@ -109,6 +110,7 @@ public final class LearningRun {
                     skipped++;
                 } else {
                     lossSum += r.loss();
+                    spreadSum += r.embeddingStd() / r.healthyStd();
                     lossCount++;
                 }
                 step++;
@@ -116,8 +118,10 @@ public final class LearningRun {
                 boolean stepPoint = settings.evalEverySteps() > 0 && step % settings.evalEverySteps() == 0;
                 if (trained >= nextEval || stepPoint || trained >= budget || step == maxSteps) {
                     emit(curve, listener, evaluate(model, bank, trained / 60e9, step, step * b,
-                            lossCount == 0 ? Double.NaN : lossSum / lossCount, skipped));
+                            lossCount == 0 ? Double.NaN : lossSum / lossCount,
+                            lossCount == 0 ? Double.NaN : spreadSum / lossCount, skipped));
                     lossSum = 0;
+                    spreadSum = 0;
                     lossCount = 0;
                     while (nextEval <= trained) nextEval += every;
                 }
@@ -132,7 +136,7 @@ public final class LearningRun {
     }
 
     private CurvePoint evaluate(ExtremaModel model, EvalBank bank, double minutes, long step, long images,
-                                double loss, long skipped) {
+                                double loss, double spread, long skipped) {
         Map<String, Double> scores = new LinkedHashMap<>();
         double featureStd = Double.NaN;
         for (boolean useTarget : settings.evalOnline() ? new boolean[] {true, false} : new boolean[] {true}) {
@@ -146,7 +150,7 @@ public final class LearningRun {
             }
             if (useTarget) featureStd = normalisedStd(test.get(FeatureKind.CLASS_TOKEN));
         }
-        return new CurvePoint(minutes, step, images, loss, skipped, scores, featureStd);
+        return new CurvePoint(minutes, step, images, loss, spread, skipped, scores, featureStd);
     }
 
     /** Class-token and mean-token features of every image, one forward pass per batch. */

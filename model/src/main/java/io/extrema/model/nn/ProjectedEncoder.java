@@ -20,7 +20,7 @@ public final class ProjectedEncoder extends NetworkBlock {
     this.config = config;
     encoder = addChildBlock("encoder", new VisionEncoder(config));
     projector = addChildBlock("projector",
-        new ProjectionHead(3, config.projectorHidden(), config.projectorOut()));
+        new ProjectionHead(3, config.projectorHidden(), config.projectorOut(), config.batchNormHeads()));
   }
 
   public VisionEncoder encoder() {

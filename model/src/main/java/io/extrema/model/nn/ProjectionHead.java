@@ -6,29 +6,32 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 
-/** MLP head of ExtreMA: (Linear → LayerNorm → GELU) × (layers−1) → Linear. Projector: 3 layers; predictor: 2. */
+/**
+ * MLP head of ExtreMA: (Linear → norm → GELU) × (layers−1) → Linear. Projector: 3 layers; predictor: 2. The norm
+ * is LayerNorm (the paper) or, for small batches, {@link BatchStatNorm} (MoCo v3's ViT heads).
+ */
 public final class ProjectionHead extends NetworkBlock {
 
   private final int hidden;
   private final int out;
   private final List<Linear> linears = new ArrayList<>();
-  private final List<LayerNorm> norms = new ArrayList<>();
+  private final List<Block> norms = new ArrayList<>();
 
-  public ProjectionHead(int layers, int hidden, int out) {
+  public ProjectionHead(int layers, int hidden, int out, boolean batchNorm) {
     this.hidden = hidden;
     this.out = out;
     for (int i = 0; i < layers; i++) {
       boolean last = i == layers - 1;
       linears.add(addChildBlock("fc" + (i + 1), Linear.builder().setUnits(last ? out : hidden).build()));
       if (!last) {
-        norms.add(addChildBlock("norm" + (i + 1), lastAxisNorm(2)));
+        norms.add(addChildBlock("norm" + (i + 1), batchNorm ? new BatchStatNorm(hidden) : lastAxisNorm(2)));
       }
     }
   }
@@ -53,7 +56,7 @@ public final class ProjectionHead extends NetworkBlock {
     for (int i = 0; i < linears.size(); i++) {
       linears.get(i).initialize(manager, dataType, i == 0 ? in : mid);
     }
-    for (LayerNorm norm : norms) {
+    for (Block norm : norms) {
       norm.initialize(manager, dataType, mid);
     }
   }
