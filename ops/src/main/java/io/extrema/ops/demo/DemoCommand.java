@@ -64,8 +64,8 @@ public final class DemoCommand implements Command {
                 .define(PROBE, Type.STRING, "", Importance.MEDIUM,
                         "Labelled images for the trainer's online k-NN probe. Empty: the shipped "
                                 + "data/cifar10-sample/test.tar.gz when --data is empty, no probe otherwise.")
-                .define(RATE, Type.DOUBLE, 50.0, Range.atLeast(0), Importance.MEDIUM,
-                        "Images per second sent; 0 sends as fast as possible.")
+                .define(RATE, Type.DOUBLE, 25.0, Range.atLeast(0), Importance.MEDIUM,
+                        "Images per second sent (25 leaves two cores enough for training and serving); 0 sends as fast as possible.")
                 .define(LOOPS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                         "Times the data is sent; 0 loops until stopped (a live stream that repeats).")
                 .define(BOOTSTRAP_SERVERS, Type.STRING, "", Importance.HIGH,

@@ -127,8 +127,10 @@ final class DemoProgress implements Runnable, AutoCloseable {
         if (latestMetrics == null) {
             s.append("trainer: filling the replay buffer");
         } else {
-            s.append(String.format(Locale.ROOT, "step %d  loss %.4f  %.0f img/s trained", latestMetrics.getStep(),
-                    latestMetrics.getLoss(), latestMetrics.getImagesTrainedPerSec()));
+            double loss = latestMetrics.getLoss();
+            s.append(String.format(Locale.ROOT, "step %d  loss %s  %.0f img/s trained", latestMetrics.getStep(),
+                    Double.isFinite(loss) ? String.format(Locale.ROOT, "%.4f", loss) : "-",
+                    latestMetrics.getImagesTrainedPerSec()));
         }
         s.append(String.format(Locale.ROOT, "  | probe k-NN %s", latestProbe == null ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * latestProbe)));
         s.append("  | model versions published ").append(versions.size());
