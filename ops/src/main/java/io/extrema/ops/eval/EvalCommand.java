@@ -228,7 +228,10 @@ public final class EvalCommand implements Command {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.getString(BOOTSTRAP_SERVERS));
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class);
-        parts.configure(Map.of(REGISTRY_URL, s.getString(REGISTRY_URL)), false);
+        // Registry credentials come the way the other commands take them: --kafka.basic.auth.* settings.
+        Map<String, Object> serde = new HashMap<>(kafka);
+        serde.put(REGISTRY_URL, s.getString(REGISTRY_URL));
+        parts.configure(serde, false);
         String topic = s.getString(MODELS_TOPIC);
         String name = s.getString(MODEL_NAME);
         long wanted = s.getLong(VERSION);
