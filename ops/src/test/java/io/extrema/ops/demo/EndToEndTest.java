@@ -97,13 +97,13 @@ class EndToEndTest {
                 Thread.sleep(200);
             }
             assertEquals(latest, demo.servingModel().orElseThrow().version(), "serving swapped to the latest version");
-            int exit = ExtremaCli.run("ingest", images.toString(), "--bootstrap.servers", stack.bootstrapServers(),
+            ExtremaCli.Result ingest = ExtremaCli.run("ingest", images.toString(), "--bootstrap.servers", stack.bootstrapServers(),
                     "--schema.registry.url", stack.registryUrl(), "--topic", topics.images(),
                     "--dlq.topic", topics.dlqIngest(), "--quiet", "--tolerate.refused",
                     // the demo's source name: the monitor's per-source windows of the first pass then see time
                     // move on, and close
                     "--source.name", images.getFileName().toString());
-            assertEquals(0, exit, "extrema ingest exit status");
+            assertEquals(0, ingest.exit(), "extrema ingest exit status");
 
             // Every good image has an embedding from the latest model, from the serving instance that started with
             // a fresh network: newer versions arrived without a restart.
@@ -132,6 +132,19 @@ class EndToEndTest {
                     .contains("train"));
             DeadLetter servingDead = dlqServing.await(r -> !r.isEmpty(), BOUND, "serving dead letter").get(0);
             assertTrue(servingDead.getValue() != null && servingDead.getValue().remaining() > 0, "original bytes kept");
+
+            // extrema eval on the latest version from the models topic and on the trainer's newest checkpoint.
+            for (List<String> model : List.of(List.of("--topic.models", topics.models()),
+                    List.of("--model", "checkpoint", "--checkpoint", plan.workDir().resolve("checkpoints").toString()))) {
+                List<String> args = new java.util.ArrayList<>(List.of("eval", "--train", sample.resolve("train.tar.gz").toString(),
+                        "--test", sample.resolve("test.tar.gz").toString(), "--max.images", "300", "--linear", "false",
+                        "--bootstrap.servers", stack.bootstrapServers(), "--schema.registry.url", stack.registryUrl()));
+                args.addAll(model);
+                ExtremaCli.Result eval = ExtremaCli.run(args.toArray(String[]::new));
+                assertEquals(0, eval.exit(), "extrema eval " + model);
+                assertTrue(eval.out().contains("k-NN (k=20") && (model.size() > 2 || eval.out().contains(" v" + latest + " ")),
+                        eval.out());
+            }
 
             // What the demo prints and the dashboard it serves.
             String status = demo.status();
