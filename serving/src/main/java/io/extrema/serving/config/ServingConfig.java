@@ -115,7 +115,7 @@ public final class ServingConfig extends AbstractConfig {
                     Importance.LOW, "Channel statistics, as the trainer used them (the paper's recipe: imagenet).")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
                     "Interface of the HTTP endpoint: metrics and queries (loopback by default: expose deliberately).")
-            .define(METRICS_PORT, Type.INT, 9404, Range.between(-1, 65_535), Importance.LOW,
+            .define(METRICS_PORT, Type.INT, 9406, Range.between(-1, 65_535), Importance.LOW,
                     "Port of the HTTP endpoint (GET /metrics, and /embeddings/... with query.store); 0 picks a free "
                             + "port, -1 disables it.")
             .define(QUERY_STORE, Type.BOOLEAN, false, Importance.LOW,

@@ -84,8 +84,8 @@ public final class MonitorConfig extends AbstractConfig {
                     "Alert when a trainer has published no new model version for this long.")
             .define(CHECK_INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     "How often (wall clock) the staleness rule runs even when no metrics arrive.")
-            .define(PROMETHEUS_HOST, Type.STRING, "0.0.0.0", Importance.LOW,
-                    "Address the Prometheus endpoint binds to (127.0.0.1 keeps it on this host).")
+            .define(PROMETHEUS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+                    "Address the Prometheus endpoint binds to (loopback by default: 0.0.0.0 exposes it deliberately).")
             .define(PROMETHEUS_PORT, Type.INT, 9405, Range.between(0, 65535), Importance.LOW,
                     "Port of the monitor's Prometheus endpoint on /metrics; 0 picks a free port.");
 
