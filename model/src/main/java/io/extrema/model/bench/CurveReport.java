@@ -53,7 +53,7 @@ final class CurveReport {
         List<String> keys = new ArrayList<>(curve.get(0).knn().keySet());
         keys.sort(null);
         boolean hasInit = curve.get(0).step() == 0;
-        double randomInit = hasInit ? curve.get(0).knn().get("target-cls") : rawPixels;
+        double randomInit = hasInit ? curve.get(0).knn().get(FeatureKind.HEADLINE) : rawPixels;
         double maxMinutes = Math.max(1e-9, curve.get(curve.size() - 1).minutes());
         double lo = Math.min(rawPixels, randomInit);
         double hi = Math.max(rawPixels, randomInit);
@@ -100,8 +100,8 @@ final class CurveReport {
         int legendY = top + 10;
         legendY = reference(g, "raw pixels " + pct(rawPixels), Color.RED, y.applyAsDouble(rawPixels), left, plotW, legendY);
         if (hasInit) {
-            legendY = reference(g, "random init " + pct(randomInit), Color.GRAY, y.applyAsDouble(randomInit), left, plotW,
-                    legendY);
+            legendY = reference(g, "random init (" + FeatureKind.HEADLINE + ") " + pct(randomInit), Color.GRAY,
+                    y.applyAsDouble(randomInit), left, plotW, legendY);
         }
         for (int s = 0; s < keys.size(); s++) {
             String key = keys.get(s);
