@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,9 @@ public final class ModelFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
     /** Verified versions kept while catching up, as fall-backs if the newest does not load. */
     private static final int START_CANDIDATES = 3;
+    /** How long to wait before looking again for a models topic that does not exist yet. */
+    private static final Duration TOPIC_RETRY = Duration.ofSeconds(10);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
 
     private final KafkaConsumer<String, ModelPart> consumer;
     private final String topic;
@@ -54,6 +58,8 @@ public final class ModelFollower implements AutoCloseable {
     private final ServingMetrics metrics;
     private final ModelVersionAssembler assembler = new ModelVersionAssembler();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
+    /** Counted down by {@link #close()}: ends a wait for the topic to exist without interrupting the thread. */
+    private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -91,6 +97,9 @@ public final class ModelFollower implements AutoCloseable {
     private void run() {
         try {
             List<TopicPartition> partitions = partitions();
+            if (partitions.isEmpty()) {
+                return; // closed while waiting for the topic
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -113,20 +122,25 @@ public final class ModelFollower implements AutoCloseable {
                     loadNewestOf(candidates);
                 }
             }
+        } catch (WakeupException e) {
+            // close() woke a blocking call: the way we stop
         } catch (InterruptedException e) {
+            // Nobody but the JVM interrupts this thread; keep the flag for whoever looks after us.
+            LOG.warn("model follower interrupted; the service keeps embedding with {}", live.id());
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            // A wake-up or an interrupt is how close() stops us; anything else while running is a failure.
-            if (running) {
-                LOG.error("model follower stopped; the service keeps embedding with {}", live.id(), e);
-            }
+            LOG.error("model follower stopped; the service keeps embedding with {}", live.id(), e);
         } finally {
-            consumer.close();
+            // Not interrupted by close(), so the consumer closes normally (it leaves no fetch behind).
+            consumer.close(CLOSE_TIMEOUT);
             caughtUp.countDown();
         }
     }
 
-    /** The models topic's partitions, once it exists (the trainer or the stack may create it after we start). */
+    /**
+     * The models topic's partitions, once it exists (the trainer or the stack may create it after we start);
+     * empty when {@link #close()} came first.
+     */
     private List<TopicPartition> partitions() throws InterruptedException {
         while (true) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -134,8 +148,10 @@ public final class ModelFollower implements AutoCloseable {
             if (!partitions.isEmpty()) {
                 return partitions;
             }
-            LOG.warn("models topic {} does not exist yet; looking again in 10 s", topic);
-            Thread.sleep(10_000);
+            LOG.warn("models topic {} does not exist yet; looking again in {} s", topic, TOPIC_RETRY.toSeconds());
+            if (closing.await(TOPIC_RETRY.toMillis(), TimeUnit.MILLISECONDS)) {
+                return List.of();
+            }
         }
     }
 
@@ -198,11 +214,22 @@ public final class ModelFollower implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Stops the thread and closes the consumer. The consumer is woken, never interrupted: an interrupted thread
+     * cannot close a Kafka consumer cleanly (its fetcher close fails with an {@code InterruptException}).
+     */
     @Override
     public void close() throws InterruptedException {
         running = false;
+        closing.countDown();
+        if (thread.getState() == Thread.State.NEW) {
+            consumer.close(CLOSE_TIMEOUT); // never started: no thread owns it
+            return;
+        }
         consumer.wakeup();
-        thread.interrupt(); // ends a wait for the topic to exist
-        thread.join(30_000);
+        thread.join(CLOSE_TIMEOUT.toMillis() * 2);
+        if (thread.isAlive()) {
+            LOG.error("model follower did not stop within {} s", CLOSE_TIMEOUT.toSeconds() * 2);
+        }
     }
 }
