@@ -15,6 +15,8 @@ import java.util.TreeSet;
  *
  * @param imageSize square input side in pixels
  * @param patchSize square patch side; {@code (imageSize/patchSize)^2} tokens
+ * @param stem tokenizer: {@code patch} (linear embedding of each patch, the paper) or {@code conv} (log2(p) stride-2
+ *     3×3 convolutions, "early convolutions"; needs p a power of two)
  * @param dim token width D
  * @param depth self-attention blocks (over visible tokens only)
  * @param heads attention heads (D must divide by it)
@@ -47,7 +49,7 @@ import java.util.TreeSet;
  * @param seed seeds weights, masks and drop-path
  */
 public record ExtremaConfig(
-    int imageSize, int patchSize, int dim, int depth, int heads, double mlpRatio,
+    int imageSize, int patchSize, String stem, int dim, int depth, int heads, double mlpRatio,
     int caDepth, double layerScaleInit,
     int projectorHidden, int projectorOut, int predictorHidden, String headNorm,
     double maskRatio, int numMasks, double dropPath,
@@ -60,6 +62,8 @@ public record ExtremaConfig(
   public static final String LR_COSINE_RESTARTS = "cosine-restarts";
   public static final String HEAD_LAYER_NORM = "layer";
   public static final String HEAD_BATCH_NORM = "batch";
+  public static final String STEM_PATCH = "patch";
+  public static final String STEM_CONV = "conv";
 
   public ExtremaConfig {
     require(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0, "imageSize must be a positive multiple of patchSize");
@@ -73,6 +77,8 @@ public record ExtremaConfig(
     require(lrCycleSteps >= 1 && warmupSteps >= 0 && emaHorizonSteps >= 1, "step counts must be positive");
     require(emaStart >= 0 && emaStart <= 1 && emaEnd >= 0 && emaEnd <= 1, "EMA momenta must be in [0, 1]");
     require(batchSize >= 1, "batchSize must be >= 1");
+    require(STEM_PATCH.equals(stem) || (STEM_CONV.equals(stem) && Integer.bitCount(patchSize) == 1 && patchSize >= 2),
+        "stem must be '" + STEM_PATCH + "' or '" + STEM_CONV + "' (conv needs a power-of-two patch size >= 2)");
     require(HEAD_LAYER_NORM.equals(headNorm) || HEAD_BATCH_NORM.equals(headNorm),
         "headNorm must be '" + HEAD_LAYER_NORM + "' or '" + HEAD_BATCH_NORM + "'");
   }
@@ -90,7 +96,7 @@ public record ExtremaConfig(
    * warmup 50 steps (a few per cent of a 30-minute run), constant rate, momentum from 0.99.
    */
   public static ExtremaConfig cifarTiny() {
-    return new ExtremaConfig(32, 4, 128, 6, 4, 4.0, 2, 0.1,
+    return new ExtremaConfig(32, 4, STEM_PATCH, 128, 6, 4, 4.0, 2, 0.1,
         1024, 256, 1024, HEAD_BATCH_NORM,
         0.75, 4, 0.0,
         1.0e-3, 1.0, 50, LR_CONSTANT, 5000, 0.1,
@@ -101,7 +107,7 @@ public record ExtremaConfig(
 
   /** ViT-S/16 at 224 with the paper's heads (4096 hidden, 256 out), r = 0.8, K = 5. For GPUs. */
   public static ExtremaConfig vitSmall16() {
-    return new ExtremaConfig(224, 16, 384, 12, 6, 4.0, 2, 0.1,
+    return new ExtremaConfig(224, 16, STEM_PATCH, 384, 12, 6, 4.0, 2, 0.1,
         4096, 256, 4096, HEAD_LAYER_NORM,
         0.8, 5, 0.1,
         1.5e-4, 1.0, 10_000, LR_COSINE_RESTARTS, 200_000, 0.01,

@@ -14,8 +14,7 @@ public final class ModelFlops {
   public static double encoderForward(ExtremaConfig c, double images, double sequences, double tokens) {
     double d = c.dim();
     double hidden = Math.round(d * c.mlpRatio());
-    double p = c.patchSize();
-    double patch = 2 * images * c.numPatches() * 3 * p * p * d; // embedding runs on all N tokens before masking
+    double patch = tokenizer(c, images); // runs on all N tokens before masking
     double sa = c.depth() * sequences * (2 * tokens * d * 3 * d // qkv
         + 2 * 2 * tokens * tokens * d // QKᵀ and AV
         + 2 * tokens * d * d // proj
@@ -29,6 +28,23 @@ public final class ModelFlops {
     double h = c.projectorHidden();
     double projector = 2 * sequences * (d * h + h * h + h * c.projectorOut());
     return patch + sa + ca + projector;
+  }
+
+  /** Forward FLOPs of the patch embedding or convolutional stem over whole images. */
+  static double tokenizer(ExtremaConfig c, double images) {
+    double p = c.patchSize();
+    if (!ExtremaConfig.STEM_CONV.equals(c.stem())) {
+      return 2 * images * c.numPatches() * 3 * p * p * c.dim();
+    }
+    double in = 3;
+    double side = c.imageSize();
+    double flops = 0;
+    for (int out : io.extrema.model.nn.ConvStem.channels(c.patchSize(), c.dim())) {
+      side /= 2;
+      flops += 2 * images * side * side * out * in * 9;
+      in = out;
+    }
+    return flops + 2 * images * c.numPatches() * in * c.dim(); // the 1×1 projection
   }
 
   /** FLOPs of one step on {@code batch} images: online fwd+bwd over K masked views, predictor, target forward. */

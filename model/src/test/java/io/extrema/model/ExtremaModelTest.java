@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ExtremaModelTest {
 
@@ -35,37 +37,39 @@ class ExtremaModelTest {
     return m.create(TinyModels.images(B, SIDE, seed), new Shape(B, 3, SIDE, SIDE));
   }
 
-  @Test
-  void shapesThroughEveryBlock() {
-    try (ExtremaModel model = ExtremaModel.create(CONFIG); NDManager m = model.manager().newSubManager()) {
+  @ParameterizedTest
+  @ValueSource(strings = {ExtremaConfig.STEM_PATCH, ExtremaConfig.STEM_CONV})
+  void shapesThroughEveryBlock(String stem) {
+    ExtremaConfig config = CONFIG.with("stem", stem);
+    try (ExtremaModel model = ExtremaModel.create(config); NDManager m = model.manager().newSubManager()) {
       ParameterStore ps = model.parameterStore();
       NDArray images = batch(m, 1);
-      int n = CONFIG.numPatches();
-      int d = CONFIG.dim();
+      int n = config.numPatches();
+      int d = config.dim();
       VisionEncoder.Features whole = model.online().encoder()
           .forward(ps, images, null, 1, StochasticDepth.none(), false);
       assertEquals(new Shape(B, d), whole.instance().getShape());
       assertEquals(new Shape(B, n, d), whole.tokens().getShape());
 
-      int k = CONFIG.numMasks();
-      int keep = CONFIG.keptTokens();
-      NDArray idx = MaskSampler.of(CONFIG).sampleArray(m, B, new SplittableRandom(1));
+      int k = config.numMasks();
+      int keep = config.keptTokens();
+      NDArray idx = MaskSampler.of(config).sampleArray(m, B, new SplittableRandom(1));
       assertEquals(new Shape(B, (long) k * keep), idx.getShape());
       VisionEncoder.Features masked = model.online().encoder()
-          .forward(ps, images, idx, k, StochasticDepth.linear(0.1, CONFIG.depth(), new SplittableRandom(2)), true);
+          .forward(ps, images, idx, k, StochasticDepth.linear(0.1, config.depth(), new SplittableRandom(2)), true);
       assertEquals(new Shape((long) B * k, d), masked.instance().getShape());
       assertEquals(new Shape((long) B * k, keep, d), masked.tokens().getShape());
 
       NDArray z = model.online().projector().forward(ps, masked.instance(), true);
-      assertEquals(new Shape((long) B * k, CONFIG.projectorOut()), z.getShape());
-      assertEquals(new Shape((long) B * k, CONFIG.projectorOut()), model.predictor().forward(ps, z, true).getShape());
+      assertEquals(new Shape((long) B * k, config.projectorOut()), z.getShape());
+      assertEquals(new Shape((long) B * k, config.projectorOut()), model.predictor().forward(ps, z, true).getShape());
 
       try (Embedder embedder = model.embedder(true)) {
         Embeddings e = embedder.embed(images);
         assertEquals(new Shape(B, d), e.instance().getShape());
         assertEquals(new Shape(B, n, d), e.tokens().getShape());
         assertEquals(new Shape(B, d), e.meanTokens().getShape());
-        assertEquals(new Shape(B, CONFIG.projectorOut()), e.projection().getShape());
+        assertEquals(new Shape(B, config.projectorOut()), e.projection().getShape());
         FloatEmbeddings f = embedder.embed(TinyModels.images(2, SIDE, 3), 2);
         assertEquals(d, f.instance()[0].length);
         assertEquals(n * d, f.tokens()[1].length);
@@ -103,17 +107,19 @@ class ExtremaModelTest {
     }
   }
 
-  @Test
-  void everyTrainableParameterGetsAGradientAndTheTargetNone() {
-    try (ExtremaModel model = ExtremaModel.create(CONFIG); NDManager m = model.manager().newSubManager()) {
+  @ParameterizedTest
+  @ValueSource(strings = {ExtremaConfig.STEM_PATCH, ExtremaConfig.STEM_CONV})
+  void everyTrainableParameterGetsAGradientAndTheTargetNone(String stem) {
+    ExtremaConfig config = CONFIG.with("stem", stem);
+    try (ExtremaModel model = ExtremaModel.create(config); NDManager m = model.manager().newSubManager()) {
       ParameterStore ps = model.parameterStore();
       NDArray images = batch(m, 5);
       NDArray z = model.target().project(ps, images, null, 1, StochasticDepth.none(), false).normalize(2, -1);
-      NDArray idx = MaskSampler.of(CONFIG).sampleArray(m, B, new SplittableRandom(1));
+      NDArray idx = MaskSampler.of(config).sampleArray(m, B, new SplittableRandom(1));
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray q = model.online().project(ps, images, idx, CONFIG.numMasks(), StochasticDepth.none(), true);
+        NDArray q = model.online().project(ps, images, idx, config.numMasks(), StochasticDepth.none(), true);
         NDArray p = model.predictor().forward(ps, q, true).normalize(2, -1);
-        gc.backward(p.mul(z.repeat(0, CONFIG.numMasks())).sum(new int[] {1}).mul(-2).add(2).mean());
+        gc.backward(p.mul(z.repeat(0, config.numMasks())).sum(new int[] {1}).mul(-2).add(2).mean());
       }
       List<String> zero = new ArrayList<>();
       for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {

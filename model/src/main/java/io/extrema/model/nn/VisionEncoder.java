@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
@@ -16,14 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ExtreMA encoder, read top to bottom like the paper: patchify + linear embedding; fixed 2-D sin-cos position
- * embedding added before masking (kept tokens keep their positions, masked ones are simply dropped); SA blocks over
- * the visible tokens only; class-attention blocks that update a learned class token; a final LayerNorm.
+ * The ExtreMA encoder, read top to bottom like the paper: patchify + linear embedding (or an early-convolution
+ * stem); fixed 2-D sin-cos position embedding added before masking (kept tokens keep their positions, masked ones
+ * are simply dropped); SA blocks over the visible tokens only; class-attention blocks that update a learned class
+ * token; a final LayerNorm.
  */
 public final class VisionEncoder extends NetworkBlock {
 
   private final ExtremaConfig config;
-  private final Linear patchEmbed;
+  private final NetworkBlock tokenizer; // PatchEmbedding or ConvStem: [B, 3, H, W] → [B, N, D]
   private final Parameter clsToken;
   private final List<SelfAttentionBlock> blocks = new ArrayList<>();
   private final List<ClassAttentionBlock> classBlocks = new ArrayList<>();
@@ -36,7 +36,9 @@ public final class VisionEncoder extends NetworkBlock {
       throw new IllegalArgumentException("2-D sin-cos position embedding needs dim divisible by 4");
     }
     int mlpHidden = (int) Math.round(config.dim() * config.mlpRatio());
-    patchEmbed = addChildBlock("patch_embed", Linear.builder().setUnits(config.dim()).build());
+    tokenizer = addChildBlock("patch_embed", ExtremaConfig.STEM_CONV.equals(config.stem())
+        ? new ConvStem(config.patchSize(), config.dim())
+        : new PatchEmbedding(config.patchSize(), config.dim()));
     clsToken = addParameter(Parameter.builder().setName("cls_token").setType(Parameter.Type.OTHER)
         .optShape(new Shape(1, 1, config.dim())).optInitializer(new TruncatedNormalInitializer(0.02f)).build());
     for (int i = 0; i < config.depth(); i++) {
@@ -61,7 +63,7 @@ public final class VisionEncoder extends NetworkBlock {
   public Features forward(ParameterStore ps, NDArray images, NDArray keep, int views, StochasticDepth depth,
       boolean training) {
     int dim = config.dim();
-    NDArray x = call(patchEmbed, ps, patchify(images), training).add(posEmbed); // [B, N, D]
+    NDArray x = call(tokenizer, ps, images, training).add(posEmbed); // [B, N, D]
     long b = x.getShape().get(0);
     if (keep != null) {
       long kept = keep.getShape().get(1);
@@ -81,16 +83,6 @@ public final class VisionEncoder extends NetworkBlock {
     return new Features(out.get(":, 0"), out.get(":, 1:")); // [B·K, D], [B·K, n, D]
   }
 
-  /** [B, 3, H, W] → [B, N, 3·p·p], channel-major inside a patch (the layout of a stride-p convolution kernel). */
-  private NDArray patchify(NDArray images) {
-    long b = images.getShape().get(0);
-    int p = config.patchSize();
-    int side = config.imageSize() / p;
-    return images.reshape(b, 3, side, p, side, p)
-        .transpose(0, 2, 4, 1, 3, 5)
-        .reshape(b, (long) side * side, 3L * p * p);
-  }
-
   @Override
   protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     Features f = forward(ps, inputs.singletonOrThrow(), null, 1, StochasticDepth.none(), training);
@@ -103,7 +95,7 @@ public final class VisionEncoder extends NetworkBlock {
     int n = config.numPatches();
     int p = config.patchSize();
     Shape tokens = new Shape(b, n, config.dim());
-    patchEmbed.initialize(manager, dataType, new Shape(b, n, 3L * p * p));
+    tokenizer.initialize(manager, dataType, inputShapes[0]);
     for (SelfAttentionBlock block : blocks) {
       block.initialize(manager, dataType, tokens);
     }
