@@ -1,6 +1,7 @@
 package io.extrema.ingest;
 
 import io.extrema.images.ImageLimits;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.schemas.serde.AvroSerdeConfig;
 import java.util.HashMap;
@@ -21,9 +22,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * to the producer unchanged (it overrides the tuned defaults of {@link #producerConfigs()}).
  */
 public final class IngestConfig extends AbstractConfig {
-    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_PREFIX = ClientSettings.KAFKA_PREFIX;
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
     public static final String TOPIC = "topic";
     public static final String DLQ_TOPIC = "dlq.topic";
     public static final String SOURCE_NAME = "source.name";
@@ -108,12 +109,16 @@ public final class IngestConfig extends AbstractConfig {
         return new ImageLimits(getLong(MAX_BYTES), getLong(MAX_PIXELS), getInt(MAX_WIDTH), getInt(MAX_HEIGHT));
     }
 
-    /** Settings for the schema-registry serializers: the {@link AvroSerdeConfig} names given to ingest. */
+    /**
+     * Settings for the schema-registry serializers: the {@link AvroSerdeConfig} names given to ingest, with the
+     * registry credentials as every command hands them over ({@link ClientSettings#credentials}).
+     */
     public Map<String, Object> serdeConfigs() {
         Map<String, Object> serde = new HashMap<>();
         for (String name : AvroSerdeConfig.CONFIG.names()) {
             if (originals().containsKey(name)) serde.put(name, originals().get(name));
         }
+        serde.putAll(ClientSettings.credentials(this));
         return serde;
     }
 

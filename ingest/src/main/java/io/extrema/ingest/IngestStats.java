@@ -1,5 +1,6 @@
 package io.extrema.ingest;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,16 +73,17 @@ public final class IngestStats {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
+    /** The run's outcome, one line each: sent (with sizes and rates), refused (by reason), failed if any. */
     public String summary() {
         double s = Math.max(elapsedSeconds(), 1e-9);
         StringBuilder b = new StringBuilder();
-        b.append(String.format("sent %d images, %.1f MB in %.1f s (%.0f images/s, %.2f MB/s)%n",
+        b.append(String.format(Locale.ROOT, "Sent %d images, %.1f MB in %.1f s (%.0f images/s, %.2f MB/s)%n",
                 sent(), sentBytes() / 1e6, s, sent() / s, sentBytes() / 1e6 / s));
-        b.append("refused ").append(refusedTotal());
+        b.append("Refused ").append(refusedTotal());
         if (!refused.isEmpty()) b.append(' ').append(refusedByReason());
         b.append(String.format("%n"));
         if (failed() > 0) {
-            b.append("failed ").append(failed()).append(" (not acknowledged by Kafka: ")
+            b.append("Failed ").append(failed()).append(" (not acknowledged by Kafka: ")
                     .append(firstFailure() == null ? "?" : firstFailure().getMessage()).append(")").append(String.format("%n"));
         }
         return b.toString();

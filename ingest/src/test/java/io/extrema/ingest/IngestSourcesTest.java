@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -63,17 +64,20 @@ class IngestSourcesTest {
         }
     }
 
-    private static int run(Topic topic, InputStream stdin, String... args) {
-        List<String> all = new ArrayList<>(topic.args());
-        all.addAll(Arrays.asList(args));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = new IngestCli(stdin, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err)).run(all.toArray(String[]::new));
-        System.out.println(err.toString(StandardCharsets.UTF_8));
+    /** Runs one ingest mode against {@code topic} with {@code settings} on top; the summary is printed. */
+    private static int run(Topic topic, InputStream stdin, Map<String, String> settings,
+                           Function<IngestRun, Integer> mode) {
+        Map<String, String> all = new HashMap<>(topic.settings());
+        all.putAll(settings);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = mode.apply(new IngestRun(new IngestConfig(all), stdin, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream())));
+        System.out.println(out.toString(StandardCharsets.UTF_8));
         return status;
     }
 
-    private static int run(Topic topic, String... args) {
-        return run(topic, InputStream.nullInputStream(), args);
+    private static int send(Topic topic, Path path, Map<String, String> settings) {
+        return run(topic, InputStream.nullInputStream(), settings, r -> r.sendPath(path));
     }
 
     private static String reasonOf(DeadLetter letter) {
@@ -104,7 +108,7 @@ class IngestSourcesTest {
         for (var e : bad.entrySet()) Files.write(dir.resolve("bad").resolve(e.getKey()), e.getValue());
 
         Topic topic = Topic.create(stack);
-        assertEquals(IngestCli.REFUSED, run(topic, dir.toString()));
+        assertEquals(IngestRun.REFUSED, send(topic, dir, Map.of()));
 
         List<ConsumerRecord<String, ImageRecord>> records = topic.images();
         assertEquals(20, records.size());
@@ -158,7 +162,7 @@ class IngestSourcesTest {
             out.write(shard.tar());
         }
         Topic topic = Topic.create(stack);
-        assertEquals(IngestCli.OK, run(topic, gz.toString(), "--id.mode=key", "--tolerate-refused", "--source.name=shards"));
+        assertEquals(IngestRun.OK, send(topic, gz, Map.of("id.mode", "key", "tolerate.refused", "true", "source.name", "shards")));
 
         Map<String, ImageRecord> byId = topic.images().stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         assertEquals(List.of("sample-000.jpg", "sample-001.jpg", "test/ship/0007.jpg"), byId.keySet().stream().sorted().toList());
@@ -176,7 +180,7 @@ class IngestSourcesTest {
     void standardInputSendsOneImage() {
         byte[] image = cifar().get("cat/0000.jpg");
         Topic topic = Topic.create(stack);
-        assertEquals(IngestCli.OK, run(topic, new ByteArrayInputStream(image), "-"));
+        assertEquals(IngestRun.OK, run(topic, new ByteArrayInputStream(image), Map.of(), IngestRun::sendStdin));
         List<ConsumerRecord<String, ImageRecord>> records = topic.images();
         assertEquals(1, records.size());
         assertEquals(ImageRecords.sha256(image), records.get(0).key());
@@ -193,7 +197,7 @@ class IngestSourcesTest {
             Files.write(dir.resolve(e.getKey().replace('/', '-')), e.getValue());
         }
         Topic topic = Topic.create(stack);
-        assertEquals(IngestCli.OK, run(topic, dir.toString(), "--loops=2", "--rate=50", "--resize.max.side=16"));
+        assertEquals(IngestRun.OK, send(topic, dir, Map.of("loops", "2", "rate", "50", "resize.max.side", "16")));
         List<ConsumerRecord<String, ImageRecord>> records = topic.images();
         assertEquals(6, records.size());
         assertEquals(3, records.stream().map(ConsumerRecord::key).distinct().count()); // same image, same id
@@ -213,7 +217,8 @@ class IngestSourcesTest {
         Files.write(dir.resolve("in/already-there.jpg"), cifar().get("dog/0000.jpg"));
         Topic topic = Topic.create(stack);
         int[] status = {-1};
-        Thread watcher = new Thread(() -> status[0] = run(topic, "--watch", dir.resolve("in").toString(), "--watch.settle.ms=300"));
+        Thread watcher = new Thread(() -> status[0] = run(topic, InputStream.nullInputStream(),
+                Map.of("watch.settle.ms", "300"), r -> r.watch(dir.resolve("in"))));
         watcher.start();
         Thread.sleep(1000); // let the watch register
         byte[] image = cifar().get("frog/0001.jpg");
@@ -233,7 +238,7 @@ class IngestSourcesTest {
         }
         watcher.interrupt();
         watcher.join(30_000);
-        assertEquals(IngestCli.OK, status[0]);
+        assertEquals(IngestRun.OK, status[0]);
         records = topic.images();
         assertEquals(1, records.size());
         assertArrayEquals(image, bytes(records.get(0).value().getData()));
@@ -242,13 +247,18 @@ class IngestSourcesTest {
     }
 
     @Test
-    void usageErrorsAndHelp() {
+    void anUnreadableSourceEndsWithItsStatusAndTheSummary() {
         Topic topic = Topic.create(stack);
-        assertEquals(IngestCli.USAGE, run(topic, "--no.such.setting=1", "x"));
-        assertEquals(IngestCli.USAGE, run(topic, "--rate=-1", "x"));
-        assertEquals(IngestCli.SOURCE, run(topic, "/does/not/exist"));
-        String help = IngestCli.help();
-        for (String name : IngestConfig.CONFIG.names()) assertTrue(help.contains("--" + name), name);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = new IngestRun(new IngestConfig(topic.settings()), InputStream.nullInputStream(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .sendPath(Path.of("/does/not/exist"));
+        assertEquals(IngestRun.SOURCE, status);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("cannot read the source"), err.toString(StandardCharsets.UTF_8));
+        // The summary is the run's result: on standard output, each line capitalised like every command's output.
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Sent 0 images"), out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("\nRefused 0"), out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -40,13 +40,6 @@ record Topic(StackEndpoints stack, String imagesTopic, String dlqTopic) {
         return s;
     }
 
-    /** The same settings as command-line arguments. */
-    List<String> args() {
-        List<String> a = new ArrayList<>();
-        settings().forEach((k, v) -> a.add("--" + k + "=" + v));
-        return a;
-    }
-
     List<ConsumerRecord<String, ImageRecord>> images() {
         return readAll(imagesTopic, ImageRecord.class);
     }

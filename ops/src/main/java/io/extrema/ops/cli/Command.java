@@ -24,6 +24,11 @@ public interface Command {
         return "";
     }
 
+    /** What the positional arguments mean, exit statuses and the like, for {@code --help}; empty if nothing. */
+    default String details() {
+        return "";
+    }
+
     /** Every setting the command reads. */
     ConfigDef settings();
 

@@ -21,7 +21,8 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p>Precedence: command line &gt; environment &gt; config file &gt; default. Names are the config keys themselves
  * ({@code --stack.broker.port 9092}); the environment variable of a key is {@code EXTREMA_} + the key upper-cased
- * with dots and dashes as underscores ({@code EXTREMA_STACK_BROKER_PORT}). A boolean may be given as a bare flag.
+ * with dots and dashes as underscores ({@code EXTREMA_STACK_BROKER_PORT}); on the command line dashes may stand for
+ * the dots ({@code --tolerate-refused}). A boolean may be given as a bare flag.
  * Keys starting with {@code kafka.} are accepted from the command line and the file (not the environment, where the
  * underscores could not be mapped back to dots) and passed through to Kafka clients.
  */
@@ -55,6 +56,9 @@ public final class CommandLine {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            }
+            if (!def.configKeys().containsKey(name) && def.configKeys().containsKey(name.replace('-', '.'))) {
+                name = name.replace('-', '.'); // --tolerate-refused: dashes for dots, as in the environment names
             }
             boolean known = name.equals(CONFIG_OPTION) || def.configKeys().containsKey(name)
                     || name.startsWith(Invocation.KAFKA_PREFIX);

@@ -22,8 +22,9 @@ public final class Help {
         StringBuilder text = new StringBuilder();
         text.append("Usage: extrema ").append(command.name());
         if (!command.arguments().isEmpty()) text.append(' ').append(command.arguments());
-        text.append(" [--setting value ...]\n\n").append(command.summary()).append("\n\nSettings")
-                .append(" (command line > environment > --config file > default):\n");
+        text.append(" [--setting value ...]\n\n").append(command.summary()).append("\n\n");
+        if (!command.details().isEmpty()) text.append(command.details().stripTrailing()).append("\n\n");
+        text.append("Settings (command line > environment > --config file > default):\n");
         for (ConfigDef.ConfigKey key : command.settings().configKeys().values()) {
             text.append("\n  --").append(key.name).append(" <").append(key.type.name().toLowerCase(Locale.ROOT)).append(">\n");
             wrap(text, key.documentation, "      ");

@@ -1,5 +1,6 @@
 package io.extrema.ops.cli;
 
+import io.extrema.schemas.ClientSettings;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.apache.kafka.common.config.AbstractConfig;
 public record Invocation(AbstractConfig settings, List<String> arguments, PrintStream out, PrintStream err) {
 
     /** Prefix of settings handed to Kafka clients unchanged (after the prefix): {@code --kafka.linger.ms=5}. */
-    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_PREFIX = ClientSettings.KAFKA_PREFIX;
 
     public Invocation {
         arguments = List.copyOf(arguments);

@@ -23,9 +23,13 @@ public final class DashboardCommand implements Command {
         return DashboardConfig.DEFINITION;
     }
 
+    public static DashboardConfig config(Invocation invocation) {
+        return new DashboardConfig(invocation.settings().originals());
+    }
+
     @Override
     public int run(Invocation invocation) throws Exception {
-        DashboardConfig config = new DashboardConfig(invocation.settings().originals());
+        DashboardConfig config = config(invocation);
         DashboardServer server = new DashboardServer(config, invocation.kafkaOverrides()).start();
         invocation.out().println("Dashboard on " + server.url() + "  (Ctrl-C stops it)");
         Termination.awaitSignal(server);

@@ -1,5 +1,6 @@
 package io.extrema.ops.dashboard;
 
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -10,8 +11,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 
 /** Settings of {@code extrema dashboard}: where to read, where to listen and how much history to keep. */
 public final class DashboardConfig extends AbstractConfig {
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String REGISTRY_URL = "schema.registry.url";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
+    public static final String REGISTRY_URL = ClientSettings.SCHEMA_REGISTRY_URL;
     public static final String HOST = "dashboard.host";
     public static final String PORT = "dashboard.port";
     public static final String METRICS_TOPIC = "topic.metrics";
@@ -24,10 +25,7 @@ public final class DashboardConfig extends AbstractConfig {
     public static final String MAP_POINTS = "dashboard.map.points";
     public static final String THUMBNAILS = "dashboard.thumbnails";
 
-    public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", Importance.HIGH, "Kafka bootstrap servers.")
-            .define(REGISTRY_URL, Type.STRING, "http://localhost:8081/apis/ccompat/v7", Importance.HIGH,
-                    "Schema registry URL (Confluent-compatible API).")
+    public static final ConfigDef DEFINITION = ClientSettings.define(new ConfigDef())
             .define(HOST, Type.STRING, "127.0.0.1", Importance.HIGH,
                     "Address to listen on; 127.0.0.1 keeps the page on this host, 0.0.0.0 shares it.")
             .define(PORT, Type.INT, 8090, Range.between(0, 65535), Importance.HIGH, "HTTP port; 0 picks a free one.")
@@ -46,5 +44,10 @@ public final class DashboardConfig extends AbstractConfig {
 
     public DashboardConfig(Map<?, ?> settings) {
         super(DEFINITION, settings);
+    }
+
+    /** Settings of the Avro deserializers and the registry client: the registry URL and credentials. */
+    public Map<String, Object> serdeConfig() {
+        return ClientSettings.serdeConfig(this);
     }
 }

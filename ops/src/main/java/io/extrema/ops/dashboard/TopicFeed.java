@@ -60,8 +60,7 @@ final class TopicFeed implements Runnable, AutoCloseable {
         props.putAll(kafkaOverrides);
         consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
 
-        SchemaRegistryClient registry = new SchemaRegistryClient(Map.of("schema.registry.url",
-                config.getString(DashboardConfig.REGISTRY_URL)));
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.serdeConfig());
         int history = config.getInt(DashboardConfig.HISTORY);
         on(DashboardConfig.METRICS_TOPIC, history, TrainingMetrics.class, registry, m -> state.addMetrics(Json.metrics(m)));
         on(DashboardConfig.MONITOR_TOPIC, history, MonitorRecord.class, registry, w -> state.addMonitor(Json.monitor(w)));
@@ -81,7 +80,7 @@ final class TopicFeed implements Runnable, AutoCloseable {
             SchemaRegistryClient registry, Consumer<T> handler) {
         String topic = config.getString(topicSetting);
         SpecificAvroDeserializer<T> deserializer = new SpecificAvroDeserializer<>(type, registry);
-        deserializer.configure(Map.of("schema.registry.url", config.getString(DashboardConfig.REGISTRY_URL)), false);
+        deserializer.configure(config.serdeConfig(), false);
         backlog.put(topic, records);
         handlers.put(topic, record -> {
             if (record.value() == null) {

@@ -20,6 +20,7 @@ import io.extrema.model.eval.LinearProbe;
 import io.extrema.ops.cli.Command;
 import io.extrema.ops.cli.Invocation;
 import io.extrema.ops.cli.UsageException;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.models.ModelVersion;
@@ -64,8 +65,7 @@ public final class EvalCommand implements Command {
     public static final String PRESET = "model.preset";
     public static final String MAX_IMAGES = "max.images";
     public static final String LINEAR = "linear";
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String REGISTRY_URL = "schema.registry.url";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
     public static final String MODELS_TOPIC = "topic.models";
 
     private static final int BATCH = 64;
@@ -82,7 +82,8 @@ public final class EvalCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return new ConfigDef()
+        // Kafka, the registry and its credentials: for model=topic.
+        return ClientSettings.define(new ConfigDef())
                 .define(TRAIN, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
                         "Labelled images the k-NN bank and the linear classifier are fitted on: a folder tree "
                                 + "(labels from sub-folders) or a tar/tar.gz/WebDataset shard.")
@@ -104,10 +105,6 @@ public final class EvalCommand implements Command {
                         "Read at most this many images of each set; 0 reads all.")
                 .define(LINEAR, Type.BOOLEAN, true, Importance.LOW,
                         "Also fit a linear probe (weight decay chosen on 10 % held out of --train).")
-                .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.MEDIUM,
-                        "Kafka, for model=topic.")
-                .define(REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.MEDIUM,
-                        "Schema registry, for model=topic.")
                 .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic.");
     }
 
@@ -222,16 +219,18 @@ public final class EvalCommand implements Command {
         }
     }
 
+    /** The models topic's deserializer settings: the registry URL and credentials. */
+    public static Map<String, Object> serdeConfig(AbstractConfig settings) {
+        return ClientSettings.serdeConfig(settings);
+    }
+
     /** Reads the models topic to its end and returns the requested verified version. */
     private static ModelVersion fromTopic(AbstractConfig s, Map<String, Object> kafka) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.getString(BOOTSTRAP_SERVERS));
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class);
-        // Registry credentials come the way the other commands take them: --kafka.basic.auth.* settings.
-        Map<String, Object> serde = new HashMap<>(kafka);
-        serde.put(REGISTRY_URL, s.getString(REGISTRY_URL));
-        parts.configure(serde, false);
+        parts.configure(serdeConfig(s), false);
         String topic = s.getString(MODELS_TOPIC);
         String name = s.getString(MODEL_NAME);
         long wanted = s.getLong(VERSION);

@@ -27,11 +27,16 @@ public final class MonitorCommand implements Command {
         return MonitorConfig.DEFINITION;
     }
 
-    @Override
-    public int run(Invocation invocation) throws Exception {
+    /** The monitor hands undeclared settings to Kafka Streams as they are: the kafka.* ones go in unprefixed. */
+    public static MonitorConfig config(Invocation invocation) {
         Map<String, Object> settings = new HashMap<>(invocation.settings().originals());
         settings.putAll(invocation.kafkaOverrides());
-        MonitorConfig config = new MonitorConfig(settings);
+        return new MonitorConfig(settings);
+    }
+
+    @Override
+    public int run(Invocation invocation) throws Exception {
+        MonitorConfig config = config(invocation);
         MonitorService service = new MonitorService(config).start();
         invocation.out().println("Monitor running: " + config.getString(MonitorConfig.EMBEDDINGS_TOPIC) + " -> "
                 + config.getString(MonitorConfig.MONITOR_TOPIC) + ", alerts -> " + config.getString(MonitorConfig.ALERTS_TOPIC)

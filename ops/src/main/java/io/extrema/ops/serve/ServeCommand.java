@@ -25,10 +25,14 @@ public final class ServeCommand implements Command {
         return ServingConfig.DEF;
     }
 
+    /** kafka.* settings travel in the originals; ServingConfig hands them to Kafka Streams after its own. */
+    public static ServingConfig config(Invocation invocation) {
+        return new ServingConfig(invocation.settings().originals());
+    }
+
     @Override
     public int run(Invocation invocation) throws Exception {
-        // kafka.* settings travel in the originals; ServingConfig hands them to Kafka Streams after its own.
-        ServingConfig config = new ServingConfig(invocation.settings().originals());
+        ServingConfig config = config(invocation);
         EmbeddingService service = new EmbeddingService(config);
         invocation.out().println("Serving: waiting for the models topic " + config.getString(ServingConfig.MODELS_TOPIC)
                 + " (model.start=" + config.getString(ServingConfig.MODEL_START) + ")");

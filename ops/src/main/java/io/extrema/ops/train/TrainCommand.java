@@ -24,10 +24,14 @@ public final class TrainCommand implements Command {
         return TrainerConfig.DEF;
     }
 
+    /** kafka.* keys travel in the originals; TrainerConfig hands them to every Kafka client. */
+    public static TrainerConfig config(Invocation invocation) {
+        return new TrainerConfig(invocation.settings().originals());
+    }
+
     @Override
     public int run(Invocation invocation) throws Exception {
-        // kafka.* keys travel in the originals; TrainerConfig hands them to every Kafka client.
-        TrainerConfig config = new TrainerConfig(invocation.settings().originals());
+        TrainerConfig config = config(invocation);
         invocation.out().println("Training " + config.getString(TrainerConfig.MODEL_NAME) + " from "
                 + config.getString(TrainerConfig.TOPIC_IMAGES) + "; checkpoints in " + config.checkpointDir()
                 + ". Ctrl-C stops it after a checkpoint.");

@@ -27,6 +27,7 @@ class CommandLineTest {
         public String name() { return "demo"; }
         public String summary() { return "A command for tests."; }
         public String arguments() { return "go|wait"; }
+        public String details() { return "  go     start going\n  wait   do not\n"; }
         public ConfigDef settings() {
             return new ConfigDef()
                     .define("demo.port", Type.INT, 9000, Range.between(1, 65535), Importance.HIGH, "The port to use.")
@@ -80,6 +81,14 @@ class CommandLineTest {
     }
 
     @Test
+    void dashesMayStandForTheDotsOfADeclaredName() {
+        assertEquals(true, parse(Map.of(), "--demo-verbose").settings().getBoolean("demo.verbose"));
+        assertEquals(4242, parse(Map.of(), "--demo-port=4242").settings().getInt("demo.port"));
+        assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo-prot", "1"))
+                .getMessage().contains("unknown option --demo-prot"));
+    }
+
+    @Test
     void kafkaSettingsPassThroughWithThePrefixStripped() throws IOException {
         Path file = dir.resolve("kafka.properties");
         Files.writeString(file, "kafka.compression.type=zstd\nkafka.linger.ms=1\n");
@@ -109,6 +118,7 @@ class CommandLineTest {
         assertNull(parse(Map.of(), "go", "--help"));
         String help = out.toString(StandardCharsets.UTF_8);
         assertTrue(help.startsWith("Usage: extrema demo go|wait"), help);
+        assertTrue(help.contains("A command for tests.\n\n  go     start going\n  wait   do not\n\nSettings"), help);
         for (String expected : List.of("--demo.port <int>", "The port to use.", "default: 9000", "[1,...,65535]",
                 "EXTREMA_DEMO_PORT", "--demo.name <string>", "default: alpha", "--demo.verbose <boolean>",
                 "EXTREMA_DEMO_VERBOSE", "--config <file>", "--kafka.<client setting>")) {

@@ -40,15 +40,10 @@ public class RegistryClientConfig extends AbstractConfig {
 
     /** Adds the registry client's settings to {@code def} (the serdes extend it with their own). */
     public static ConfigDef define(ConfigDef def) {
-        return def
+        return defineCredentials(def
                 .define(SCHEMA_REGISTRY_URL, Type.LIST, null, Importance.HIGH,
                         "Base URL(s) of the Confluent-compatible registry API, comma-separated; may carry a path "
-                                + "(Apicurio: http://host:8080/apis/ccompat/v7). On a connection failure the next URL is tried.")
-                .define(BASIC_AUTH_CREDENTIALS_SOURCE, Type.STRING, CredentialsSource.URL.name(),
-                        ConfigDef.CaseInsensitiveValidString.in("USER_INFO", "URL"), Importance.MEDIUM,
-                        "USER_INFO: HTTP basic auth with basic.auth.user.info; URL: with the URL's user info, if it has one.")
-                .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.MEDIUM,
-                        "user:password for HTTP basic auth when basic.auth.credentials.source=USER_INFO.")
+                                + "(Apicurio: http://host:8080/apis/ccompat/v7). On a connection failure the next URL is tried."))
                 .define(CONNECT_TIMEOUT_MS, Type.INT, 5_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                         "TCP connect timeout per request attempt.")
                 .define(REQUEST_TIMEOUT_MS, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.LOW,
@@ -59,6 +54,19 @@ public class RegistryClientConfig extends AbstractConfig {
                         "Wait before the first retry; doubles per retry.")
                 .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 2_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         "Upper bound of the wait between retries.");
+    }
+
+    /**
+     * Adds the basic-auth credentials, under Confluent's names, to {@code def}: the one declaration every command
+     * includes (through {@link #define} or {@code io.extrema.schemas.ClientSettings}).
+     */
+    public static ConfigDef defineCredentials(ConfigDef def) {
+        return def
+                .define(BASIC_AUTH_CREDENTIALS_SOURCE, Type.STRING, CredentialsSource.URL.name(),
+                        ConfigDef.CaseInsensitiveValidString.in("USER_INFO", "URL"), Importance.MEDIUM,
+                        "USER_INFO: HTTP basic auth with basic.auth.user.info; URL: with the URL's user info, if it has one.")
+                .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.MEDIUM,
+                        "user:password for HTTP basic auth when basic.auth.credentials.source=USER_INFO.");
     }
 
     public RegistryClientConfig(Map<String, ?> configs) {

@@ -61,8 +61,8 @@ public final class EmbeddingService implements AutoCloseable {
         Map<String, Object> p = new HashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ServingConfig.APPLICATION_ID));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ServingConfig.BOOTSTRAP_SERVERS));
-        // The Avro serdes and the dead-letter serializer read the registry from the same map.
-        p.put(ServingConfig.SCHEMA_REGISTRY_URL, config.getString(ServingConfig.SCHEMA_REGISTRY_URL));
+        // The Avro serdes, the dead-letter serializer and the model follower read the registry from this map.
+        p.putAll(config.serdeConfig());
         // exactly_once_v2 by default: each image embedded once per model version, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ServingConfig.PROCESSING_GUARANTEE));
         // One thread by default: libtorch parallelises inside each batch; more threads would contend for cores.

@@ -2,6 +2,7 @@ package io.extrema.serving.config;
 
 import io.extrema.images.ImageLimits;
 import io.extrema.model.augment.Normalisation;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.serving.embed.EmbeddingOutput;
 import io.extrema.serving.embed.ImagePreparation;
@@ -20,10 +21,10 @@ import java.util.Map;
  * Kafka Streams and its clients (and to the serdes), after ours.
  */
 public final class ServingConfig extends AbstractConfig {
-    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_PREFIX = ClientSettings.KAFKA_PREFIX;
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
+    public static final String SCHEMA_REGISTRY_URL = ClientSettings.SCHEMA_REGISTRY_URL;
     public static final String APPLICATION_ID = "application.id";
     public static final String IMAGES_TOPIC = "topic.images";
     public static final String EMBEDDINGS_TOPIC = "topic.embeddings";
@@ -55,11 +56,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String START_WAIT = "wait";
     public static final String START_FRESH = "fresh";
 
-    public static final ConfigDef DEF = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.HIGH,
-                    "Kafka brokers, host:port[,host:port].")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.HIGH,
-                    "Schema registry (Confluent REST API) for the Avro records on every topic.")
+    public static final ConfigDef DEF = ClientSettings.define(new ConfigDef())
             .define(APPLICATION_ID, Type.STRING, "extrema-serving", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Kafka Streams application id. Instances with the same id share the images topic's partitions.")
             .define(IMAGES_TOPIC, Type.STRING, Topics.IMAGES, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
@@ -127,6 +124,11 @@ public final class ServingConfig extends AbstractConfig {
 
     public ServingConfig(Map<?, ?> props) {
         super(DEF, props);
+    }
+
+    /** Settings of the Avro serdes and the registry client: the registry URL and credentials. */
+    public Map<String, Object> serdeConfig() {
+        return ClientSettings.serdeConfig(this);
     }
 
     /** Settings given with the {@code kafka.} prefix, prefix removed. */

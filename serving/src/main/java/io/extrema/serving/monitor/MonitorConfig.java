@@ -1,5 +1,6 @@
 package io.extrema.serving.monitor;
 
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import java.time.Duration;
 import java.util.Map;
@@ -15,8 +16,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  */
 public final class MonitorConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String REGISTRY_URL = "schema.registry.url";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
+    public static final String REGISTRY_URL = ClientSettings.SCHEMA_REGISTRY_URL;
     public static final String APPLICATION_ID = "application.id";
     public static final String STATE_DIR = "state.dir";
 
@@ -44,10 +45,7 @@ public final class MonitorConfig extends AbstractConfig {
     public static final String PROMETHEUS_HOST = "prometheus.host";
     public static final String PROMETHEUS_PORT = "prometheus.port";
 
-    public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", Importance.HIGH, "Kafka bootstrap servers.")
-            .define(REGISTRY_URL, Type.STRING, "http://localhost:8081/apis/ccompat/v7", Importance.HIGH,
-                    "Schema registry URL (Confluent-compatible API).")
+    public static final ConfigDef DEFINITION = ClientSettings.define(new ConfigDef())
             .define(APPLICATION_ID, Type.STRING, "extrema-monitor", Importance.MEDIUM,
                     "Kafka Streams application id: consumer group and prefix of the internal topics.")
             .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/extrema-monitor-state",
@@ -91,6 +89,11 @@ public final class MonitorConfig extends AbstractConfig {
 
     public MonitorConfig(Map<?, ?> settings) {
         super(DEFINITION, settings);
+    }
+
+    /** Settings of the Avro serdes and the registry client: the registry URL and credentials. */
+    public Map<String, Object> serdeConfig() {
+        return ClientSettings.serdeConfig(this);
     }
 
     public Duration windowSize() {

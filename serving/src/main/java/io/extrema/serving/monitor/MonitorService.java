@@ -22,8 +22,7 @@ public final class MonitorService implements AutoCloseable {
     private final MonitorMeters meters = new MonitorMeters();
 
     public MonitorService(MonitorConfig config) throws IOException {
-        Map<String, Object> serdeConfigs = new HashMap<>(config.originals());
-        MonitorSerdes serdes = MonitorSerdes.of(serdeConfigs);
+        MonitorSerdes serdes = MonitorSerdes.of(serdeConfigs(config));
         streams = new KafkaStreams(MonitorTopology.build(config, serdes, meters), streamsProperties(config));
         prometheus = HttpServer.create(new InetSocketAddress(config.getString(MonitorConfig.PROMETHEUS_HOST),
                 config.getInt(MonitorConfig.PROMETHEUS_PORT)), 0);
@@ -35,6 +34,13 @@ public final class MonitorService implements AutoCloseable {
                 out.write(body);
             }
         });
+    }
+
+    /** The serdes' settings: undeclared ones pass through as to Kafka Streams; the registry's are the declared ones. */
+    public static Map<String, Object> serdeConfigs(MonitorConfig config) {
+        Map<String, Object> serde = new HashMap<>(config.originals());
+        serde.putAll(config.serdeConfig());
+        return serde;
     }
 
     /** Every setting in one place, with why. */
@@ -53,7 +59,8 @@ public final class MonitorService implements AutoCloseable {
         // A record we cannot decode goes to the monitor's dead-letter topic; the topology keeps running.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterOnDecodeError.class);
         props.put(DeadLetterOnDecodeError.TOPIC_CONFIG, config.getString(MonitorConfig.MONITOR_DLQ_TOPIC));
-        props.put(MonitorConfig.REGISTRY_URL, config.getString(MonitorConfig.REGISTRY_URL));
+        // The dead-letter handler's serializer reads the registry from here.
+        props.putAll(config.serdeConfig());
         // The record cache (default 10 MB) folds every update of a window into one store write and one changelog
         // record per commit: without it each embedding writes 16*D bytes to RocksDB and the changelog (9x slower,
         // docs/bench/monitoring.md). A 1 s commit bounds what that adds to a window's emission.

@@ -2,6 +2,7 @@ package io.extrema.trainer.config;
 
 import io.extrema.images.ImageLimits;
 import io.extrema.model.ExtremaConfig;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.trainer.replay.ReplayPolicy;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -26,16 +27,17 @@ import java.util.Properties;
  * <p>Sources, later ones winning: the defaults, a properties file, environment variables
  * ({@code EXTREMA_TRAINER_BATCH_SIZE=64} sets {@code batch.size}), explicit overrides. Keys prefixed {@code kafka.}
  * are handed to every Kafka client unchanged minus the prefix (security protocol, SASL, SSL, timeouts); the
- * registry URL and {@code basic.auth.*} credentials go to the serdes; {@code model.<field>} overrides one field of
+ * registry URL and credentials ({@link ClientSettings}, as every command declares them) go to the serdes;
+ * {@code model.<field>} overrides one field of
  * the model preset ({@code ExtremaConfig.toMap} names, each declared here too).
  */
 public final class TrainerConfig extends AbstractConfig {
     public static final String ENV_PREFIX = "EXTREMA_TRAINER_";
-    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_PREFIX = ClientSettings.KAFKA_PREFIX;
     public static final String MODEL_PREFIX = "model.";
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String BOOTSTRAP_SERVERS = ClientSettings.BOOTSTRAP_SERVERS;
+    public static final String SCHEMA_REGISTRY_URL = ClientSettings.SCHEMA_REGISTRY_URL;
     public static final String GROUP_ID = "group.id";
     public static final String TOPIC_IMAGES = "topic.images";
     public static final String TOPIC_MODELS = "topic.models";
@@ -76,17 +78,9 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String PROBE_INTERVAL_STEPS = "probe.interval.steps";
     public static final String PROBE_MAX_IMAGES = "probe.max.images";
 
-    public static final String BASIC_AUTH_SOURCE = "basic.auth.credentials.source";
-    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
-
     private static final ImageLimits DEFAULT_LIMITS = ImageLimits.defaults();
 
-    public static final ConfigDef DEF = new ConfigDef()
-            // where
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.HIGH,
-                    "Kafka bootstrap servers.")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.HIGH,
-                    "Base URL of the Confluent-compatible schema registry.")
+    public static final ConfigDef DEF = ClientSettings.define(new ConfigDef()) // where
             .define(GROUP_ID, Type.STRING, "extrema-trainer", Importance.HIGH,
                     "Consumer group of the trainer. One trainer per group: every member would train its own model.")
             .define(TOPIC_IMAGES, Type.STRING, Topics.IMAGES, Importance.MEDIUM, "Topic the images are read from.")
@@ -167,10 +161,6 @@ public final class TrainerConfig extends AbstractConfig {
         ExtremaConfig defaults = ExtremaConfig.cifarTiny();
         defaults.toMap().forEach((field, value) -> DEF.define(MODEL_PREFIX + field, Type.STRING, null,
                 Importance.LOW, "Overrides the preset's " + field + " (cifar-tiny: " + value + ")."));
-        DEF.define(BASIC_AUTH_SOURCE, Type.STRING, null, Importance.LOW,
-                "Schema registry credentials source (USER_INFO), passed to the serdes.");
-        DEF.define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.LOW,
-                "Schema registry user:password, passed to the serdes.");
     }
 
     public TrainerConfig(Map<?, ?> props) {
@@ -218,17 +208,9 @@ public final class TrainerConfig extends AbstractConfig {
         return out;
     }
 
-    /** Settings for the Avro serdes: the registry URL and any registry credentials. */
+    /** Settings for the Avro serdes: the registry URL and credentials. */
     public Map<String, Object> serdeConfig() {
-        Map<String, Object> out = new HashMap<>();
-        out.put(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
-        if (getString(BASIC_AUTH_SOURCE) != null) {
-            out.put(BASIC_AUTH_SOURCE, getString(BASIC_AUTH_SOURCE));
-        }
-        if (getPassword(BASIC_AUTH_USER_INFO) != null) {
-            out.put(BASIC_AUTH_USER_INFO, getPassword(BASIC_AUTH_USER_INFO).value());
-        }
-        return out;
+        return ClientSettings.serdeConfig(this);
     }
 
     /** Model preset field overrides that were set: {@code model.<field>} keys, by field name. */
