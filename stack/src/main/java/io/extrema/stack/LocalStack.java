@@ -177,6 +177,17 @@ public final class LocalStack implements AutoCloseable {
         removeHook(shutdownHook);
     }
 
+    /**
+     * Leaves stopping the stack to {@link #close()} alone, for an owner that closes it itself, last, from its own
+     * shutdown hook ({@code extrema demo}: its trainer checkpoints and commits before the broker goes). The JVM runs
+     * all shutdown hooks at once, so the stack's own would stop the broker under the owner's parts. If the JVM dies
+     * without closing, the orphan guards still stop the services.
+     */
+    public LocalStack closedByOwnerOnly() {
+        removeHook(shutdownHook);
+        return this;
+    }
+
     /** Starts registry and broker side by side (the registry is the slower one), then waits for both. */
     private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched,
                                boolean owned) {

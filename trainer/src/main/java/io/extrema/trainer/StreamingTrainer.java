@@ -55,6 +55,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The streaming trainer: images topic → decode workers → replay buffer → ExtreMA steps → models and metrics topics,
@@ -72,6 +73,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     private static final String MODEL_FILE = "extrema.ckpt";
+    /** Upper bound on a graceful stop: one step, one checkpoint, one commit. */
+    private static final long STOP_SECONDS = 120;
 
     private final TrainerConfig config;
     private final ExtremaConfig modelConfig;
@@ -80,6 +83,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private final OffsetLedger ledger = new OffsetLedger();
     private final IntakeCounters counters = new IntakeCounters();
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean stopRequested;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private PrometheusEndpoint prometheus;
@@ -119,11 +123,6 @@ public final class StreamingTrainer implements AutoCloseable {
         stopRequested = true;
     }
 
-    /** Waits until {@link #run()} has returned (for a shutdown hook). */
-    public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
-        return finished.await(timeout, unit);
-    }
-
     /** Port of the Prometheus endpoint, -1 when disabled or not started. */
     public int prometheusPort() {
         return prometheus == null ? -1 : prometheus.port();
@@ -131,6 +130,9 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Trains until {@link #stop()} or {@code max.steps}; then checkpoints, commits and closes what it opened. */
     public void run() throws Exception {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("a StreamingTrainer runs once");
+        }
         try {
             train();
         } finally {
@@ -510,8 +512,18 @@ public final class StreamingTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * The trainer's shutdown, for whoever owns it (a shutdown hook, the demo): asks the loop to stop and waits
+     * while it finishes the step, writes the checkpoint of that last completed step, commits the offsets it
+     * reflects and closes its clients (at most {@value #STOP_SECONDS} s). Returns at once if {@link #run()} never
+     * started.
+     */
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
         stop();
+        if (started.get() && !finished.await(STOP_SECONDS, TimeUnit.SECONDS)) {
+            log.error("the trainer did not stop within {} s; the last checkpoint may be older than its last step",
+                    STOP_SECONDS);
+        }
     }
 }

@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java io.extrema.trainer.TrainerMain [--config trainer.properties] [key=value ...]}: runs the streaming
@@ -16,8 +15,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TrainerMain {
     private static final Logger log = LoggerFactory.getLogger(TrainerMain.class);
-    /** Upper bound on a graceful stop: one step, one checkpoint, one commit. */
-    private static final long SHUTDOWN_SECONDS = 120;
 
     public static void main(String[] args) throws Exception {
         Path file = null;
@@ -39,16 +36,13 @@ public final class TrainerMain {
         run(TrainerConfig.load(file, System.getenv(), overrides));
     }
 
-    /** Runs a trainer in this JVM with a shutdown hook for a graceful stop. */
+    /** Runs a trainer in this JVM with a shutdown hook for a graceful stop: the trainer's own {@code close()}. */
     public static void run(TrainerConfig config) throws Exception {
         StreamingTrainer trainer = new StreamingTrainer(config);
         Thread hook = new Thread(() -> {
             log.info("stop requested: finishing the step, checkpointing, committing");
-            trainer.stop();
             try {
-                if (!trainer.awaitFinished(SHUTDOWN_SECONDS, TimeUnit.SECONDS)) {
-                    log.error("trainer did not stop within {} s", SHUTDOWN_SECONDS);
-                }
+                trainer.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -1,7 +1,5 @@
 package io.extrema.ops.cli;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -15,22 +13,42 @@ public final class Termination {
 
     /** Blocks until the JVM is asked to stop, then closes {@code resources} (last first) before it exits. */
     public static void awaitSignal(AutoCloseable... resources) throws InterruptedException {
+        awaitSignal(List.of(resources));
+    }
+
+    /** {@link #awaitSignal(AutoCloseable...)} for resources collected while starting. */
+    public static void awaitSignal(List<? extends AutoCloseable> resources) throws InterruptedException {
+        List<AutoCloseable> toClose = List.copyOf(resources);
         CountDownLatch closed = new CountDownLatch(1);
-        List<AutoCloseable> reversed = new ArrayList<>(List.of(resources));
-        Collections.reverse(reversed);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                for (AutoCloseable resource : reversed) {
-                    try {
-                        resource.close();
-                    } catch (Exception e) {
-                        System.err.println("error while closing " + resource + ": " + e);
-                    }
-                }
+                closeAll(toClose);
             } finally {
                 closed.countDown();
             }
         }, "extrema-shutdown"));
         closed.await();
+    }
+
+    /**
+     * Closes {@code resources} last first. Every one is closed even when one fails (reported on standard error);
+     * an interrupt does not cut the others' waits short and is handed back to the caller at the end.
+     */
+    public static void closeAll(List<? extends AutoCloseable> resources) {
+        boolean interrupted = false;
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            AutoCloseable resource = resources.get(i);
+            try {
+                resource.close();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                System.err.println("interrupted while closing " + resource);
+            } catch (Exception e) {
+                System.err.println("error while closing " + resource + ": " + e);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -7,8 +7,10 @@ import io.extrema.ingest.IngestConfig;
 import io.extrema.ingest.IngestStats;
 import io.extrema.ingest.Ingestor;
 import io.extrema.ingest.Progress;
+import io.extrema.ops.cli.Termination;
 import io.extrema.ops.dashboard.DashboardConfig;
 import io.extrema.ops.dashboard.DashboardServer;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.serving.app.EmbeddingService;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.live.ModelId;
@@ -19,12 +21,11 @@ import io.extrema.trainer.config.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +34,11 @@ import org.slf4j.LoggerFactory;
  * streaming trainer, the embedding service (live model swaps), the monitor topology, the dashboard and an ingest
  * loop sending a labelled image set. Each part is the same class its own command runs ({@code extrema train},
  * {@code serve}, {@code monitor}, {@code dashboard}, {@code ingest}), configured through its own declared settings;
- * the demo only chooses values. {@link #close()} stops the parts in reverse order of starting: ingest first (no
- * new images), the trainer last among the workers (it checkpoints), so nothing is left half-written.
+ * the demo only chooses values. {@link #close()} stops the trainer first (it finishes its step and checkpoints it
+ * while everything it needs is up), then the other parts in reverse order of starting, ingest first.
  */
 public final class Demo implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
-    private static final long TRAINER_STOP_SECONDS = 120;
 
     /**
      * What to run and where.
@@ -46,7 +46,7 @@ public final class Demo implements AutoCloseable {
      * @param bootstrapServers  Kafka
      * @param registryUrl       schema registry (Confluent REST API)
      * @param kafka             extra client settings for every Kafka client (security, SASL, SSL), unprefixed
-     * @param registryAuth      {@code basic.auth.credentials.source} / {@code basic.auth.user.info} when set
+     * @param registryAuth      the registry credentials ({@link ClientSettings#credentials}), handed to every part
      * @param topics            topic names
      * @param workDir           checkpoints and Kafka Streams state
      * @param data              folder or tar of images to send
@@ -59,7 +59,7 @@ public final class Demo implements AutoCloseable {
      * @param monitor           monitor settings on top of the demo's
      */
     public record Plan(String bootstrapServers, String registryUrl, Map<String, Object> kafka,
-                       Map<String, String> registryAuth, DemoTopics topics, Path workDir, Path data, Path probe,
+                       Map<String, Object> registryAuth, DemoTopics topics, Path workDir, Path data, Path probe,
                        double rate, int loops, int dashboardPort, Map<String, String> trainer,
                        Map<String, String> serving, Map<String, String> monitor) {
         public Plan {
@@ -72,7 +72,8 @@ public final class Demo implements AutoCloseable {
     }
 
     private final Plan plan;
-    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    /** Every part but the trainer, in order of starting. */
+    private final List<AutoCloseable> opened = new ArrayList<>();
     private StreamingTrainer trainer;
     private Thread trainerThread;
     private volatile Throwable trainerFailure;
@@ -95,7 +96,7 @@ public final class Demo implements AutoCloseable {
             startMonitor();
             startDashboard();
             progress = new DemoProgress(plan.topics(), clientConfig(), serdeConfig()).start();
-            opened.push(progress);
+            opened.add(progress);
             startIngest();
             return this;
         } catch (Exception | Error e) {
@@ -104,10 +105,23 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    /** The streaming trainer on its own thread; stopping it finishes the step, checkpoints and commits. */
+    /** The streaming trainer on its own thread; closing it finishes the step, checkpoints and commits. */
     private void startTrainer() {
-        Map<String, Object> s = endpoints();
-        s.putAll(registryAuthSettings());
+        trainer = new StreamingTrainer(trainerConfig());
+        trainerThread = new Thread(() -> {
+            try {
+                trainer.run();
+            } catch (Throwable t) {
+                trainerFailure = t;
+                LOG.error("the trainer stopped with an error", t);
+            }
+        }, "demo-trainer");
+        trainerThread.start();
+    }
+
+    /** The trainer's settings: the demo's choices, then {@link Plan#trainer()}. */
+    public TrainerConfig trainerConfig() {
+        Map<String, Object> s = partSettings();
         plan.kafka().forEach((k, v) -> s.put(TrainerConfig.KAFKA_PREFIX + k, v));
         s.put(TrainerConfig.GROUP_ID, plan.topics().prefix() + "demo-trainer");
         s.put(TrainerConfig.TOPIC_IMAGES, plan.topics().images());
@@ -128,30 +142,20 @@ public final class Demo implements AutoCloseable {
             s.put(TrainerConfig.PROBE_INTERVAL_STEPS, "50");
         }
         s.putAll(plan.trainer());
-        trainer = new StreamingTrainer(new TrainerConfig(s));
-        trainerThread = new Thread(() -> {
-            try {
-                trainer.run();
-            } catch (Throwable t) {
-                trainerFailure = t;
-                LOG.error("the trainer stopped with an error", t);
-            }
-        }, "demo-trainer");
-        trainerThread.start();
-        opened.push(() -> {
-            trainer.stop();
-            if (!trainer.awaitFinished(TRAINER_STOP_SECONDS, TimeUnit.SECONDS)) {
-                LOG.error("the trainer did not stop within {} s", TRAINER_STOP_SECONDS);
-            }
-        });
+        return new TrainerConfig(s);
     }
 
     /** Embeds every image at once with a fresh network (model version 0), then with each version the trainer publishes. */
     private void startServing() throws Exception {
-        Map<String, Object> s = endpoints();
+        serving = new EmbeddingService(servingConfig());
+        opened.add(serving);
+        serving.start();
+    }
+
+    /** The embedding service's settings: the demo's choices, then {@link Plan#serving()}. */
+    public ServingConfig servingConfig() {
+        Map<String, Object> s = partSettings();
         plan.kafka().forEach((k, v) -> s.put(ServingConfig.KAFKA_PREFIX + k, v));
-        // The serdes read the registry settings from the Streams config, where kafka.* settings land.
-        plan.registryAuth().forEach((k, v) -> s.put(ServingConfig.KAFKA_PREFIX + k, v));
         s.put(ServingConfig.APPLICATION_ID, plan.topics().prefix().replace('.', '-') + "demo-serving");
         s.put(ServingConfig.IMAGES_TOPIC, plan.topics().images());
         s.put(ServingConfig.EMBEDDINGS_TOPIC, plan.topics().embeddings());
@@ -161,16 +165,20 @@ public final class Demo implements AutoCloseable {
         s.put(ServingConfig.MODEL_START, ServingConfig.START_FRESH);
         s.put(ServingConfig.METRICS_PORT, "0");
         s.putAll(plan.serving());
-        serving = new EmbeddingService(new ServingConfig(s));
-        opened.push(serving);
-        serving.start();
+        return new ServingConfig(s);
     }
 
     /** Embedding statistics per source and window, and alerts; short windows so a demo sees them soon. */
     private void startMonitor() throws Exception {
-        Map<String, Object> s = endpoints();
+        monitor = new MonitorService(monitorConfig());
+        opened.add(monitor);
+        monitor.start();
+    }
+
+    /** The monitor's settings: the demo's choices, then {@link Plan#monitor()}. */
+    public MonitorConfig monitorConfig() {
+        Map<String, Object> s = partSettings();
         s.putAll(plan.kafka()); // the monitor hands undeclared settings to Kafka Streams as they are
-        s.putAll(plan.registryAuth());
         s.put(MonitorConfig.APPLICATION_ID, plan.topics().prefix().replace('.', '-') + "demo-monitor");
         s.put(MonitorConfig.STATE_DIR, plan.workDir().resolve("monitor-state").toString());
         s.put(MonitorConfig.EMBEDDINGS_TOPIC, plan.topics().embeddings());
@@ -186,13 +194,18 @@ public final class Demo implements AutoCloseable {
         s.put(MonitorConfig.PROMETHEUS_HOST, "127.0.0.1");
         s.put(MonitorConfig.PROMETHEUS_PORT, "0");
         s.putAll(plan.monitor());
-        monitor = new MonitorService(new MonitorConfig(s));
-        opened.push(monitor);
-        monitor.start();
+        return new MonitorConfig(s);
     }
 
     private void startDashboard() throws Exception {
-        Map<String, Object> s = endpoints();
+        dashboard = new DashboardServer(dashboardConfig(), new HashMap<>(plan.kafka()));
+        opened.add(dashboard);
+        dashboard.start();
+    }
+
+    /** The dashboard's settings. */
+    public DashboardConfig dashboardConfig() {
+        Map<String, Object> s = partSettings();
         s.put(DashboardConfig.PORT, String.valueOf(plan.dashboardPort()));
         s.put(DashboardConfig.METRICS_TOPIC, plan.topics().metrics());
         s.put(DashboardConfig.MONITOR_TOPIC, plan.topics().monitor());
@@ -200,25 +213,14 @@ public final class Demo implements AutoCloseable {
         s.put(DashboardConfig.MODELS_TOPIC, plan.topics().models());
         s.put(DashboardConfig.EMBEDDINGS_TOPIC, plan.topics().embeddings());
         s.put(DashboardConfig.IMAGES_TOPIC, plan.topics().images());
-        dashboard = new DashboardServer(new DashboardConfig(s), new HashMap<>(plan.kafka()));
-        opened.push(dashboard);
-        dashboard.start();
+        return new DashboardConfig(s);
     }
 
     /** Sends the data set {@code loops} times at {@code rate}, on its own thread; refusals go to the ingest DLQ. */
     private void startIngest() {
-        Map<String, Object> s = new HashMap<>();
-        s.put(IngestConfig.BOOTSTRAP_SERVERS, plan.bootstrapServers());
-        s.put("schema.registry.url", plan.registryUrl());
-        s.putAll(plan.registryAuth());
-        plan.kafka().forEach((k, v) -> s.put(IngestConfig.KAFKA_PREFIX + k, v));
-        s.put(IngestConfig.TOPIC, plan.topics().images());
-        s.put(IngestConfig.DLQ_TOPIC, plan.topics().dlqIngest());
-        s.put(IngestConfig.SOURCE_NAME, plan.data().getFileName().toString());
-        s.put(IngestConfig.RATE, String.valueOf(plan.rate()));
-        IngestConfig config = new IngestConfig(s);
+        IngestConfig config = ingestConfig();
         ImagePublisher publisher = ImagePublisher.create(config);
-        opened.push(publisher);
+        opened.add(publisher);
         Ingestor ingestor = new Ingestor(config, publisher, ingestStats);
         String source = config.getString(IngestConfig.SOURCE_NAME);
         SourceOptions options = SourceOptions.defaults().withMaxEntryBytes(config.getLong(IngestConfig.MAX_BYTES))
@@ -235,33 +237,42 @@ public final class Demo implements AutoCloseable {
             }
         }, "demo-ingest");
         sender.start();
-        opened.push(() -> {
+        opened.add(() -> {
             sender.interrupt();
             sender.join(30_000);
         });
     }
 
-    private Map<String, Object> endpoints() {
-        Map<String, Object> s = new HashMap<>();
-        s.put("bootstrap.servers", plan.bootstrapServers());
-        s.put("schema.registry.url", plan.registryUrl());
-        return s;
+    /** The ingest loop's settings. */
+    public IngestConfig ingestConfig() {
+        Map<String, Object> s = partSettings();
+        plan.kafka().forEach((k, v) -> s.put(IngestConfig.KAFKA_PREFIX + k, v));
+        s.put(IngestConfig.TOPIC, plan.topics().images());
+        s.put(IngestConfig.DLQ_TOPIC, plan.topics().dlqIngest());
+        s.put(IngestConfig.SOURCE_NAME, plan.data().getFileName().toString());
+        s.put(IngestConfig.RATE, String.valueOf(plan.rate()));
+        return new IngestConfig(s);
     }
 
-    private Map<String, Object> registryAuthSettings() {
-        return new HashMap<>(plan.registryAuth());
+    /** What every part's settings start with: the cluster, the registry and its credentials, as each declares them. */
+    private Map<String, Object> partSettings() {
+        Map<String, Object> s = new HashMap<>(plan.registryAuth());
+        s.put(ClientSettings.BOOTSTRAP_SERVERS, plan.bootstrapServers());
+        s.put(ClientSettings.SCHEMA_REGISTRY_URL, plan.registryUrl());
+        return s;
     }
 
     /** Settings of a plain Kafka client (admin, consumer) of this cluster. */
     private Map<String, Object> clientConfig() {
         Map<String, Object> c = new HashMap<>(plan.kafka());
-        c.put("bootstrap.servers", plan.bootstrapServers());
+        c.put(ClientSettings.BOOTSTRAP_SERVERS, plan.bootstrapServers());
         return c;
     }
 
-    private Map<String, Object> serdeConfig() {
+    /** The status line's deserializers: the registry and its credentials. */
+    public Map<String, Object> serdeConfig() {
         Map<String, Object> c = new HashMap<>(plan.registryAuth());
-        c.put("schema.registry.url", plan.registryUrl());
+        c.put(ClientSettings.SCHEMA_REGISTRY_URL, plan.registryUrl());
         return c;
     }
 
@@ -303,18 +314,19 @@ public final class Demo implements AutoCloseable {
         return trainerFailure;
     }
 
-    /** Stops every part, last started first; every part is closed even when one fails. */
+    /**
+     * Stops every part, each even when another fails: the trainer first, waiting while it finishes its step,
+     * checkpoints it and commits (the other parts do not need it, and it needs the broker, which its owner stops
+     * only after this); then the rest, last started first.
+     */
     @Override
     public void close() {
-        while (!opened.isEmpty()) {
-            AutoCloseable part = opened.pop();
-            try {
-                part.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                LOG.error("error while stopping a demo part: {}", e.toString());
-            }
+        List<AutoCloseable> parts = new ArrayList<>(opened);
+        if (trainer != null) {
+            parts.add(trainer); // closed first
         }
+        opened.clear();
+        trainer = null;
+        Termination.closeAll(parts);
     }
 }

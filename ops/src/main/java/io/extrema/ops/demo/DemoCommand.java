@@ -2,7 +2,9 @@ package io.extrema.ops.demo;
 
 import io.extrema.ops.cli.Command;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.Termination;
 import io.extrema.ops.stack.StackCommand;
+import io.extrema.schemas.ClientSettings;
 import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackSettings;
 import io.extrema.stack.TopicSpec;
@@ -10,11 +12,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +22,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.types.Password;
 
 /**
  * {@code extrema demo}: the whole system on the shipped CIFAR-10 sample (or {@code --data PATH}), on a local stack
@@ -37,12 +35,21 @@ public final class DemoCommand implements Command {
     public static final String LOOPS = "loops";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String REGISTRY_URL = "schema.registry.url";
-    public static final String BASIC_AUTH_SOURCE = "basic.auth.credentials.source";
-    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String WORK_DIR = "work.dir";
     public static final String DASHBOARD_PORT = "dashboard.port";
     public static final String STATUS_SECONDS = "status.interval.seconds";
+
+    /** Trainer settings on top of the demo's: none for {@code extrema demo}, a tiny network in tests. */
+    private final Map<String, String> trainer;
+
+    public DemoCommand() {
+        this(Map.of());
+    }
+
+    DemoCommand(Map<String, String> trainer) {
+        this.trainer = Map.copyOf(trainer);
+    }
 
     @Override
     public String name() {
@@ -57,7 +64,7 @@ public final class DemoCommand implements Command {
     @Override
     public ConfigDef settings() {
         // The stack.* settings are the stack command's own: the demo starts the same stack.
-        return new ConfigDef(new StackCommand().settings())
+        ConfigDef def = new ConfigDef(new StackCommand().settings())
                 .define(DATA, Type.STRING, "", Importance.HIGH,
                         "Images to send: a folder tree (labels from sub-folders) or a tar/tar.gz/WebDataset shard. "
                                 + "Empty: the CIFAR-10 sample shipped in data/cifar10-sample/train.tar.gz.")
@@ -72,10 +79,8 @@ public final class DemoCommand implements Command {
                         "Your Kafka cluster. Empty: start the local stack (stack.* settings), or use the one "
                                 + "already running from stack.dir. Security settings go as --kafka.security.protocol ...")
                 .define(REGISTRY_URL, Type.STRING, "", Importance.HIGH,
-                        "Your Confluent-compatible schema registry (required with bootstrap.servers).")
-                .define(BASIC_AUTH_SOURCE, Type.STRING, "", Importance.LOW,
-                        "Schema registry credentials source: USER_INFO to send basic.auth.user.info.")
-                .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, "", Importance.LOW, "Schema registry user:password.")
+                        "Your Confluent-compatible schema registry (required with bootstrap.servers).");
+        return ClientSettings.defineCredentials(def)
                 .define(TOPIC_PREFIX, Type.STRING, "extrema.", Importance.MEDIUM,
                         "Topic names are this prefix + images, embeddings, models, metrics, monitor, alerts, dlq.*.")
                 .define(WORK_DIR, Type.STRING, ".extrema/demo", Importance.MEDIUM,
@@ -98,49 +103,33 @@ public final class DemoCommand implements Command {
             throw new io.extrema.ops.cli.UsageException("give both --" + BOOTSTRAP_SERVERS + " and --" + REGISTRY_URL
                     + ", or neither for the local stack");
         }
-        if (bootstrap.isBlank()) {
-            StackSettings stackSettings = StackCommand.stackSettings(settings);
+        StackSettings stackSettings = bootstrap.isBlank() ? StackCommand.stackSettings(settings) : null;
+        if (stackSettings != null) {
+            bootstrap = stackSettings.bootstrapServers();
+            registry = stackSettings.registryUrl();
+        }
+        // Every setting checked before anything starts.
+        Demo.Plan plan = plan(invocation, bootstrap, registry);
+        DemoTopics topics = plan.topics();
+        Path data = plan.data();
+        Path probe = plan.probe();
+        if (stackSettings != null) {
             if (LocalStack.status(stackSettings).allUp()) {
                 out.println("Using the local stack already running from " + stackSettings.stateDir());
             } else {
                 out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir() + " ...");
-                LocalStack stack = LocalStack.start(stackSettings, List.<TopicSpec>of());
-                started.add(stack);
+                // Stopped last by our own shutdown hook, after the trainer's checkpoint and commit.
+                started.add(LocalStack.start(stackSettings, List.<TopicSpec>of()).closedByOwnerOnly());
             }
-            bootstrap = stackSettings.bootstrapServers();
-            registry = stackSettings.registryUrl();
         }
 
-        Path data;
-        Path probe = null;
-        if (settings.getString(DATA).isBlank()) {
-            Path sample = SampleData.require();
-            data = sample.resolve("train.tar.gz");
-            probe = sample.resolve("test.tar.gz");
-        } else {
-            data = Path.of(settings.getString(DATA)).toAbsolutePath();
-            if (!Files.exists(data)) throw new io.extrema.ops.cli.UsageException("--data " + data + " does not exist");
-        }
-        if (!settings.getString(PROBE).isBlank()) probe = Path.of(settings.getString(PROBE)).toAbsolutePath();
-
-        Map<String, String> registryAuth = new HashMap<>();
-        if (!settings.getString(BASIC_AUTH_SOURCE).isBlank()) {
-            registryAuth.put(BASIC_AUTH_SOURCE, settings.getString(BASIC_AUTH_SOURCE));
-        }
-        Password userInfo = settings.getPassword(BASIC_AUTH_USER_INFO);
-        if (userInfo != null && !userInfo.value().isBlank()) registryAuth.put(BASIC_AUTH_USER_INFO, userInfo.value());
-
-        DemoTopics topics = new DemoTopics(settings.getString(TOPIC_PREFIX));
-        Demo.Plan plan = new Demo.Plan(bootstrap, registry, invocation.kafkaOverrides(), registryAuth, topics,
-                Path.of(settings.getString(WORK_DIR)).toAbsolutePath(), data, probe, settings.getDouble(RATE),
-                settings.getInt(LOOPS), settings.getInt(DASHBOARD_PORT), Map.of(), Map.of(), Map.of());
         out.println("Starting trainer, serving, monitor and dashboard; sending " + data
                 + (probe != null ? " (probe set " + probe + ")" : "") + " ...");
         Demo demo;
         try {
             demo = new Demo(plan).start();
         } catch (Exception e) {
-            closeAll(started);
+            Termination.closeAll(started);
             throw e;
         }
         started.add(demo);
@@ -163,29 +152,33 @@ public final class DemoCommand implements Command {
         int every = settings.getInt(STATUS_SECONDS);
         String url = demo.dashboardUrl();
         ticker.scheduleAtFixedRate(() -> out.println(url + "  | " + demo.status()), every, every, TimeUnit.SECONDS);
-        started.add(ticker::shutdownNow);
-
-        // Ctrl-C / SIGTERM: stop the status lines, then the demo's parts, then the stack.
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("Stopping: ingest, dashboard, monitor, serving, trainer (checkpoint), then the stack ...");
-            closeAll(started);
-            out.println("Stopped.");
-            stopped.countDown();
-        }, "extrema-demo-shutdown"));
-        stopped.await();
+        started.add(() -> {
+            ticker.shutdownNow();
+            out.println("Stopping: the trainer (checkpoint), ingest, dashboard, monitor, serving, then the stack ...");
+        });
+        // Ctrl-C / SIGTERM: the status lines stop, then the demo's parts, then the stack; "Stopped." comes last.
+        started.add(0, () -> out.println("Stopped."));
+        Termination.awaitSignal(started);
         return 0;
     }
 
-    private static void closeAll(List<AutoCloseable> started) {
-        List<AutoCloseable> reversed = new ArrayList<>(started);
-        Collections.reverse(reversed);
-        for (AutoCloseable c : reversed) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                System.err.println("error while stopping " + c + ": " + e);
-            }
+    /** What the demo runs, from its settings: the data (the shipped sample by default), topics, credentials. */
+    public Demo.Plan plan(Invocation invocation, String bootstrap, String registry) {
+        AbstractConfig settings = invocation.settings();
+        Path data;
+        Path probe = null;
+        if (settings.getString(DATA).isBlank()) {
+            Path sample = SampleData.require();
+            data = sample.resolve("train.tar.gz");
+            probe = sample.resolve("test.tar.gz");
+        } else {
+            data = Path.of(settings.getString(DATA)).toAbsolutePath();
+            if (!Files.exists(data)) throw new io.extrema.ops.cli.UsageException("--data " + data + " does not exist");
         }
+        if (!settings.getString(PROBE).isBlank()) probe = Path.of(settings.getString(PROBE)).toAbsolutePath();
+        return new Demo.Plan(bootstrap, registry, invocation.kafkaOverrides(), ClientSettings.credentials(settings),
+                new DemoTopics(settings.getString(TOPIC_PREFIX)), Path.of(settings.getString(WORK_DIR)).toAbsolutePath(),
+                data, probe, settings.getDouble(RATE), settings.getInt(LOOPS), settings.getInt(DASHBOARD_PORT),
+                trainer, Map.of(), Map.of());
     }
 }
