@@ -107,7 +107,8 @@ public final class Demo implements AutoCloseable {
 
     /** The streaming trainer on its own thread; closing it finishes the step, checkpoints and commits. */
     private void startTrainer() {
-        trainer = new StreamingTrainer(trainerConfig());
+        StreamingTrainer trainer = new StreamingTrainer(trainerConfig());
+        this.trainer = trainer;
         trainerThread = new Thread(() -> {
             try {
                 trainer.run();
@@ -325,8 +326,7 @@ public final class Demo implements AutoCloseable {
         if (trainer != null) {
             parts.add(trainer); // closed first
         }
-        opened.clear();
-        trainer = null;
+        opened.clear(); // closing again only waits for the trainer, which has stopped
         Termination.closeAll(parts);
     }
 }

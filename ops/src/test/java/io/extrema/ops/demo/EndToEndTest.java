@@ -18,6 +18,7 @@ import io.extrema.schemas.avro.MonitorRecord;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
+import io.extrema.trainer.TinyNetwork;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -159,16 +160,7 @@ class EndToEndTest {
 
     /** The trainer settings of a network small enough for CI; the rest is the demo's own configuration. */
     static Map<String, String> tinyTrainer() {
-        Map<String, String> s = new HashMap<>();
-        s.put("model.dim", "32");
-        s.put("model.depth", "1");
-        s.put("model.heads", "2");
-        s.put("model.caDepth", "1");
-        s.put("model.projectorHidden", "64");
-        s.put("model.projectorOut", "32");
-        s.put("model.predictorHidden", "64");
-        s.put("model.batchSize", "16");
-        s.put("model.warmupSteps", "5");
+        Map<String, String> s = new HashMap<>(TinyNetwork.settings());
         s.put("replay.capacity.images", "512");
         s.put("replay.factor", "8");
         s.put("max.steps", String.valueOf(STEPS));
@@ -177,7 +169,6 @@ class EndToEndTest {
         s.put("checkpoint.interval.steps", "20");
         s.put("probe.interval.steps", "20");
         s.put("probe.max.images", "200");
-        s.put("device", "cpu");
         return s;
     }
 

@@ -6,6 +6,7 @@ import io.extrema.schemas.serde.SpecificAvroDeserializer;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
+import io.extrema.trainer.TinyNetwork;
 import io.extrema.trainer.TrainerMain;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -59,7 +60,7 @@ final class TrainerFixture {
         return Map.of("schema.registry.url", stack.registryUrl());
     }
 
-    /** A tiny network so steps take milliseconds: one SA block of width 32, small heads, batch 16. */
+    /** The tiny network ({@link TinyNetwork}) on this fixture's topics. */
     Map<String, String> settings(Path checkpoints) {
         Map<String, String> s = new HashMap<>();
         s.put("bootstrap.servers", stack.bootstrapServers());
@@ -70,18 +71,9 @@ final class TrainerFixture {
         s.put("topic.metrics", metrics);
         s.put("topic.dlq", dlq);
         s.put("model.name", "test-model");
-        s.put("model.dim", "32");
-        s.put("model.depth", "1");
-        s.put("model.heads", "2");
-        s.put("model.caDepth", "1");
-        s.put("model.projectorHidden", "64");
-        s.put("model.projectorOut", "32");
-        s.put("model.predictorHidden", "64");
-        s.put("model.batchSize", "16");
-        s.put("model.warmupSteps", "5");
+        s.putAll(TinyNetwork.settings());
         s.put("model.baseLr", "0.02");
         s.put("model.emaStart", "0.9");
-        s.put("device", "cpu");
         s.put("decode.threads", "2");
         s.put("replay.capacity.images", "256");
         s.put("metrics.interval.steps", "5");
