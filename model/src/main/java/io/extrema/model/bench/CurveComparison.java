@@ -13,8 +13,10 @@ import java.util.Map;
 
 /**
  * Plots one k-NN column of several {@code curve.csv} files on one chart, for the recipe comparisons of
- * docs/bench/learning.md. The x axis is training images seen, optionally multiplied per series by a relative
- * step cost measured in one process (StepBenchmark), which turns "same images" into "same wall-clock".
+ * docs/bench/learning.md. The x axis is training images seen, optionally multiplied per series by a factor: a
+ * relative step cost measured in one process (StepBenchmark) turns "same images" into "same wall-clock", and
+ * 1/(60 · images per second) turns images into minutes at a measured rate. Dashed lines: raw pixels and, when a
+ * file has a step-0 row, random init.
  *
  * <pre>
  * CurveComparison --out k.png --title "K=4 vs K=1" --feature target-mean --xlabel "..." \
@@ -34,6 +36,7 @@ public final class CurveComparison {
                 "xlabel", "training images seen", "out", "comparison.png"));
         List<Series> series = new ArrayList<>();
         double raw = Double.NaN;
+        double init = Double.NaN; // the step-0 point of any file: runs of one seed share their initialisation
         for (int i = 0; i < args.length; i++) {
             if (args[i].startsWith("--")) {
                 opts.put(args[i].substring(2), args[++i]);
@@ -53,6 +56,7 @@ public final class CurveComparison {
             int col = header.indexOf("knn_" + opts.get("feature"));
             int images = header.indexOf("images");
             int rawCol = header.indexOf("knn_raw_pixels");
+            int step = header.indexOf("step");
             if (col < 0) throw new IllegalArgumentException(spec + " has no column knn_" + opts.get("feature"));
             double[] x = new double[lines.size() - 1];
             double[] y = new double[x.length];
@@ -61,11 +65,13 @@ public final class CurveComparison {
                 x[r - 1] = Double.parseDouble(f[images]) * scale;
                 y[r - 1] = Double.parseDouble(f[col]);
                 raw = Double.parseDouble(f[rawCol]);
+                if (Long.parseLong(f[step]) == 0) init = y[r - 1];
             }
             series.add(new Series(label, x, y));
         }
         CurvePlot plot = new CurvePlot(opts.get("title"), opts.get("xlabel") + " (" + opts.get("feature") + ")")
-                .reference("raw pixels", raw, Color.RED);
+                .reference("raw pixels", raw, Color.RED)
+                .reference("random init", init, Color.GRAY);
         for (Series s : series) plot.curve(s.label(), s.x(), s.y());
         plot.write(Path.of(opts.get("out")));
     }
