@@ -120,13 +120,22 @@ public final class LearningBenchmark {
         EvalBank bank = EvalBank.of(bankTrain, bankTest, EvalTransform.whole(size, Normalisation.IMAGENET));
         System.out.printf("config %s%ntraining on %d unlabelled images, budget %s%n", settings.model(),
                 training.jpegs().size(), settings.budget());
-        List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> System.out.printf(Locale.ROOT,
-                "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw %.2f%% "
-                + "| load %s%n",
-                p.minutes(), p.step(), p.images(), p.loss(), p.spread(), p.skipped(), p.featureStd(), percent(p.knn()),
-                100 * rawPixels, loadAverage()));
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");
+        List<CurvePoint> sofar = new java.util.ArrayList<>();
+        List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> {
+            System.out.printf(Locale.ROOT,
+                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw "
+                    + "%.2f%% | load %s%n",
+                    p.minutes(), p.step(), p.images(), p.loss(), p.spread(), p.skipped(), p.featureStd(),
+                    percent(p.knn()), 100 * rawPixels, loadAverage());
+            sofar.add(p);
+            try { // after every point, so a run stopped early still leaves its curve
+                CurveReport.writeCsv(csv, sofar, rawPixels);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         CurveReport.writeCsv(csv, curve, rawPixels);
         CurveReport.writePng(png, curve, rawPixels, title);
         return new Report(curve, rawPixels, csv, png);
