@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -149,16 +149,10 @@ public final class AdamW {
 
   /** Sets every gradient to zero (a fill, so NaN/Inf gradients of a skipped step are cleared too). */
   public void zeroGradients() {
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      for (Slot s : slots) {
-        try (NDArray g = s.parameter().getArray().getGradient()) {
-          g.set(new NDIndex("..."), 0f);
-        }
-      }
-    } finally {
-      JniUtils.setGradMode(gradMode);
+    // In place in libtorch: NDArray.set(index, 0f) would leave a new scalar array per parameter in the model's
+    // manager on every step (measured: 65 arrays per step, the trainer's native memory growing for hours).
+    for (Slot s : slots) {
+      JniUtils.zeroGrad((PtNDArray) s.parameter().getArray());
     }
   }
 
