@@ -254,7 +254,9 @@ public final class TrainerBenchmark {
     private static void rss(StackEndpoints stack, List<SourceImage> jpegs, ExtremaConfig config, double minutes,
                             Path checkpoints) throws Exception {
         String suffix = Long.toString(System.nanoTime(), 36);
-        Map<String, String> s = settings(stack, config, suffix, checkpoints);
+        // a fresh checkpoint lineage per run: an earlier run's checkpoint (maybe of another preset) is not resumed
+        Map<String, String> s = settings(stack, config, suffix, checkpoints.resolveSibling(checkpoints.getFileName()
+                + "-" + suffix));
         produce(stack, s.get("topic.images"), jpegs);
         s.put("replay.factor", "1000000"); // keep training on the buffer: a long run without a long stream
         s.put("checkpoint.interval.steps", "200");
