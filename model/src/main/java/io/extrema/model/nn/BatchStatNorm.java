@@ -1,14 +1,12 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
-import ai.djl.util.PairList;
 
 /**
  * BatchNorm of a head's hidden layer (MoCo v3's ViT heads) over the rows of the batch it is given, always with
@@ -17,7 +15,7 @@ import ai.djl.util.PairList;
  * early in training, where LayerNorm heads let them drift together. Only the heads use it; the encoder's
  * features (what k-NN and serving read) never depend on the batch.
  */
-public final class BatchStatNorm extends NetworkBlock {
+public final class BatchStatNorm extends TensorBlock {
 
   private static final float EPS = 1e-5f;
   private final Parameter gamma;
@@ -36,11 +34,6 @@ public final class BatchStatNorm extends NetworkBlock {
     NDArray std = centred.square().mean(new int[] {0}, true).add(EPS).sqrt(); // [1, C]
     return centred.div(std).mul(ps.getValue(gamma, x.getDevice(), training))
         .add(ps.getValue(beta, x.getDevice(), training));
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -1,14 +1,12 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +17,7 @@ import java.util.List;
  * FLOPs. Neighbouring patches overlap by one pixel per layer at the border of each token's receptive field, so
  * masked tokens leak a thin rim into the visible ones: masking is slightly less extreme than with linear patches.
  */
-public final class ConvStem extends NetworkBlock {
+public final class ConvStem extends TensorBlock {
 
   private final int dim;
   private final List<Conv2d> convs = new ArrayList<>();
@@ -57,11 +55,6 @@ public final class ConvStem extends NetworkBlock {
     x = call(project, ps, x, training); // [B, D, H/p, W/p]
     Shape s = x.getShape();
     return x.reshape(s.get(0), dim, s.get(2) * s.get(3)).transpose(0, 2, 1); // [B, N, D]
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -1,17 +1,15 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /** The transformer MLP: Linear(D→hidden) → GELU → Linear(hidden→D), on any leading shape. */
-public final class FeedForward extends NetworkBlock {
+public final class FeedForward extends TensorBlock {
 
   private final int hidden;
   private final Linear fc1;
@@ -26,11 +24,6 @@ public final class FeedForward extends NetworkBlock {
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     NDArray h = Activation.gelu(call(fc1, ps, x, training)); // [..., hidden]
     return call(fc2, ps, h, training); // [..., D]
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override

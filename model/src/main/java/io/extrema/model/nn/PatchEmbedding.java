@@ -1,16 +1,14 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /** The ViT tokenizer: non-overlapping p×p patches, each linearly embedded to D. */
-public final class PatchEmbedding extends NetworkBlock {
+public final class PatchEmbedding extends TensorBlock {
 
   private final int patchSize;
   private final int dim;
@@ -36,11 +34,6 @@ public final class PatchEmbedding extends NetworkBlock {
     return images.reshape(s.get(0), 3, rows, p, cols, p)
         .transpose(0, 2, 4, 1, 3, 5)
         .reshape(s.get(0), rows * cols, 3L * p * p);
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -9,7 +8,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +15,7 @@ import java.util.List;
  * MLP head of ExtreMA: (Linear → norm → GELU) × (layers−1) → Linear. Projector: 3 layers; predictor: 2. The norm
  * is LayerNorm (the paper) or, for small batches, {@link BatchStatNorm} (MoCo v3's ViT heads).
  */
-public final class ProjectionHead extends NetworkBlock {
+public final class ProjectionHead extends TensorBlock {
 
   private final int hidden;
   private final int out;
@@ -42,11 +40,6 @@ public final class ProjectionHead extends NetworkBlock {
       x = Activation.gelu(call(norms.get(i), ps, call(linears.get(i), ps, x, training), training)); // [B, hidden]
     }
     return call(linears.get(linears.size() - 1), ps, x, training); // [B, out]
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override

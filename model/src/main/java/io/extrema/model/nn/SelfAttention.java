@@ -1,16 +1,14 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /** Multi-head self-attention with all heads in one batched matmul (no loop over heads). */
-public final class SelfAttention extends NetworkBlock {
+public final class SelfAttention extends TensorBlock {
 
   private final int dim;
   private final int heads;
@@ -38,11 +36,6 @@ public final class SelfAttention extends NetworkBlock {
         .transpose(0, 2, 1, 3)
         .reshape(b, n, dim); // [B, n, D]
     return call(proj, ps, out, training);
-  }
-
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
   }
 
   @Override
