@@ -1,5 +1,7 @@
 package io.extrema.model;
 
+import io.extrema.model.nn.ConvStem;
+
 /**
  * Analytic count of the matrix-multiply FLOPs of one training step (2 FLOPs per multiply-add). LayerNorm, GELU,
  * softmax, the optimiser and the EMA are not counted: they are memory-bound and small next to the matmuls.
@@ -39,7 +41,7 @@ public final class ModelFlops {
     double in = 3;
     double side = c.imageSize();
     double flops = 0;
-    for (int out : io.extrema.model.nn.ConvStem.channels(c.patchSize(), c.dim())) {
+    for (int out : ConvStem.channels(c.patchSize(), c.dim())) {
       side /= 2;
       flops += 2 * images * side * side * out * in * 9;
       in = out;

@@ -6,6 +6,7 @@ import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.model.eval.KnnEvaluator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,7 +123,7 @@ public final class LearningBenchmark {
                 training.jpegs().size(), settings.budget());
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");
-        List<CurvePoint> sofar = new java.util.ArrayList<>();
+        List<CurvePoint> sofar = new ArrayList<>();
         List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> {
             System.out.printf(Locale.ROOT,
                     "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw "
@@ -133,10 +134,9 @@ public final class LearningBenchmark {
             try { // after every point, so a run stopped early still leaves its curve
                 CurveReport.writeCsv(csv, sofar, rawPixels);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
-        });
-        CurveReport.writeCsv(csv, curve, rawPixels);
+        }); // the CSV of the last point is the whole curve
         CurveReport.writePng(png, curve, rawPixels, title);
         return new Report(curve, rawPixels, csv, png);
     }

@@ -23,7 +23,7 @@ import java.util.List;
 public final class VisionEncoder extends NetworkBlock {
 
   private final ExtremaConfig config;
-  private final NetworkBlock tokenizer; // PatchEmbedding or ConvStem: [B, 3, H, W] → [B, N, D]
+  private final TensorBlock tokenizer; // PatchEmbedding or ConvStem: [B, 3, H, W] → [B, N, D]
   private final Parameter clsToken;
   private final List<SelfAttentionBlock> blocks = new ArrayList<>();
   private final List<ClassAttentionBlock> classBlocks = new ArrayList<>();
@@ -63,7 +63,7 @@ public final class VisionEncoder extends NetworkBlock {
   public Features forward(ParameterStore ps, NDArray images, NDArray keep, int views, StochasticDepth depth,
       boolean training) {
     int dim = config.dim();
-    NDArray x = call(tokenizer, ps, images, training).add(posEmbed); // [B, N, D]
+    NDArray x = tokenizer.forward(ps, images, training).add(posEmbed); // [B, N, D]
     long b = x.getShape().get(0);
     if (keep != null) {
       long kept = keep.getShape().get(1);
