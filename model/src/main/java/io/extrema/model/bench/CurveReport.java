@@ -32,6 +32,23 @@ final class CurveReport {
         }
     }
 
+    /**
+     * The training minute at which {@code feature}'s accuracy first reaches {@code level}, linearly interpolated
+     * between the two evaluations around it; NaN if it never does.
+     */
+    static double crossingMinute(List<CurvePoint> curve, String feature, double level) {
+        for (int i = 0; i < curve.size(); i++) {
+            double acc = curve.get(i).knn().get(feature);
+            if (acc < level) continue;
+            if (i == 0) return curve.get(0).minutes();
+            CurvePoint before = curve.get(i - 1);
+            double a0 = before.knn().get(feature);
+            if (a0 >= level) return before.minutes();
+            return before.minutes() + (level - a0) / (acc - a0) * (curve.get(i).minutes() - before.minutes());
+        }
+        return Double.NaN;
+    }
+
     /** Accuracy against training minutes, one line per feature, dashed lines for raw pixels and random init. */
     static void writePng(Path file, List<CurvePoint> curve, double rawPixels, String title) throws IOException {
         List<String> keys = new ArrayList<>(curve.get(0).knn().keySet());

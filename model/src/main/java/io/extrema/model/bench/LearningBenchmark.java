@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The learning benchmark: trains the CPU preset on the CIFAR-10 train split without labels for a wall-clock
@@ -138,6 +139,14 @@ public final class LearningBenchmark {
             }
         }); // the CSV of the last point is the whole curve
         CurveReport.writePng(png, curve, rawPixels, title);
+        CurvePoint last = curve.get(curve.size() - 1);
+        for (String feature : new TreeSet<>(last.knn().keySet())) {
+            double minute = CurveReport.crossingMinute(curve, feature, rawPixels);
+            System.out.printf(Locale.ROOT, "%s: raw pixels (%.2f%%) %s; %.2f%% at %.1f min%n", feature,
+                    100 * rawPixels, Double.isNaN(minute) ? "not crossed"
+                            : String.format(Locale.ROOT, "crossed at %.1f min", minute),
+                    100 * last.knn().get(feature), last.minutes());
+        }
         return new Report(curve, rawPixels, csv, png);
     }
 
