@@ -89,13 +89,13 @@ public final class IngestRun {
         try (ImagePublisher publisher = ImagePublisher.create(config)) {
             mode.run(publisher, new Ingestor(config, publisher, stats));
         } catch (IOException | UncheckedIOException e) {
-            err.println("ingest: cannot read the source: " + e.getMessage());
+            err.println("extrema ingest: cannot read the source: " + e.getMessage());
             out.print(stats.summary());
             return SOURCE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stopped: what was sent is summarised below
         } catch (KafkaException e) {
-            err.println("ingest: Kafka: " + e.getMessage());
+            err.println("extrema ingest: Kafka: " + e.getMessage());
             out.print(stats.summary());
             return KAFKA;
         }
