@@ -254,9 +254,7 @@ public final class TrainerBenchmark {
     private static void rss(StackEndpoints stack, List<SourceImage> jpegs, ExtremaConfig config, double minutes,
                             Path checkpoints) throws Exception {
         String suffix = Long.toString(System.nanoTime(), 36);
-        // a fresh checkpoint lineage per run: an earlier run's checkpoint (maybe of another preset) is not resumed
-        Map<String, String> s = settings(stack, config, suffix, checkpoints.resolveSibling(checkpoints.getFileName()
-                + "-" + suffix));
+        Map<String, String> s = settings(stack, config, suffix, checkpoints);
         produce(stack, s.get("topic.images"), jpegs);
         s.put("replay.factor", "1000000"); // keep training on the buffer: a long run without a long stream
         s.put("checkpoint.interval.steps", "200");
@@ -305,7 +303,8 @@ public final class TrainerBenchmark {
         s.put("topic.dlq", "bench-dlq-" + suffix);
         s.put("model.name", "bench");
         config.toMap().forEach((field, value) -> s.put("model." + field, value));
-        s.put("checkpoint.dir", ckpt.toString());
+        // a fresh checkpoint lineage per run: an earlier run's checkpoint (maybe of another preset) is not resumed
+        s.put("checkpoint.dir", ckpt.resolveSibling(ckpt.getFileName() + "-" + suffix).toString());
         s.put("checkpoint.interval.steps", "100000");
         s.put("version.interval.steps", "100000");
         s.put("version.interval.minutes", "0");
