@@ -2,6 +2,7 @@ package io.extrema.model;
 
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -120,6 +121,19 @@ public record ExtremaConfig(
   /** ViT-B/16 at 224, the paper's main model. For GPUs. */
   public static ExtremaConfig vitBase16() {
     return vitSmall16().with("dim", "768").with("heads", "12");
+  }
+
+  /** The presets by the name every command's {@code preset} setting takes. */
+  public static final List<String> PRESETS = List.of("cifar-tiny", "vit-small16", "vit-base16");
+
+  /** The preset called {@code name} (one of {@link #PRESETS}). */
+  public static ExtremaConfig preset(String name) {
+    return switch (name) {
+      case "cifar-tiny" -> cifarTiny();
+      case "vit-small16" -> vitSmall16();
+      case "vit-base16" -> vitBase16();
+      default -> throw new IllegalArgumentException("unknown preset " + name + "; known: " + String.join(", ", PRESETS));
+    };
   }
 
   /** Tokens per image. */

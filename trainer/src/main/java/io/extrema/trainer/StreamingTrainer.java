@@ -108,12 +108,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** The model preset with the {@code model.}-prefixed overrides applied. */
     public static ExtremaConfig modelConfig(TrainerConfig config) {
-        ExtremaConfig base = switch (config.getString(TrainerConfig.MODEL_PRESET)) {
-            case "vit-small16" -> ExtremaConfig.vitSmall16();
-            case "vit-base16" -> ExtremaConfig.vitBase16();
-            default -> ExtremaConfig.cifarTiny();
-        };
-        Map<String, String> map = base.toMap();
+        Map<String, String> map = ExtremaConfig.preset(config.getString(TrainerConfig.MODEL_PRESET)).toMap();
         map.putAll(config.modelOverrides());
         return ExtremaConfig.fromMap(map);
     }

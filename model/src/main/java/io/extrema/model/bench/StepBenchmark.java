@@ -20,7 +20,7 @@ import java.util.Locale;
  *
  * <pre>
  * mvn -q -o -pl model exec:java -Dexec.mainClass=io.extrema.model.bench.StepBenchmark \
- *     -Dexec.args="--preset cifarTiny --batch 128 --steps 10 --masks 4 --ratio 0.75"
+ *     -Dexec.args="--preset cifar-tiny --batch 128 --steps 10 --masks 4 --ratio 0.75"
  * </pre>
  */
 public final class StepBenchmark {
@@ -29,19 +29,13 @@ public final class StepBenchmark {
   }
 
   public static void main(String[] args) {
-    String preset = option(args, "--preset", "cifarTiny");
+    String preset = option(args, "--preset", "cifar-tiny");
     int batch = Integer.parseInt(option(args, "--batch", "128"));
     int steps = Integer.parseInt(option(args, "--steps", "10"));
     int warmup = Integer.parseInt(option(args, "--warmup", "3"));
     int masks = Integer.parseInt(option(args, "--masks", "4"));
     double ratio = Double.parseDouble(option(args, "--ratio", "0.75"));
-    ExtremaConfig base = switch (preset) {
-      case "cifarTiny" -> ExtremaConfig.cifarTiny();
-      case "vitSmall16" -> ExtremaConfig.vitSmall16();
-      case "vitBase16" -> ExtremaConfig.vitBase16();
-      default -> throw new IllegalArgumentException("unknown preset " + preset);
-    };
-    base = base.withBatchSize(batch);
+    ExtremaConfig base = ExtremaConfig.preset(preset).withBatchSize(batch);
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--set")) {
         String[] kv = args[i + 1].split("=", 2);

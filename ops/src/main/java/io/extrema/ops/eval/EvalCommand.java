@@ -99,7 +99,7 @@ public final class EvalCommand implements Command {
                 .define(CHECKPOINT, Type.STRING, "", Importance.MEDIUM,
                         "With model=checkpoint: a trainer checkpoint.dir (its newest complete checkpoint is used) "
                                 + "or a model checkpoint file (extrema.ckpt).")
-                .define(PRESET, Type.STRING, "cifar-tiny", ValidString.in("cifar-tiny", "vit-small16", "vit-base16"),
+                .define(PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
                         Importance.LOW, "With model=fresh: the network preset.")
                 .define(MAX_IMAGES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
                         "Read at most this many images of each set; 0 reads all.")
@@ -180,11 +180,7 @@ public final class EvalCommand implements Command {
     private static Embedder embedder(AbstractConfig s, Map<String, Object> kafka, PrintStream out) throws Exception {
         switch (s.getString(MODEL)) {
             case "fresh": {
-                ExtremaConfig preset = switch (s.getString(PRESET)) {
-                    case "vit-small16" -> ExtremaConfig.vitSmall16();
-                    case "vit-base16" -> ExtremaConfig.vitBase16();
-                    default -> ExtremaConfig.cifarTiny();
-                };
+                ExtremaConfig preset = ExtremaConfig.preset(s.getString(PRESET));
                 out.println("model: freshly initialised " + s.getString(PRESET));
                 try (ExtremaModel model = ExtremaModel.create(preset)) {
                     return Embedder.load(preset, model.exportTarget());

@@ -103,7 +103,7 @@ public final class EmbeddingService implements AutoCloseable {
         }
         if (live.id().isEmpty()) {
             if (config.startFresh()) {
-                ExtremaConfig preset = preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
+                ExtremaConfig preset = ExtremaConfig.preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
                         .withSeed(config.getLong(ServingConfig.MODEL_FRESH_SEED));
                 live.swap(ServingModel.fresh("fresh-" + config.getString(ServingConfig.MODEL_FRESH_PRESET), preset));
             } else {
@@ -145,17 +145,6 @@ public final class EmbeddingService implements AutoCloseable {
             LOG.info("metrics on http://{}:{}/metrics{}", host, http.getAddress().getPort(),
                     queries ? ", queries on /embeddings/{id}[/nearest?k=]" : "");
         }
-    }
-
-    /** The network of {@code model.fresh.preset}. */
-    public static ExtremaConfig preset(String name) {
-        return switch (name) {
-            case "cifar-tiny" -> ExtremaConfig.cifarTiny();
-            case "vit-small-16" -> ExtremaConfig.vitSmall16();
-            case "vit-base-16" -> ExtremaConfig.vitBase16();
-            default -> throw new IllegalArgumentException("unknown preset " + name
-                    + "; known: cifar-tiny, vit-small-16, vit-base-16");
-        };
     }
 
     public KafkaStreams streams() {

@@ -1,6 +1,7 @@
 package io.extrema.serving.config;
 
 import io.extrema.images.ImageLimits;
+import io.extrema.model.ExtremaConfig;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
@@ -89,7 +90,8 @@ public final class ServingConfig extends AbstractConfig {
                     "With no valid model version on the models topic at start: 'wait' consumes no image until one "
                             + "arrives; 'fresh' embeds with a freshly initialised network, modelVersion 0 in every "
                             + "record, until the first version arrives.")
-            .define(MODEL_FRESH_PRESET, Type.STRING, "cifar-tiny", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(MODEL_FRESH_PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
+                    Importance.LOW,
                     "ExtremaConfig preset of the freshly initialised network (model.start=fresh).")
             .define(MODEL_FRESH_SEED, Type.LONG, 0L, Importance.LOW,
                     "Seed of the freshly initialised network, so every instance embeds alike.")

@@ -112,7 +112,7 @@ public final class ServingBenchmark {
         LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec("images", 4, Map.of()),
                 new TopicSpec("embeddings", 4, Map.of()), new TopicSpec("dlq", 1, Map.of()),
                 new TopicSpec("models", 1, Map.of("cleanup.policy", "compact"))));
-        ExtremaConfig config = EmbeddingService.preset(preset);
+        ExtremaConfig config = ExtremaConfig.preset(preset);
         ModelVersion version;
         try (ExtremaModel model = ExtremaModel.create(config)) {
             version = new ModelVersion("bench", 1, 0, "extrema-target-weights", config.toMap(), Map.of(),

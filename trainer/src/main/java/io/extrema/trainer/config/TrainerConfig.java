@@ -92,7 +92,7 @@ public final class TrainerConfig extends AbstractConfig {
             // what
             .define(MODEL_NAME, Type.STRING, "extrema", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Lineage name of the published model versions and key of the metrics records.")
-            .define(MODEL_PRESET, Type.STRING, "cifar-tiny", ValidString.in("cifar-tiny", "vit-small16", "vit-base16"),
+            .define(MODEL_PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
                     Importance.HIGH, "Model preset; fields are overridden by model.<field> keys.")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "gpu"), Importance.MEDIUM,
                     "Training device: auto takes the first GPU DJL reports, else the CPU.")
