@@ -170,6 +170,9 @@ class StreamingTrainerTest {
         List<TrainingMetrics> before = values(f.readAll(f.metrics, TrainingMetrics.class));
 
         // Restart: the step and the loss curve continue, and only records the checkpoint does not reflect are read.
+        // New images arrive meanwhile: a fast run may have reflected all 320 before the stop, and a restart that
+        // reads nothing would wait for images for ever.
+        f.produce(TrainerFixture.goodImages(64, "img-after-stop-"));
         s.put("max.steps", String.valueOf(stopped.step() + 10));
         new StreamingTrainer(new TrainerConfig(s)).run();
         List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
