@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Plots one k-NN column of several {@code curve.csv} files on one chart, for the recipe comparisons of
- * docs/bench/learning.md. The x axis is training images seen, optionally multiplied per series by a factor: a
+ * docs/bench/learning.md. The x axis is a column of the files: {@code images} (the default) or {@code minute}
+ * (measured training minutes, for runs on the same idle machine), optionally multiplied per series by a factor: a
  * relative step cost measured in one process (StepBenchmark) turns "same images" into "same wall-clock", and
  * 1/(60 · images per second) turns images into minutes at a measured rate. Dashed lines: raw pixels and, when a
  * file has a step-0 row, random init.
@@ -33,7 +34,7 @@ public final class CurveComparison {
 
     public static void main(String[] args) throws IOException {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("feature", "target-mean", "title", "",
-                "xlabel", "training images seen", "out", "comparison.png"));
+                "x", "images", "xlabel", "training images seen", "out", "comparison.png"));
         List<Series> series = new ArrayList<>();
         double raw = Double.NaN;
         double init = Double.NaN; // the step-0 point of any file: runs of one seed share their initialisation
@@ -54,15 +55,16 @@ public final class CurveComparison {
             List<String> lines = Files.readAllLines(Path.of(spec));
             List<String> header = Arrays.asList(lines.get(0).split(","));
             int col = header.indexOf("knn_" + opts.get("feature"));
-            int images = header.indexOf("images");
+            int xCol = header.indexOf(opts.get("x"));
             int rawCol = header.indexOf("knn_raw_pixels");
             int step = header.indexOf("step");
             if (col < 0) throw new IllegalArgumentException(spec + " has no column knn_" + opts.get("feature"));
+            if (xCol < 0) throw new IllegalArgumentException(spec + " has no column " + opts.get("x"));
             double[] x = new double[lines.size() - 1];
             double[] y = new double[x.length];
             for (int r = 1; r < lines.size(); r++) {
                 String[] f = lines.get(r).split(",");
-                x[r - 1] = Double.parseDouble(f[images]) * scale;
+                x[r - 1] = Double.parseDouble(f[xCol]) * scale;
                 y[r - 1] = Double.parseDouble(f[col]);
                 raw = Double.parseDouble(f[rawCol]);
                 if (Long.parseLong(f[step]) == 0) init = y[r - 1];
