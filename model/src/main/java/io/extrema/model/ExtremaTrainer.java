@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.extrema.model.nn.GraphScalar;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.optim.AdamW;
 import io.extrema.model.optim.StepSchedule;
@@ -120,7 +121,7 @@ public final class ExtremaTrainer implements AutoCloseable {
         NDArray q = model.online().project(ps, online, keep, views, depth, true); // [B·K, P]
         NDArray p = model.predictor().forward(ps, q, true).normalize(2, -1); // [B·K, P]
         NDArray cos = p.mul(z.repeat(0, views)).sum(new int[] {1}); // [B·K], image-major like the views
-        loss = cos.mul(-2).add(2).mean(); // mean over views and images of ‖p − z‖²
+        loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
         collector.backward(loss);
       }
       NDArray spread = z.sub(z.mean(new int[] {0}, true)).square().mean(new int[] {0}).sqrt().mean();

@@ -60,7 +60,8 @@ public final class ClassAttentionBlock extends NetworkBlock {
     long hd = dim / heads;
     NDArray u = call(norm1, ps, cls.concat(x, 1), training); // [B, 1+n, D]
     NDArray query = call(q, ps, u.get(":, 0:1"), training) // [B, 1, D]
-        .reshape(b, 1, heads, hd).transpose(0, 2, 1, 3).mul(scale); // [B, h, 1, d]
+        .reshape(b, 1, heads, hd).transpose(0, 2, 1, 3); // [B, h, 1, d]
+    query = query.mul(GraphScalar.of(query, scale));
     NDArray keysValues = call(kv, ps, u, training) // [B, 1+n, 2D]
         .reshape(b, m, 2, heads, hd).transpose(2, 0, 3, 1, 4); // [2, B, h, 1+n, d]
     NDArray attn = query.matMul(keysValues.get(0).transpose(0, 1, 3, 2)).softmax(-1); // [B, h, 1, 1+n]

@@ -30,7 +30,8 @@ public final class SelfAttention extends TensorBlock {
     NDArray qkvs = call(qkv, ps, x, training) // [B, n, 3D]
         .reshape(b, n, 3, heads, dim / heads)
         .transpose(2, 0, 3, 1, 4); // [3, B, h, n, d]
-    NDArray q = qkvs.get(0).mul(scale); // [B, h, n, d]
+    NDArray q = qkvs.get(0);
+    q = q.mul(GraphScalar.of(q, scale)); // [B, h, n, d]
     NDArray attn = q.matMul(qkvs.get(1).transpose(0, 1, 3, 2)).softmax(-1); // [B, h, n, n]
     NDArray out = attn.matMul(qkvs.get(2)) // [B, h, n, d]
         .transpose(0, 2, 1, 3)
