@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.extrema.model.augment.AugmentationConfig;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ExtremaConfigTest {
@@ -29,5 +31,30 @@ class ExtremaConfigTest {
         assertEquals(changed, ExtremaConfig.fromMap(changed.toMap()));
         assertEquals(2, changed.depth());
         assertEquals(1, changed.numMasks());
+    }
+
+    @Test
+    void settingsAddedLaterTakeTheValueOlderModelsWereTrainedWith() {
+        Map<String, String> written = ExtremaConfig.cifarTiny().toMap();
+        written.remove("predictorLrScale");
+        written.remove("cropScaleMin");
+        ExtremaConfig older = ExtremaConfig.fromMap(written);
+        assertEquals(1.0, older.predictorLrScale());
+        assertEquals(0.2, older.cropScaleMin());
+        assertEquals(ExtremaConfig.cifarTiny().depth(), older.depth());
+
+        written.remove("depth");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExtremaConfig.fromMap(written));
+        assertTrue(e.getMessage().contains("'depth' is missing"), e.getMessage());
+    }
+
+    @Test
+    void theModelsCropScaleIsTheCropItsViewsAreCutWith() {
+        AugmentationConfig views = AugmentationConfig.of(ExtremaConfig.cifarTiny().with("cropScaleMin", "0.5"));
+        assertEquals(0.5, views.scaleMin());
+        assertEquals(1.0, views.scaleMax());
+        assertEquals(AugmentationConfig.paper(32).jitterProbability(), views.jitterProbability());
+        assertEquals(0.2, AugmentationConfig.of(ExtremaConfig.vitSmall16()).scaleMin(),
+                "the GPU presets keep the paper's crop");
     }
 }

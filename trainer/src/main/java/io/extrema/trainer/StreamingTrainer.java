@@ -187,7 +187,7 @@ public final class StreamingTrainer implements AutoCloseable {
                      new ImageIntake.Decoding(config.imageLimits(), storeSide), threads,
                      config.getInt(TrainerConfig.DECODE_QUEUE));
              BatchFeed feed = new BatchFeed(buffer,
-                     new ViewAugmentation(AugmentationConfig.paper(modelConfig.imageSize())), batchSize,
+                     new ViewAugmentation(AugmentationConfig.of(modelConfig)), batchSize,
                      threads, 2, config.getLong(TrainerConfig.SEED) ^ (state.step() * 0x9E3779B97F4A7C15L))) {
             int port = config.getInt(TrainerConfig.PROMETHEUS_PORT);
             if (port >= 0) {

@@ -1,5 +1,7 @@
 package io.extrema.model.augment;
 
+import io.extrema.model.ExtremaConfig;
+
 /**
  * Settings of the two-view augmentation. Every part can be switched off (crop = false, probabilities 0) and its
  * strength changed, for the ablations of the learning-speed work.
@@ -53,9 +55,14 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
                 0.8, 0.4, 0.4, 0.2, 0.1, 0.2, Normalisation.IMAGENET);
     }
 
+    /** What a model trains with: the paper's augmentation at its image size and its crop scale. */
+    public static AugmentationConfig of(ExtremaConfig model) {
+        return paper(model.imageSize()).withCrop(true, model.cropScaleMin(), 1.0);
+    }
+
     /** The paper's "no colour augmentation" ablation: shared crop and flip only, masking does the rest. */
-    public static AugmentationConfig maskingOnly(int imageSize) {
-        return paper(imageSize).withColour(0, 0, 0, 0, 0, 0);
+    public AugmentationConfig withoutColour() {
+        return withColour(0, 0, 0, 0, 0, 0);
     }
 
     public AugmentationConfig withImageSize(int size) {

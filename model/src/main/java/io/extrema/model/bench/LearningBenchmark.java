@@ -41,8 +41,8 @@ public final class LearningBenchmark {
         {"bank-test", "10000", "test-split images scored (a fixed seeded subset when smaller)"},
         {"train-images", "50000", "train-split images used for training, without labels"},
         {"short", "false", "quick mode: 3 minutes, evaluation every minute, bank 5000 train / 1000 test"},
-        {"augment", "paper", "view augmentation: paper (crop, flip, colour) or masking-only (crop, flip)"},
-        {"crop-min", "", "override the smallest random-resized-crop scale (paper: 0.2)"},
+        {"augment", "paper",
+            "view augmentation: paper (crop down to the model's cropScaleMin, flip, colour) or masking-only (no colour)"},
         {"colour", "", "override colour augmentation: jitterP,brightness,contrast,saturation,hue,grayP"},
         {"online", "false", "also score the online encoder"},
         {"no-init-eval", "false", "skip the random-init point at step 0 (sweeps sharing one initialisation)"},
@@ -72,13 +72,10 @@ public final class LearningBenchmark {
             model = model.with(p[0].trim(), p[1].trim());
         }
         AugmentationConfig augmentation = switch (opts.get("augment")) {
-            case "paper" -> AugmentationConfig.paper(model.imageSize());
-            case "masking-only" -> AugmentationConfig.maskingOnly(model.imageSize());
+            case "paper" -> AugmentationConfig.of(model);
+            case "masking-only" -> AugmentationConfig.of(model).withoutColour();
             default -> throw new IllegalArgumentException("--augment must be paper or masking-only");
         };
-        if (!opts.get("crop-min").isBlank()) {
-            augmentation = augmentation.withCrop(true, Double.parseDouble(opts.get("crop-min")), augmentation.scaleMax());
-        }
         if (!opts.get("colour").isBlank()) {
             double[] c = java.util.Arrays.stream(opts.get("colour").split(",")).mapToDouble(Double::parseDouble).toArray();
             augmentation = augmentation.withColour(c[0], c[1], c[2], c[3], c[4], c[5]);

@@ -189,11 +189,11 @@ public final class TensorArchive {
   /** Fails, listing the differing settings, unless the archive was written with exactly {@code expected}. */
   public void requireConfig(ExtremaConfig expected) throws CheckpointException {
     Map<String, String> want = expected.toMap();
+    Map<String, String> have = config().toMap(); // parsed, so settings added later compare by their implied value
     List<String> diff = new ArrayList<>();
     for (String key : new TreeSet<>(want.keySet())) {
-      String have = header.config.get(key);
-      if (!want.get(key).equals(have)) {
-        diff.add(key + "=" + have + " (expected " + want.get(key) + ")");
+      if (!want.get(key).equals(have.get(key))) {
+        diff.add(key + "=" + have.get(key) + " (expected " + want.get(key) + ")");
       }
     }
     if (!diff.isEmpty()) {

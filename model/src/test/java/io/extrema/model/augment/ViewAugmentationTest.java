@@ -56,7 +56,7 @@ class ViewAugmentationTest {
 
     @Test
     void withoutColourAugmentationBothBranchesAreIdenticalSoCropAndFlipAreShared() {
-        ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.maskingOnly(32));
+        ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.paper(32).withoutColour());
         byte[] img = gradient(48, 40);
         SplittableRandom rng = new SplittableRandom(7);
         boolean sawDifferentCrops = false;
@@ -82,7 +82,7 @@ class ViewAugmentationTest {
     @Test
     void flipIsSharedAndMirrorsTheImage() {
         // Flip always, no crop, no colour: both views equal the mirrored image.
-        AugmentationConfig cfg = AugmentationConfig.maskingOnly(8).withCrop(false, 1, 1).withFlipProbability(1.0);
+        AugmentationConfig cfg = AugmentationConfig.paper(8).withoutColour().withCrop(false, 1, 1).withFlipProbability(1.0);
         byte[] img = gradient(8, 8);
         ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(8, 8, img), new SplittableRandom(0));
         float[] plain = EvalTransform.whole(8, Normalisation.IMAGENET).apply(new DecodedImage(8, 8, img));

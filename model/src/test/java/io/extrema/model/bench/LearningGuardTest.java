@@ -46,7 +46,7 @@ class LearningGuardTest {
         assertEquals(2000, train.size());
         assertEquals(500, test.size());
         ExtremaConfig model = ExtremaConfig.cifarTiny();
-        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.paper(model.imageSize()),
+        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.of(model),
                 Duration.ofMinutes(20), STEPS, Duration.ofMinutes(20), 0, 1, 2 * model.batchSize(), false, true, 1);
         EvalBank bank = EvalBank.of(train, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         List<CurvePoint> curve = new LearningRun(settings).run(train.withoutLabels(), bank, p -> System.out.println(p));
@@ -69,7 +69,7 @@ class LearningGuardTest {
     void theTestSplitCannotBeUsedForTraining() throws Exception {
         LabelledImages test = LabelledImages.load(resource("test.tar.gz"));
         ExtremaConfig model = ExtremaConfig.cifarTiny();
-        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.paper(model.imageSize()),
+        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.of(model),
                 Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 0, 1, 8, false, true, 1);
         EvalBank bank = EvalBank.of(test, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         assertThrows(IllegalArgumentException.class,

@@ -161,7 +161,7 @@ public final class TrainerBenchmark {
             throws Exception {
         int b = config.batchSize();
         int chw = 3 * config.imageSize() * config.imageSize();
-        ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.paper(config.imageSize()));
+        ViewAugmentation aug = new ViewAugmentation(AugmentationConfig.of(config));
         SplittableRandom rng = new SplittableRandom(2);
         float[] online = new float[b * chw];
         float[] target = new float[b * chw];
