@@ -57,7 +57,8 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
 
     /** What a model trains with: the paper's augmentation at its image size and its crop scale. */
     public static AugmentationConfig of(ExtremaConfig model) {
-        return paper(model.imageSize()).withCrop(true, model.cropScaleMin(), 1.0);
+        AugmentationConfig paper = paper(model.imageSize());
+        return paper.withCrop(true, model.cropScaleMin(), paper.scaleMax());
     }
 
     /** The paper's "no colour augmentation" ablation: shared crop and flip only, masking does the rest. */
