@@ -48,6 +48,8 @@ public final class HttpIngestServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngestServer.class);
     /** Multipart framing and form fields on top of the image itself. */
     private static final int MULTIPART_OVERHEAD = 64 * 1024;
+    /** How much of a refused, too-large body is read so that its client still gets the 413. */
+    private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
     /** Set on the dispatcher thread while it answers a request the full pool turned away. */
     private static final ThreadLocal<Boolean> OVERLOADED = ThreadLocal.withInitial(() -> false);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -137,10 +139,10 @@ public final class HttpIngestServer implements AutoCloseable {
         byte[] body;
         try (InputStream in = exchange.getRequestBody()) {
             body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, cap + 1));
-        }
-        if (body.length > cap) { // chunked (or lying) body past the cap: stop reading here
-            tooLarge(exchange, body.length);
-            return;
+            if (body.length > cap) { // chunked (or lying) body past the cap: keep none of it
+                tooLarge(exchange, body.length);
+                return;
+            }
         }
 
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
@@ -213,10 +215,24 @@ public final class HttpIngestServer implements AutoCloseable {
         };
     }
 
+    /**
+     * Answers 413 once the rest of the body is read and thrown away: the client is still sending it, and a socket
+     * closed with unread bytes is reset, so the client would see a reset instead of the answer. Past
+     * {@link #DRAIN_LIMIT} the connection is closed rather than read on.
+     */
     private void tooLarge(HttpExchange exchange, long length) throws IOException {
         ImageRejectedException e = ImageValidator.tooLarge(length, maxBytes);
-        exchange.getResponseHeaders().set("Connection", "close"); // the unread rest of the body is not drained
+        if (!discardRest(exchange.getRequestBody())) exchange.getResponseHeaders().set("Connection", "close");
         respond(exchange, 413, error(e.reason().name(), e.getMessage()));
+    }
+
+    /** Reads and drops what is left of a body, up to {@link #DRAIN_LIMIT} bytes; true when it reached the end. */
+    private static boolean discardRest(InputStream in) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = DRAIN_LIMIT;
+        int n;
+        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) left -= n;
+        return left > 0 || in.read() < 0;
     }
 
     private void deadLetter(String key, byte[] bytes, ImageRejectedException why) {
