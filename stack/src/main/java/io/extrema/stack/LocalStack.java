@@ -38,6 +38,7 @@ public final class LocalStack implements AutoCloseable {
     /** Graceful stop: the broker flushes its log and writes its class-data archive; slow on a busy machine. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(40);
     private static final String STATE_FILE = "stack.properties";
+    private static final String OWNER_PID = "owner.pid";
     /** A thread per task: the common pool has a single thread on 2 cores and may be busy with the caller's work. */
     private static final Executor OWN_THREAD = task -> {
         Thread thread = new Thread(task, "extrema-stack");
@@ -55,17 +56,22 @@ public final class LocalStack implements AutoCloseable {
         this.shutdownHook = shutdownHook;
     }
 
-    /** Starts a stack owned by this JVM (stopped by {@link #close()} or at JVM exit) and creates {@code topics}. */
+    /**
+     * Starts a stack owned by this JVM (stopped by {@link #close()} or at JVM exit) and creates {@code topics}.
+     * Services left by an owner that died without stopping them (kill -9) are stopped first: they are about to be
+     * stopped by their orphan guards anyway.
+     */
     public static LocalStack start(StackSettings settings, Collection<TopicSpec> topics) {
         List<ServiceProcess> launched = new ArrayList<>();
         Thread hook = new Thread(() -> stopAll(settings, launched), "extrema-stack-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            stopOrphans(settings);
             if (running(settings).isPresent()) {
                 throw new StackException("a stack is already running from " + settings.stateDir()
                         + "; stop it (extrema stack stop) or use another state directory");
             }
-            launch(settings, topics, launched, true);
+            launch(settings, topics, launched, true, status(settings));
             return new LocalStack(settings, launched, hook);
         } catch (RuntimeException e) {
             stopAll(settings, launched);
@@ -80,23 +86,26 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * Starts a stack that keeps running after this JVM exits, or finds the one already running from the same state
-     * directory. Either way the topics exist afterwards.
+     * Starts a stack that keeps running after this JVM exits, or completes the one running from the same state
+     * directory: a service that died (kill -9, a crash) is started again on the ports it had, one still starting is
+     * waited for. Either way both services are up and the topics exist afterwards.
      */
     public static StackEndpoints startDetached(StackSettings settings, Collection<TopicSpec> topics) {
-        Optional<StackSettings> existing = running(settings);
-        if (existing.isPresent()) {
-            createTopics(existing.get().bootstrapServers(), topics);
-            return existing.get().endpoints();
-        }
+        stopOrphans(settings);
+        StackSettings actual = running(settings).orElse(settings);
         List<ServiceProcess> launched = new ArrayList<>();
         try {
-            launch(settings, topics, launched, false);
-            return settings.endpoints();
+            launch(actual, topics, launched, false, status(actual));
+            return actual.endpoints();
         } catch (RuntimeException e) {
-            stopAll(settings, launched);
+            stopAll(actual, launched); // only what this call started; a service that was up stays up
             throw e;
         }
+    }
+
+    /** True when services run from this state directory that no JVM owns ({@code extrema stack start} left them). */
+    public static boolean detachedRunning(StackSettings settings) {
+        return running(settings).isPresent() && readOwnerPid(settings).isEmpty();
     }
 
     /** Stops the stack running from {@code settings.stateDir()}, gracefully then forcibly. False if none ran. */
@@ -188,25 +197,36 @@ public final class LocalStack implements AutoCloseable {
         return this;
     }
 
-    /** Starts registry and broker side by side (the registry is the slower one), then waits for both. */
+    /**
+     * Starts the services {@code status} shows down, registry and broker side by side (the registry is the slower
+     * one), then waits for both, the ones already running included.
+     */
     private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched,
-                               boolean owned) {
+                               boolean owned, StackStatus status) {
         SchemaRegistry registry = new SchemaRegistry(settings);
-        Path registryJava = registry.javaHome();
-        checkPortsFree(settings);
-        Instant deadline = Instant.now().plus(settings.startTimeout());
         KafkaBroker broker = new KafkaBroker(settings);
-        CompletableFuture<ServiceProcess> registryStart = CompletableFuture.supplyAsync(() -> {
+        boolean startRegistry = status.state(SchemaRegistry.NAME) == StackStatus.State.DOWN;
+        boolean startBroker = status.state(KafkaBroker.NAME) == StackStatus.State.DOWN;
+        Path registryJava = startRegistry ? registry.javaHome() : null;
+        checkPortsFree(settings, startBroker, startRegistry);
+        Instant deadline = Instant.now().plus(settings.startTimeout());
+        CompletableFuture<ServiceProcess> registryStart = startRegistry ? CompletableFuture.supplyAsync(() -> {
             ServiceProcess p = registry.launch(registryJava, owned);
             synchronized (launched) {
                 launched.add(p);
             }
             return p;
-        }, OWN_THREAD);
+        }, OWN_THREAD) : CompletableFuture.completedFuture(alive(SchemaRegistry.NAME, registry.logFile(),
+                registry.pidFile()));
         try {
-            ServiceProcess brokerProcess = broker.launch(owned);
-            synchronized (launched) {
-                launched.add(0, brokerProcess);
+            ServiceProcess brokerProcess;
+            if (startBroker) {
+                brokerProcess = broker.launch(owned);
+                synchronized (launched) {
+                    launched.add(0, brokerProcess);
+                }
+            } else {
+                brokerProcess = alive(KafkaBroker.NAME, broker.logFile(), broker.pidFile());
             }
             broker.awaitReady(brokerProcess, deadline);
             registry.awaitReady(registryStart.join(), deadline);
@@ -224,7 +244,25 @@ public final class LocalStack implements AutoCloseable {
         }
         createTopics(settings.bootstrapServers(), topics);
         registry.setGlobalCompatibility("BACKWARD");
-        writeState(settings);
+        writeState(settings, owned ? Optional.of(ProcessHandle.current()) : readOwner(settings));
+    }
+
+    /** The running service a pid file names; fails if it exited since its status was read. */
+    private static ServiceProcess alive(String name, Path log, Path pidFile) {
+        return ServiceProcess.fromPidFile(name, log, pidFile).orElseThrow(() -> new StackException("the " + name
+                + " exited while the stack was starting; last lines of " + log + ":" + System.lineSeparator()
+                + ServiceProcess.logTail(log, 40)));
+    }
+
+    /**
+     * Stops services whose owning JVM is gone (it was killed before its shutdown hook ran): their orphan guards are
+     * stopping them already, and a new start must not find them half-way down.
+     */
+    private static void stopOrphans(StackSettings settings) {
+        Optional<Long> deadOwner = readOwnerPid(settings).filter(pid -> readOwner(settings).isEmpty());
+        if (deadOwner.isPresent() && !status(settings).allDown()) {
+            stop(settings);
+        }
     }
 
     private static void stopAll(StackSettings settings, List<ServiceProcess> processes) {
@@ -250,9 +288,16 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private static void checkPortsFree(StackSettings s) {
-        Map<String, Integer> ports = Map.of("broker", s.brokerPort(), "controller", s.controllerPort(),
-                "registry", s.registryPort(), "registry management", s.registryManagementPort());
+    private static void checkPortsFree(StackSettings s, boolean broker, boolean registry) {
+        Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+        if (broker) {
+            ports.put("broker", s.brokerPort());
+            ports.put("controller", s.controllerPort());
+        }
+        if (registry) {
+            ports.put("registry", s.registryPort());
+            ports.put("registry management", s.registryManagementPort());
+        }
         for (var port : ports.entrySet()) {
             if (listening(port.getValue())) {
                 throw new StackException("the " + port.getKey() + " port " + StackSettings.HOST + ":" + port.getValue()
@@ -284,8 +329,11 @@ public final class LocalStack implements AutoCloseable {
                 .orElseGet(() -> new StackStatus.Service(name, StackStatus.State.DOWN, -1, address));
     }
 
-    /** Records the ports a detached stack uses, so status/stop in a later JVM report the right addresses. */
-    private static void writeState(StackSettings s) {
+    /**
+     * Records the ports the stack uses, so status/stop in a later JVM report the right addresses, and the JVM that
+     * owns it (none for a detached stack), so a later start can tell services orphaned by a killed owner.
+     */
+    private static void writeState(StackSettings s, Optional<ProcessHandle> owner) {
         Properties p = new Properties();
         p.setProperty("broker.port", String.valueOf(s.brokerPort()));
         p.setProperty("controller.port", String.valueOf(s.controllerPort()));
@@ -293,6 +341,7 @@ public final class LocalStack implements AutoCloseable {
         p.setProperty("registry.management.port", String.valueOf(s.registryManagementPort()));
         p.setProperty("bootstrap.servers", s.bootstrapServers());
         p.setProperty("schema.registry.url", s.registryUrl());
+        owner.ifPresent(o -> p.setProperty(OWNER_PID, o.pid() + " " + ServiceProcess.startMillis(o)));
         try (var out = Files.newBufferedWriter(s.stateDir().resolve(STATE_FILE))) {
             p.store(out, "the running extrema local stack");
         } catch (IOException e) {
@@ -300,21 +349,48 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private static Optional<StackSettings> readState(StackSettings s) {
+    private static Optional<Properties> readProperties(StackSettings s) {
         Path file = s.stateDir().resolve(STATE_FILE);
         if (!Files.isRegularFile(file)) return Optional.empty();
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(file)) {
             p.load(in);
-            return Optional.of(new StackSettings(s.stateDir(),
+            return Optional.of(p);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty(); // a damaged state file: fall back to the configured ports
+        }
+    }
+
+    private static Optional<StackSettings> readState(StackSettings s) {
+        try {
+            return readProperties(s).map(p -> new StackSettings(s.stateDir(),
                     Integer.parseInt(p.getProperty("broker.port")),
                     Integer.parseInt(p.getProperty("controller.port")),
                     Integer.parseInt(p.getProperty("registry.port")),
                     Integer.parseInt(p.getProperty("registry.management.port")),
                     s.registryHome(), s.registryDistribution(), s.registryJavaHome(), s.startTimeout(),
                     s.classDataArchives()));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return Optional.empty(); // a damaged state file: fall back to the configured ports
+        }
+    }
+
+    /** The living JVM that owns the stack, if the state file names one and it still runs. */
+    private static Optional<ProcessHandle> readOwner(StackSettings s) {
+        return readOwnerPid(s).flatMap(pid -> {
+            String[] parts = readProperties(s).map(p -> p.getProperty(OWNER_PID)).orElse("").trim().split("\\s+");
+            long started = parts.length > 1 ? Long.parseLong(parts[1]) : -1;
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> started < 0 || ServiceProcess.startMillis(h) == started);
+        });
+    }
+
+    private static Optional<Long> readOwnerPid(StackSettings s) {
+        try {
+            return readProperties(s).map(p -> p.getProperty(OWNER_PID)).filter(v -> !v.isBlank())
+                    .map(v -> Long.parseLong(v.trim().split("\\s+")[0]));
+        } catch (NumberFormatException damaged) {
+            return Optional.empty();
         }
     }
 

@@ -159,6 +159,11 @@ final class ServiceProcess {
 
     /** The last lines of the log: what an error message shows when the service fails to come up. */
     String logTail(int lines) {
+        return logTail(logFile, lines);
+    }
+
+    /** The last lines of any service log. */
+    static String logTail(Path logFile, int lines) {
         if (!Files.isRegularFile(logFile)) return "(no log at " + logFile + ")";
         try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
             long length = file.length();
@@ -196,7 +201,8 @@ final class ServiceProcess {
                 .start();
     }
 
-    private static long startMillis(ProcessHandle handle) {
+    /** Start time to the second (what /proc gives), -1 where the OS does not tell: with the pid, a process's identity. */
+    static long startMillis(ProcessHandle handle) {
         return handle.info().startInstant().map(i -> i.toEpochMilli() / 1000 * 1000).orElse(-1L);
     }
 

@@ -21,6 +21,12 @@ public record StackStatus(List<Service> services) {
         services = List.copyOf(services);
     }
 
+    /** The state of the service called {@code name}; DOWN for a name this status does not list. */
+    public State state(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).map(Service::state).findFirst()
+                .orElse(State.DOWN);
+    }
+
     public boolean allUp() {
         return services.stream().allMatch(s -> s.state() == State.UP);
     }

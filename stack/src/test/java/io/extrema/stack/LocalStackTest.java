@@ -93,6 +93,86 @@ class LocalStackTest {
         }
     }
 
+    @Test
+    void killedServicesComeBackWithTheirRecordsAndSchemas() throws Exception {
+        StackSettings settings = freshSettings("revive");
+        try {
+            StackEndpoints endpoints = LocalStack.startDetached(settings, List.of(TopicSpec.of("kept", 1)));
+            produce(endpoints.bootstrapServers(), "kept", "k", "before");
+            int id = register(endpoints.registryUrl(), "kept-value");
+
+            // SIGKILL each service in turn: `stack start` brings back exactly the dead one, on the same ports
+            for (String victim : List.of("broker", "registry")) {
+                StackStatus.Service service = LocalStack.status(settings).services().stream()
+                        .filter(s -> s.name().equals(victim)).findFirst().orElseThrow();
+                ProcessHandle handle = ProcessHandle.of(service.pid()).orElseThrow();
+                handle.destroyForcibly();
+                handle.onExit().get();
+                StackStatus afterKill = LocalStack.status(settings);
+                assertEquals(StackStatus.State.DOWN, afterKill.state(victim), afterKill.toString());
+                long survivor = afterKill.services().stream().filter(s -> !s.name().equals(victim)).findFirst()
+                        .orElseThrow().pid();
+
+                assertEquals(endpoints, LocalStack.startDetached(settings, List.of(TopicSpec.of("kept", 1))));
+                StackStatus revived = LocalStack.status(settings);
+                assertTrue(revived.allUp(), revived.toString());
+                assertTrue(revived.services().stream().anyMatch(s -> s.pid() == survivor),
+                        "the " + victim + "'s restart must leave the other service running");
+                assertEquals("before", consumeOne(endpoints.bootstrapServers(), "kept").value());
+                assertTrue(get(endpoints.registryUrl() + "/schemas/ids/" + id).contains("Kept"),
+                        "schema id " + id + " lost by the " + victim + "'s kill");
+            }
+
+            // a clean stop and start keeps both too; the id of a re-registered schema does not change
+            assertTrue(LocalStack.stop(settings));
+            LocalStack.startDetached(settings, List.of());
+            assertEquals("before", consumeOne(endpoints.bootstrapServers(), "kept").value());
+            assertEquals(id, register(endpoints.registryUrl(), "kept-value"));
+        } finally {
+            LocalStack.stop(settings);
+            LocalStack.deleteState(settings.stateDir());
+        }
+    }
+
+    @Test
+    void servicesOfAKilledOwnerAreReplacedByTheNextOwnedStart() throws Exception {
+        StackSettings settings = freshSettings("orphan");
+        try {
+            // a detached stack recorded as owned by a JVM that is gone: what a kill -9 of `extrema demo` leaves
+            LocalStack.startDetached(settings, List.of());
+            Path state = settings.stateDir().resolve("stack.properties");
+            Process gone = new ProcessBuilder("true").start();
+            gone.waitFor();
+            Files.writeString(state, Files.readString(state) + "owner.pid=" + gone.pid() + " 0\n");
+            List<Long> orphans = LocalStack.status(settings).services().stream().map(StackStatus.Service::pid).toList();
+
+            assertFalse(LocalStack.detachedRunning(settings), "services of a dead owner are not a detached stack");
+            try (LocalStack stack = LocalStack.start(settings)) {
+                assertTrue(LocalStack.status(settings).allUp());
+                for (long pid : orphans) {
+                    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "orphan " + pid);
+                }
+                assertFalse(stack.pids().stream().anyMatch(orphans::contains));
+            }
+        } finally {
+            LocalStack.stop(settings);
+            LocalStack.deleteState(settings.stateDir());
+        }
+    }
+
+    /** Registers a one-field Avro record under {@code subject}; returns its id. */
+    static int register(String registryUrl, String subject) throws Exception {
+        String schema = "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Kept\\\","
+                + "\\\"fields\\\":[{\\\"name\\\":\\\"x\\\",\\\"type\\\":\\\"int\\\"}]}\"}";
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions"))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(schema)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return Integer.parseInt(response.body().replaceAll("\\D+", ""));
+    }
+
     static void produce(String bootstrap, String topic, String key, String value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 new StringSerializer(), new StringSerializer())) {
@@ -103,7 +183,7 @@ class LocalStackTest {
     static ConsumerRecord<String, String> consumeOne(String bootstrap, String topic) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic,
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime(), // each read from the start
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));

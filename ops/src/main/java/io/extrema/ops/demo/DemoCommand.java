@@ -114,7 +114,9 @@ public final class DemoCommand implements Command {
         Path data = plan.data();
         Path probe = plan.probe();
         if (stackSettings != null) {
-            if (LocalStack.status(stackSettings).allUp()) {
+            if (LocalStack.detachedRunning(stackSettings)) {
+                // started by `extrema stack start`: use it, bringing back a service that died
+                LocalStack.startDetached(stackSettings, List.of());
                 out.println("Using the local stack already running from " + stackSettings.stateDir());
             } else {
                 out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir() + " ...");

@@ -104,7 +104,12 @@ public final class StackCommand implements Command {
         PrintStream out = invocation.out();
         switch (invocation.action(arguments())) {
             case "start": {
+                StackStatus before = LocalStack.status(settings);
                 StackEndpoints endpoints = LocalStack.startDetached(settings, topics);
+                if (!before.allDown()) {
+                    before.services().stream().filter(s -> s.state() == StackStatus.State.DOWN)
+                            .forEach(s -> out.println("The " + s.name() + " was down: started it again."));
+                }
                 printStarted(out, endpoints, settings, topics);
                 out.println("Running in the background; stop it with: extrema stack stop");
                 return 0;
