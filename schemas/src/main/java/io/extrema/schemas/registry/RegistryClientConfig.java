@@ -27,6 +27,7 @@ public class RegistryClientConfig extends AbstractConfig {
     public static final String MAX_RETRIES = "schema.registry.max.retries";
     public static final String RETRY_BACKOFF_MS = "schema.registry.retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+    public static final String OUTAGE_WAIT_MS = "schema.registry.outage.wait.ms";
 
     /** Where the basic-auth credentials come from. */
     public enum CredentialsSource {
@@ -53,7 +54,12 @@ public class RegistryClientConfig extends AbstractConfig {
                 .define(RETRY_BACKOFF_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         "Wait before the first retry; doubles per retry.")
                 .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 2_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                        "Upper bound of the wait between retries.");
+                        "Upper bound of the wait between retries.")
+                .define(OUTAGE_WAIT_MS, Type.LONG, 120_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        "How long a request keeps retrying (every retry.backoff.max.ms) while the registry does not "
+                                + "answer or answers 5xx, before it fails: a registry restart or a short outage is "
+                                + "waited out instead of failing records. Only uncached ids and schemas need the "
+                                + "registry at all.");
     }
 
     /**
@@ -119,5 +125,9 @@ public class RegistryClientConfig extends AbstractConfig {
 
     public long retryBackoffMaxMs() {
         return getLong(RETRY_BACKOFF_MAX_MS);
+    }
+
+    public Duration outageWait() {
+        return Duration.ofMillis(getLong(OUTAGE_WAIT_MS));
     }
 }

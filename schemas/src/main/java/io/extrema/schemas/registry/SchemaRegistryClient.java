@@ -39,6 +39,7 @@ public class SchemaRegistryClient {
     private static final String ACCEPT =
             "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SchemaRegistryClient.class);
 
     private final List<String> baseUrls;
     private final AtomicInteger currentUrl = new AtomicInteger();
@@ -48,6 +49,7 @@ public class SchemaRegistryClient {
     private final int maxRetries;
     private final long backoffMs;
     private final long backoffMaxMs;
+    private final long outageWaitNanos;
 
     private final ConcurrentMap<String, ConcurrentMap<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
@@ -65,6 +67,7 @@ public class SchemaRegistryClient {
         this.maxRetries = config.maxRetries();
         this.backoffMs = config.retryBackoffMs();
         this.backoffMaxMs = config.retryBackoffMaxMs();
+        this.outageWaitNanos = config.outageWait().toNanos();
         // HTTP/1.1: registries behind plain http would otherwise see an h2c upgrade attempt on every request.
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -234,7 +237,10 @@ public class SchemaRegistryClient {
         }
     }
 
-    /** One request with bounded retries on I/O errors and 5xx; 4xx fail at once. */
+    /**
+     * One request, retried on I/O errors and 5xx at least {@code maxRetries} times and for at least the outage wait
+     * (logged once per request that has to wait); 4xx fail at once.
+     */
     private JsonNode send(String method, String path, Object body) {
         byte[] bytes = null;
         if (body != null) {
@@ -245,6 +251,7 @@ public class SchemaRegistryClient {
             }
         }
         long backoff = backoffMs;
+        long firstFailure = 0;
         for (int attempt = 0; ; attempt++) {
             String base = baseUrls.get(Math.floorMod(currentUrl.get(), baseUrls.size()));
             String url = base + path;
@@ -269,8 +276,16 @@ public class SchemaRegistryClient {
                 throw new SchemaRegistryException(method + " " + url + " interrupted",
                         SchemaRegistryException.NO_RESPONSE, SchemaRegistryException.NO_RESPONSE, e);
             }
-            if (attempt >= maxRetries) {
+            long now = System.nanoTime();
+            if (attempt == 0) {
+                firstFailure = now;
+            }
+            if (attempt >= maxRetries && now - firstFailure >= outageWaitNanos) {
                 throw failure;
+            }
+            if (attempt == maxRetries && outageWaitNanos > 0) {
+                LOG.warn("schema registry unavailable ({}); retrying for up to {} s", failure.getMessage(),
+                        outageWaitNanos / 1_000_000_000);
             }
             try {
                 Thread.sleep(backoff);

@@ -41,4 +41,22 @@ public class SchemaRegistryException extends RuntimeException {
     public boolean isNotFound() {
         return status == 404;
     }
+
+    /** The registry did not answer, or answered 5xx: an outage, which passes; not a verdict on any record. */
+    public boolean isOutage() {
+        return status == NO_RESPONSE || status >= 500;
+    }
+
+    /**
+     * Whether {@code error} or one of its causes is a registry outage: what a consumer must wait out and retry
+     * instead of dead-lettering or skipping the record (Kafka wraps deserializer errors in its own exceptions).
+     */
+    public static boolean isOutage(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException e && e.isOutage()) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -117,12 +117,24 @@ class SchemaRegistryClientHttpTest {
     void serverErrorsBeyondTheRetryBudgetFailWithTheRegistrysErrorCode() {
         failuresLeft.set(100);
         SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L));
+                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L,
+                RegistryClientConfig.OUTAGE_WAIT_MS, 0L));
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("s", schema()));
+        assertTrue(e.isOutage());
         assertEquals(503, e.status());
         assertEquals(50003, e.errorCode());
         assertTrue(e.getMessage().contains("scripted failure"), e.getMessage());
         assertEquals(3, requests.size(), "one attempt and two retries");
+    }
+
+    @Test
+    void anOutageLongerThanTheRetryBudgetIsWaitedOutForTheOutageWait() {
+        failuresLeft.set(12); // 12 failures at 20 ms apart: past 2 retries, within the 2 s outage wait
+        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
+                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 20L,
+                RegistryClientConfig.RETRY_BACKOFF_MAX_MS, 20L, RegistryClientConfig.OUTAGE_WAIT_MS, 2_000L));
+        assertEquals(7, client.register("s", schema()));
+        assertEquals(13, requests.size());
     }
 
     @Test

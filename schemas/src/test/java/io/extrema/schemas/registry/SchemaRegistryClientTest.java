@@ -129,11 +129,15 @@ class SchemaRegistryClientTest {
     }
 
     @Test
-    void unreachableRegistryFailsAfterBoundedRetriesWithNoResponseStatus() {
+    void unreachableRegistryFailsAfterTheOutageWaitWithNoResponseStatus() {
         SchemaRegistryClient down = new SchemaRegistryClient(Map.of(
                 "schema.registry.url", "http://127.0.0.1:1",
-                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L));
+                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L,
+                RegistryClientConfig.OUTAGE_WAIT_MS, 300L));
+        long t0 = System.nanoTime();
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> down.schemaById(1));
+        assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the outage wait");
+        assertTrue(e.isOutage());
         assertEquals(SchemaRegistryException.NO_RESPONSE, e.status());
         assertInstanceOf(IOException.class, e.getCause());
     }
