@@ -275,10 +275,11 @@ class StreamingTrainerTest {
         Map<String, String> s = f.settings(checkpoints);
         // Fresh-only: every image is trained exactly once, so the count of trained images proves the accounting.
         s.put("replay.policy", "fresh");
-        s.put("max.steps", "6");
+        // 10 batches of 16: every image, so the checkpoint's offsets are the ends of the partitions.
+        s.put("max.steps", "10");
         new StreamingTrainer(new TrainerConfig(s)).run();
         TrainerState checkpoint = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
-        assertEquals(6, checkpoint.step());
+        assertEquals(10, checkpoint.step());
         assertEquals(2, checkpoint.offsets().size(), "both partitions read: " + checkpoint.offsets());
 
         // More images arrive; then the group's offsets are moved away from the checkpoint's: one partition ahead
