@@ -43,11 +43,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainer end to end against the real broker and registry, real libtorch and real JPEGs. */
 @ExtendWith(LocalStackExtension.class)
 class StreamingTrainerTest {
+    private static final int PROBE_CLASSES = 4;
+    private static final int PROBE_IMAGES_PER_CLASS = 10;
+    /** Every other probe image is a query, the rest the k-NN bank. */
+    private static final int PROBE_QUERIES = PROBE_CLASSES * PROBE_IMAGES_PER_CLASS / 2;
+    private static final int PROBE_EVERY = 20;
 
     @Test
     void trainsFromTheTopicPublishesVerifiedVersionsAndMetricsAndDeadLettersBadRecords(StackEndpoints stack,
@@ -78,7 +85,7 @@ class StreamingTrainerTest {
         }
         s.put("prometheus.port", String.valueOf(port));
         s.put("probe.dir", probeSet(dir.resolve("probe")).toString());
-        s.put("probe.interval.steps", "20");
+        s.put("probe.interval.steps", String.valueOf(PROBE_EVERY));
         StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(s));
         AtomicReference<String> scraped = new AtomicReference<>();
         CompletableFuture<Void> scraper = CompletableFuture.runAsync(() -> scrapeUntilTrained(port, scraped));
@@ -100,8 +107,30 @@ class StreamingTrainerTest {
         assertTrue(last.getEmbeddingStd() > 0);
         assertEquals(5.0, last.getExtra().get("deadLettered"));
         assertTrue(last.getExtra().get("rssBytes") > 0);
-        Double probe = last.getProbeAccuracy();
-        assertTrue(probe != null && probe >= 0 && probe <= 1, "probe accuracy " + probe);
+        // The probe runs at steps 20 and 40; the metrics in between carry the step-20 figure. It is k-NN accuracy
+        // over the probe set's queries, so a whole number of them. Its classes differ in colour, which every
+        // random init of this network tells apart (20 of 20 queries on 30 seeds, and still 20 after these 40
+        // steps): at chance (1/4, what collapsed features give) the probe or the features are broken.
+        Double atStep20 = null;
+        for (TrainingMetrics m : metrics) {
+            Double probe = m.getProbeAccuracy();
+            if (m.getStep() < PROBE_EVERY) {
+                assertNull(probe, "no probe before step " + PROBE_EVERY + ", at step " + m.getStep());
+                continue;
+            }
+            assertNotNull(probe, "probe accuracy at step " + m.getStep());
+            double correct = probe * PROBE_QUERIES;
+            assertEquals(Math.rint(correct), correct, 1e-9, "a whole number of queries right: " + probe);
+            assertTrue(probe > 1.0 / PROBE_CLASSES && probe <= 1,
+                    "probe accuracy " + probe + " at step " + m.getStep() + ", chance is " + 1.0 / PROBE_CLASSES);
+            if (m.getStep() < 2 * PROBE_EVERY) {
+                if (atStep20 == null) {
+                    atStep20 = probe;
+                }
+                assertEquals(atStep20, probe, "the step-20 probe until the next one, at step " + m.getStep());
+            }
+        }
+        assertNotNull(last.getProbeAccuracy(), "the step-40 probe is published");
         assertTrue(scraped.get() != null && scraped.get().contains("extrema_trainer_step "), "Prometheus: " + scraped.get());
 
         // Dead letters: the five bad records with their reasons and original bytes.
@@ -348,9 +377,9 @@ class StreamingTrainerTest {
 
     /** An ImageFolder tree of labelled JPEGs for the online k-NN probe. */
     private static Path probeSet(Path root) throws java.io.IOException {
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < PROBE_CLASSES; c++) {
             Path folder = Files.createDirectories(root.resolve("class" + c));
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < PROBE_IMAGES_PER_CLASS; i++) {
                 Files.write(folder.resolve(i + ".jpg"), TestImages.jpeg(c, 10_000 + i, 32));
             }
         }
