@@ -15,23 +15,27 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Guards the CPU recipe against regressions in learning, cheaply: a fixed number of steps on the shipped CIFAR-10
- * subset (2,000 train images without labels; k-NN bank = the same 2,000 with labels, 500 test images), then
- * k-NN on the test images must clear a bound set from measurements (docs/bench/learning.md). A step count, not a
- * time budget, so the amount of learning does not depend on how loaded the machine is.
+ * Guards the CPU recipe against regressions in learning: a fixed number of steps on the shipped CIFAR-10 subset
+ * (2,000 train images without labels; k-NN bank = the same 2,000 with labels, 500 test images), then k-NN on the
+ * test images must beat the same network's random init, measured in the same run, by a margin set from
+ * measurements (docs/bench/learning.md). A step count, not a time budget, so the amount of learning does not depend
+ * on how loaded the machine is.
  */
 class LearningGuardTest {
 
-    // Set from measured runs of this exact configuration (docs/bench/learning.md, "Guard bound"): after 50
-    // steps on the shipped subset the headline k-NN measured 26.0 % and 26.8 % with the 6-block preset (seeds 1,
-    // 2) and 27.8 % with today's 4-block preset (seed 1; random init 28.8 %, raw pixels 30.4 %). 50 steps are
-    // still inside the early dip every recipe showed, so the k-NN bound catches a broken pipeline or a collapse
-    // (chance 10 %), not a slower recipe: lowest measured minus 4 points, two binomial standard deviations of a
-    // 500-image test set. The recipe itself is guarded by the projection spread: the batch-statistics heads kept
-    // it at 0.87-0.88, the LayerNorm heads they replaced dropped to 0.46.
-    static final long STEPS = 50;
+    // Set from measured runs of this exact configuration (docs/bench/learning.md, "Guard against the same run's
+    // random init"), headline k-NN from random init to 50 and 500 steps: 28.8 % -> 27.6 % and 31.8 % with the test's seeds (1), 25.8 -> 25.4
+    // and 31.4 % with seed 2, 30.2 -> 29.4 and 33.8 % with seed 3 (raw pixels 30.4 %). At 50 steps every seed is
+    // still in the early dip below its own random init, so the guard runs 500 steps, where the gain over random
+    // init measured +3.0, +5.6 and +3.6 points. The run is deterministic for its seeds (three runs, the same
+    // figures to the last digit), so the margin is there for other machines, whose numerics move a run about as
+    // another seed would: 1 point, 2 below the lowest gain measured. A pipeline that stops learning, or learns
+    // less, ends near or below random init. The projection spread guards the heads: with the batch-statistics
+    // heads it averaged 0.91 over the 500 steps (0.92-0.93 over steps 450-500 on all three seeds), where the
+    // LayerNorm heads they replaced were down to 0.46 over the first 50.
+    static final long STEPS = 500;
     static final String FEATURE = FeatureKind.HEADLINE;
-    static final double MIN_KNN = 0.22;
+    static final double MIN_GAIN_OVER_RANDOM_INIT = 0.01;
     static final double MIN_PROJECTION_SPREAD = 0.65;
     static final double MIN_FEATURE_STD = 0.05;
 
@@ -40,14 +44,15 @@ class LearningGuardTest {
     }
 
     @Test
-    void aShortRunOnTheShippedSubsetLearnsFeaturesAboveTheMeasuredBound() throws Exception {
+    void aShortRunOnTheShippedSubsetLearnsFeaturesBetterThanItsRandomInit() throws Exception {
         LabelledImages train = LabelledImages.load(resource("train.tar.gz"));
         LabelledImages test = LabelledImages.load(resource("test.tar.gz"));
         assertEquals(2000, train.size());
         assertEquals(500, test.size());
         ExtremaConfig model = ExtremaConfig.cifarTiny();
+        // The time budget only caps a stuck run: on a loaded machine 500 steps take several minutes.
         LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.of(model),
-                Duration.ofMinutes(20), STEPS, Duration.ofMinutes(20), 0, 1, 2 * model.batchSize(), false, true, 1);
+                Duration.ofMinutes(60), STEPS, Duration.ofMinutes(60), 0, 1, 2 * model.batchSize(), false, true, 1);
         EvalBank bank = EvalBank.of(train, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         List<CurvePoint> curve = new LearningRun(settings).run(train.withoutLabels(), bank, p -> System.out.println(p));
 
@@ -59,10 +64,12 @@ class LearningGuardTest {
         assertTrue(Double.isFinite(end.loss()));
         assertTrue(end.featureStd() > MIN_FEATURE_STD, "collapsed: std*sqrt(d) " + end.featureStd());
         assertTrue(end.spread() > MIN_PROJECTION_SPREAD, "target projections drifting together: spread "
-                + end.spread() + " (LayerNorm heads measured 0.46)");
+                + end.spread() + " (LayerNorm heads measured 0.46 at step 50)");
+        double randomInit = start.knn().get(FEATURE);
         double knn = end.knn().get(FEATURE);
-        assertTrue(knn >= MIN_KNN, "k-NN " + knn + " below the bound " + MIN_KNN
-                + " (random init was " + start.knn().get(FEATURE) + ")");
+        assertTrue(knn >= randomInit + MIN_GAIN_OVER_RANDOM_INIT, "k-NN " + knn + " after " + STEPS
+                + " steps, random init of the same network " + randomInit + ": less than "
+                + MIN_GAIN_OVER_RANDOM_INIT + " better");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackSettings;
+import io.extrema.stack.StackStatus;
 import io.extrema.trainer.checkpoint.CheckpointStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,9 @@ class DemoShutdownTest {
                 while (m.find()) seen = Math.max(seen, Long.parseLong(m.group(1)));
             }
             assertTrue(seen >= SEEN, "the trainer did not publish " + SEEN + " versions:\n" + Files.readString(log));
+            StackStatus running = LocalStack.status(stack);
+            assertTrue(running.allUp(), "the demo's stack is not up: " + running);
+            List<Long> pids = running.services().stream().map(StackStatus.Service::pid).toList();
 
             demo.toHandle().destroy(); // SIGTERM, as Ctrl-C: the JVM's shutdown hooks run
             assertTrue(demo.waitFor(4, TimeUnit.MINUTES), "the demo did not stop:\n" + Files.readString(log));
@@ -75,7 +79,13 @@ class DemoShutdownTest {
                     + ", but version " + seen + " was seen before the stop:\n" + output);
             assertTrue(output.contains("Stopped."), output);
             assertFalse(output.contains("did not stop"), output);
-            assertFalse(LocalStack.status(stack).allUp(), "the demo's stack is still up");
+            StackStatus stopped = LocalStack.status(stack);
+            assertTrue(stopped.allDown(), "the demo's stack is not down: " + stopped);
+            // The demo exits only after its stack has: no broker or registry process may outlive it.
+            for (long pid : pids) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                        "stack process " + pid + " still alive after the demo exited");
+            }
         } finally {
             demo.destroyForcibly();
             LocalStack.stop(stack);

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,19 +44,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -193,47 +201,147 @@ class EmbeddingServiceTest {
     }
 
     @Test
-    void twoInstancesShareThePartitionsAndWhenOneIsKilledTheOtherEmbedsTheRestExactlyOnce() throws Exception {
+    void twoInstancesShareThePartitionsAndWhenOneCrashesMidStreamTheOtherEmbedsEveryImageExactlyOnce()
+            throws Exception {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
-        Process other = startChildInstance(settingsWithQueries("b"));
+        // The other instance keeps images waiting (batches never fill, long linger) and commits seldom, so while
+        // images stream in it always has a batch buffered and embeddings in an open transaction when it dies.
+        Map<String, String> otherSettings = settingsWithQueries("b");
+        int otherPort = freePort();
+        otherSettings.put(ServingConfig.METRICS_PORT, String.valueOf(otherPort));
+        otherSettings.put(ServingConfig.BATCH_SIZE, "1000");
+        otherSettings.put(ServingConfig.BATCH_LINGER_MS, "1000");
+        otherSettings.put(ServingConfig.BATCH_MAX_WAIT_MS, "2000");
+        otherSettings.put(ServingConfig.KAFKA_PREFIX + "commit.interval.ms", "5000");
+        Process other = startChildInstance(otherSettings);
+        AtomicInteger sent = new AtomicInteger();
+        AtomicInteger stopAt = new AtomicInteger(5_000);
+        CompletableFuture<Void> stream = null;
         try (EmbeddingService service = new EmbeddingService(new ServingConfig(settingsWithQueries("a")));
-             KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
+             KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class);
+             KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             service.start();
             // Both in the group: this instance owns only some of the 4 partitions.
             await(() -> activeTasks(service) > 0 && activeTasks(service) < 4);
 
-            Map<String, Integer> counts = new HashMap<>();
-            int total = 300;
-            int sent = 0;
-            // Stream images until the other instance has demonstrably committed embeddings of its own.
-            while (sent < total / 2 || counts.size() <= service.metrics().value("embeddings-total")) {
-                sendImages(sent, sent + 10);
-                sent += 10;
-                drain(out, counts, Duration.ofMillis(200));
-                assertTrue(sent < total, "the other instance never embedded anything");
-            }
-            // Queries reach every image from either instance: this one answers some, the other the rest.
-            Set<Object> servedBy = new HashSet<>();
-            for (String id : new ArrayList<>(counts.keySet()).subList(0, 40)) {
-                servedBy.add(getJson(service.metricsPort().orElseThrow(), "/embeddings/" + id, Map.class)
-                        .get("servedBy"));
-            }
-            assertEquals(2, servedBy.size(), "answered by both instances: " + servedBy);
-
-            other.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, no leaving the group
-            sendImages(sent, total);
+            // Its own thread: the common pool may have a single, busy one on a small machine.
+            stream = CompletableFuture.runAsync(() -> {
+                while (sent.get() < stopAt.get()) {
+                    sendImage(ServingFixtures.image("img-" + sent.get(), ServingFixtures.jpeg(sent.get())));
+                    sent.incrementAndGet();
+                    sleep(20);
+                }
+            }, task -> new Thread(task, "image-stream").start());
+            List<ConsumerRecord<String, EmbeddingRecord>> read = new ArrayList<>();
+            List<TopicPartition> partitions = out.assignment().stream()
+                    .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+            boolean queried = false;
+            String crash = null;
             long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (counts.size() < total && System.nanoTime() < deadline) {
-                drain(out, counts, Duration.ofMillis(500));
+            while (crash == null) {
+                assertTrue(System.nanoTime() < deadline, "the other instance never had a batch buffered and a "
+                        + "transaction open; read " + read.size() + ", log in target/serving-child-" + run + ".log");
+                drain(out, read, Duration.ofMillis(200));
+                Set<Integer> ours = ownPartitions(service);
+                List<TopicPartition> theirs = partitions.stream().filter(tp -> !ours.contains(tp.partition())).toList();
+                if (ours.size() == 4 || read.stream().allMatch(r -> ours.contains(r.partition()))) {
+                    continue; // the other instance has not committed embeddings of its own yet
+                }
+                if (!queried) {
+                    // Queries reach every image from either instance: this one answers its partitions' images, the
+                    // other the rest. One image of each partition with embeddings so far.
+                    Map<Integer, String> onePerPartition = new HashMap<>();
+                    read.forEach(r -> onePerPartition.putIfAbsent(r.partition(), r.key()));
+                    Set<Object> servedBy = new HashSet<>();
+                    for (String id : onePerPartition.values()) {
+                        servedBy.add(getJson(service.metricsPort().orElseThrow(), "/embeddings/" + id, Map.class)
+                                .get("servedBy"));
+                    }
+                    assertEquals(2, servedBy.size(), "answered by both instances: " + servedBy);
+                    queried = true;
+                }
+                // Buffered: images its stream thread took in and has not embedded yet. Open transaction: records
+                // written to its output partitions beyond what read_committed readers may see yet.
+                String scrape = scrape(otherPort);
+                double buffered = sum(scrape, "stream_thread_metrics_process_total")
+                        - sum(scrape, "extrema_serving_embeddings_total");
+                Map<TopicPartition, Long> written = uncommitted.endOffsets(theirs);
+                Map<TopicPartition, Long> stable = out.endOffsets(theirs);
+                List<TopicPartition> open = theirs.stream().filter(tp -> written.get(tp) > stable.get(tp)).toList();
+                if (queried && buffered > 0 && !open.isEmpty()) {
+                    crash = buffered + " images buffered, embeddings in an open transaction on " + open
+                            + " (written " + written + ", stable " + stable + ") after " + sent.get() + " images";
+                    other.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, no leaving the group
+                }
             }
-            drain(out, counts, Duration.ofSeconds(3)); // anything duplicated would show up here
-            assertEquals(total, counts.size(), "every image embedded");
-            Map<String, Integer> twice = counts.entrySet().stream().filter(e -> e.getValue() != 1)
+            assertFalse(stream.isDone(), "images were still streaming in at the crash");
+            // Images keep coming after the crash too.
+            stopAt.set(sent.get() + 100);
+            stream.get(1, TimeUnit.MINUTES);
+            int total = sent.get();
+
+            deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (ids(read).size() < total && System.nanoTime() < deadline) {
+                drain(out, read, Duration.ofMillis(500));
+            }
+            drain(out, read, Duration.ofSeconds(3)); // anything duplicated would show up here
+            Map<String, Integer> perImageAndVersion = new HashMap<>();
+            for (ConsumerRecord<String, EmbeddingRecord> r : read) {
+                perImageAndVersion.merge(r.value().getImageId() + " v" + r.value().getModelVersion(), 1, Integer::sum);
+            }
+            Map<String, Integer> twice = perImageAndVersion.entrySet().stream().filter(e -> e.getValue() != 1)
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-            assertTrue(twice.isEmpty(), "embedded more than once: " + twice);
+            assertEquals(Map.of(), twice, "embedded more than once by one model version; crash with " + crash);
+            Set<String> lost = new TreeSet<>();
+            for (int i = 0; i < total; i++) {
+                lost.add("img-" + i);
+            }
+            lost.removeAll(ids(read));
+            assertEquals(Set.of(), lost, "never embedded, of " + total + "; crash with " + crash);
             assertEquals(4, activeTasks(service), "the survivor owns every partition");
         } finally {
+            stopAt.set(0);
+            if (stream != null) {
+                stream.handle((done, failed) -> null).get(1, TimeUnit.MINUTES); // a failure was reported above
+            }
             other.destroyForcibly().waitFor();
+        }
+    }
+
+    private static Set<String> ids(List<ConsumerRecord<String, EmbeddingRecord>> records) {
+        return records.stream().map(r -> r.value().getImageId().toString()).collect(Collectors.toSet());
+    }
+
+    private static Set<Integer> ownPartitions(EmbeddingService service) {
+        return service.streams().metadataForLocalThreads().stream()
+                .flatMap(t -> t.activeTasks().stream()).map(t -> t.taskId().partition()).collect(Collectors.toSet());
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The sum of a Prometheus metric's samples over all its labels. */
+    private static double sum(String scrape, String metric) {
+        return scrape.lines().filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -251,12 +359,13 @@ class EmbeddingServiceTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
     }
 
-    private void drain(KafkaConsumer<String, EmbeddingRecord> out, Map<String, Integer> counts, Duration time) {
+    private void drain(KafkaConsumer<String, EmbeddingRecord> out, List<ConsumerRecord<String, EmbeddingRecord>> read,
+                       Duration time) {
         long end = System.nanoTime() + time.toNanos();
         while (System.nanoTime() < end) {
             for (ConsumerRecord<String, EmbeddingRecord> r : out.poll(Duration.ofMillis(100))) {
                 assertEquals(1, r.value().getModelVersion());
-                counts.merge(r.key(), 1, Integer::sum);
+                read.add(r);
             }
         }
     }

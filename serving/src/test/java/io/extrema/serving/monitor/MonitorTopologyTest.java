@@ -129,10 +129,11 @@ class MonitorTopologyTest {
     void aShiftedStreamRaisesDrift() {
         float[] a = direction(3);
         float[] b = direction(4);
+        List<List<float[]>> sent = new ArrayList<>();
         for (int w = 0; w < 4; w++) {
-            window("cam", w, 1, 30, a, 0.5f);
+            sent.add(window("cam", w, 1, 30, a, 0.5f));
         }
-        window("cam", 4, 1, 30, b, 0.5f);
+        sent.add(window("cam", 4, 1, 30, b, 0.5f));
         closeWindowsBefore(5);
 
         List<MonitorRecord> cam = records().stream().filter(r -> r.getSource().equals("cam")).toList();
@@ -146,12 +147,28 @@ class MonitorTopologyTest {
         MonitorRecord shifted = cam.get(4);
         assertTrue(shifted.getDriftPrevious() > 0.3, "shifted window: " + shifted);
         assertTrue(shifted.getDriftBaseline() > 0.3, "shifted window: " + shifted);
+        // Drift by its definition, from the embeddings sent: cosine distance between the window's mean unit
+        // vector and the previous window's, and the mean over the baseline (windows 0 and 1).
+        List<float[]> baseline = new ArrayList<>(sent.get(0));
+        baseline.addAll(sent.get(1));
+        for (int w = 1; w < 5; w++) {
+            assertEquals(cosineDistance(meanDirection(sent.get(w)), meanDirection(sent.get(w - 1))),
+                    cam.get(w).getDriftPrevious(), 1e-9, "drift from the previous window, window " + w);
+            if (w >= 2) {
+                assertEquals(cosineDistance(meanDirection(sent.get(w)), meanDirection(baseline)),
+                        cam.get(w).getDriftBaseline(), 1e-9, "drift from the baseline, window " + w);
+            }
+        }
 
         List<AlertRecord> drift = alerts.readValuesToList().stream()
                 .filter(x -> x.getRule().equals(AlertRules.DRIFT)).toList();
         assertEquals(1, drift.size(), "only the shifted window drifts: " + drift);
         assertEquals("cam", drift.get(0).getSubject());
-        assertEquals(shifted.getWindowEnd(), cam.get(4).getWindowEnd());
+        double expected = Math.max(cosineDistance(meanDirection(sent.get(4)), meanDirection(sent.get(3))),
+                cosineDistance(meanDirection(sent.get(4)), meanDirection(baseline)));
+        assertEquals(expected, drift.get(0).getValue(), 1e-9, "the alert reports the larger drift");
+        assertTrue(drift.get(0).getMessage().contains(shifted.getWindowStart() + ".." + shifted.getWindowEnd()),
+                drift.get(0).getMessage());
     }
 
     @Test
@@ -246,18 +263,54 @@ class MonitorTopologyTest {
         return of.get(0);
     }
 
-    /** {@code n} embeddings of {@code source} in window {@code w}: mean + gaussian noise of scale {@code noise}. */
-    private void window(String source, int w, long version, int n, float[] mean, float noise) {
+    /**
+     * {@code n} embeddings of {@code source} in window {@code w}: mean + gaussian noise of scale {@code noise}.
+     * Returns the vectors sent.
+     */
+    private List<float[]> window(String source, int w, long version, int n, float[] mean, float noise) {
+        List<float[]> sent = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            float[] x = new float[DIM];
             List<Float> v = new ArrayList<>(DIM);
             for (int d = 0; d < DIM; d++) {
-                v.add(mean[d] + noise * (float) random.nextGaussian());
+                x[d] = mean[d] + noise * (float) random.nextGaussian();
+                v.add(x[d]);
             }
+            sent.add(x);
             Instant time = T0.plusMillis(w * WINDOW + 100 + i);
             embeddings.pipeInput("img-" + ids++, EmbeddingRecord.newBuilder().setImageId("img-" + ids)
                     .setModelName("run").setModelVersion(version).setInstance(v).setSource(source)
                     .setEventTime(time).setProcessingTime(time).build(), time);
         }
+        return sent;
+    }
+
+    /** The mean of the vectors scaled to unit length: the direction a window's centroid points in. */
+    private static double[] meanDirection(List<float[]> vectors) {
+        double[] mean = new double[DIM];
+        for (float[] v : vectors) {
+            double norm = 0;
+            for (float x : v) {
+                norm += (double) x * x;
+            }
+            norm = Math.sqrt(norm);
+            for (int d = 0; d < DIM; d++) {
+                mean[d] += v[d] / norm / vectors.size();
+            }
+        }
+        return mean;
+    }
+
+    private static double cosineDistance(double[] a, double[] b) {
+        double dot = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int d = 0; d < DIM; d++) {
+            dot += a[d] * b[d];
+            aa += a[d] * a[d];
+            bb += b[d] * b[d];
+        }
+        return 1 - dot / Math.sqrt(aa * bb);
     }
 
     /** A record far enough ahead to close every window before window {@code w}; its own window stays open. */

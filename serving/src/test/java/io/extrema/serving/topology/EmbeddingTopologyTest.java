@@ -139,10 +139,12 @@ class EmbeddingTopologyTest {
 
         pipe(0, 10);
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
-        assertEquals(8, out.size(), "two full batches of 4 run at once; 2 images wait for the linger");
+        assertEquals(perInput(0, 8), countsByKey(out),
+                "two full batches of 4 run at once; 2 images wait for the linger");
         driver.advanceWallClockTime(Duration.ofMillis(LINGER));
         out.addAll(embeddings.readRecordsToList());
-        assertEquals(10, out.size());
+        assertEquals(perInput(0, 10), countsByKey(out));
+        assertNothingMore();
 
         ImagePreparation preparation = new ServingConfig(Map.of()).imagePreparation();
         try (Embedder direct = Embedder.load(ServingFixtures.tinyConfig().withSeed(1), v1.weights())) {
@@ -186,23 +188,26 @@ class EmbeddingTopologyTest {
         driver.advanceWallClockTime(Duration.ofMillis(LINGER));
 
         List<TestRecord<String, EmbeddingRecord>> good = embeddings.readRecordsToList();
-        assertEquals(1, good.size());
-        assertEquals("id0", good.get(0).key());
+        assertEquals(Map.of("id0", 1L), countsByKey(good), "the good image once, the bad ones never");
 
         List<TestRecord<byte[], DeadLetter>> dead = deadLetters.readRecordsToList();
         // The driver drops what the deserialization handler sends (it runs outside the driver's processing
         // loop), so here only its count is checked; EmbeddingServiceIT checks that dead letter on a real broker.
-        assertEquals(2, dead.size());
+        Map<String, Long> deadPerImage = new HashMap<>();
         for (TestRecord<byte[], DeadLetter> d : dead) {
             // The original record bytes, which still decode to the image record that failed.
             SpecificAvroDeserializer<ImageRecord> read = new SpecificAvroDeserializer<>(ImageRecord.class);
             read.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
             ImageRecord original = read.deserialize(IMAGES, bytes(d.value().getValue()));
+            deadPerImage.merge(String.valueOf(original.getId()), 1L, Long::sum);
             assertTrue(d.value().getReason().contains("image " + original.getId() + " rejected"),
                     d.value().getReason());
             assertEquals("serving", d.value().getStage());
             assertEquals(IMAGES, d.value().getTopic());
         }
+        assertEquals(Map.of("bad", 1L, "text", 1L), deadPerImage, "one dead letter per bad image");
+        driver.advanceWallClockTime(Duration.ofMillis(LINGER));
+        assertTrue(embeddings.isEmpty() && deadLetters.isEmpty(), "nothing more later");
         assertEquals(1.0, metrics.value("dead-letters-total", Map.of("cause", "deserialization")));
         assertEquals(2.0, metrics.value("dead-letters-total", Map.of("cause", "processing")));
     }
@@ -217,7 +222,8 @@ class EmbeddingTopologyTest {
         live.swap(ServingModel.load(v2));
         driver.advanceWallClockTime(Duration.ofMillis(LINGER));
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
-        assertEquals(6, out.size());
+        assertEquals(perInput(0, 6), countsByKey(out));
+        assertNothingMore();
         for (int i = 0; i < 6; i++) {
             assertEquals("id" + i, out.get(i).key());
             assertEquals(2, out.get(i).value().getModelVersion());
@@ -230,7 +236,8 @@ class EmbeddingTopologyTest {
         start(Map.of());
         pipe(0, 4);
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
-        assertEquals(4, out.size());
+        assertEquals(perInput(0, 4), countsByKey(out));
+        assertNothingMore();
         for (TestRecord<String, EmbeddingRecord> r : out) {
             assertEquals(0, r.value().getModelVersion());
             assertEquals("fresh-tiny", r.value().getModelName());
@@ -246,7 +253,8 @@ class EmbeddingTopologyTest {
         live.swap(ServingModel.load(v2));
         pipe(4, 8);
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
-        assertEquals(8, out.size());
+        assertEquals(perInput(0, 8), countsByKey(out));
+        assertNothingMore();
         for (int i = 0; i < 8; i++) {
             assertEquals(i < 4 ? 1 : 2, out.get(i).value().getModelVersion(), "record " + i);
         }
@@ -262,7 +270,10 @@ class EmbeddingTopologyTest {
         start(Map.of(ServingConfig.OUTPUT_TOKENS, "true", ServingConfig.OUTPUT_NORMALIZE, "true",
                 ServingConfig.OUTPUT_ATTRIBUTES, "true"));
         pipe(0, 4);
-        for (TestRecord<String, EmbeddingRecord> r : embeddings.readRecordsToList()) {
+        List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
+        assertEquals(perInput(0, 4), countsByKey(out));
+        assertNothingMore();
+        for (TestRecord<String, EmbeddingRecord> r : out) {
             EmbeddingRecord e = r.value();
             assertTrue(e.getNormalized());
             assertEquals(1.0, norm(floats(e.getInstance()), 0, 32), 1e-4);
@@ -276,6 +287,28 @@ class EmbeddingTopologyTest {
             }
             assertEquals(Map.of("camera", "c1"), e.getAttributes());
         }
+    }
+
+    /** One output for each of the images {@code id<from>..id<to-1>}. */
+    private static Map<String, Long> perInput(int from, int to) {
+        Map<String, Long> out = new HashMap<>();
+        for (int i = from; i < to; i++) {
+            out.put("id" + i, 1L);
+        }
+        return out;
+    }
+
+    private static Map<String, Long> countsByKey(List<TestRecord<String, EmbeddingRecord>> records) {
+        Map<String, Long> out = new HashMap<>();
+        records.forEach(r -> out.merge(r.key(), 1L, Long::sum));
+        return out;
+    }
+
+    /** Once every image is out, a later linger emits nothing again, and no good image was dead-lettered. */
+    private void assertNothingMore() {
+        driver.advanceWallClockTime(Duration.ofMillis(LINGER));
+        assertTrue(embeddings.isEmpty(), "embedded again: " + embeddings.readRecordsToList());
+        assertTrue(deadLetters.isEmpty(), "dead letters of good images: " + deadLetters.readRecordsToList());
     }
 
     private static double norm(float[] v, int from, int length) {

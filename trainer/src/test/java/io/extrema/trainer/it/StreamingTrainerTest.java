@@ -30,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +43,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainer end to end against the real broker and registry, real libtorch and real JPEGs. */
 @ExtendWith(LocalStackExtension.class)
 class StreamingTrainerTest {
+    private static final int PROBE_CLASSES = 4;
+    private static final int PROBE_IMAGES_PER_CLASS = 10;
+    /** Every other probe image is a query, the rest the k-NN bank. */
+    private static final int PROBE_QUERIES = PROBE_CLASSES * PROBE_IMAGES_PER_CLASS / 2;
+    private static final int PROBE_EVERY = 20;
 
     @Test
     void trainsFromTheTopicPublishesVerifiedVersionsAndMetricsAndDeadLettersBadRecords(StackEndpoints stack,
@@ -77,7 +85,7 @@ class StreamingTrainerTest {
         }
         s.put("prometheus.port", String.valueOf(port));
         s.put("probe.dir", probeSet(dir.resolve("probe")).toString());
-        s.put("probe.interval.steps", "20");
+        s.put("probe.interval.steps", String.valueOf(PROBE_EVERY));
         StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(s));
         AtomicReference<String> scraped = new AtomicReference<>();
         CompletableFuture<Void> scraper = CompletableFuture.runAsync(() -> scrapeUntilTrained(port, scraped));
@@ -99,8 +107,30 @@ class StreamingTrainerTest {
         assertTrue(last.getEmbeddingStd() > 0);
         assertEquals(5.0, last.getExtra().get("deadLettered"));
         assertTrue(last.getExtra().get("rssBytes") > 0);
-        Double probe = last.getProbeAccuracy();
-        assertTrue(probe != null && probe >= 0 && probe <= 1, "probe accuracy " + probe);
+        // The probe runs at steps 20 and 40; the metrics in between carry the step-20 figure. It is k-NN accuracy
+        // over the probe set's queries, so a whole number of them. Its classes differ in colour, which every
+        // random init of this network tells apart (20 of 20 queries on 30 seeds, and still 20 after these 40
+        // steps): at chance (1/4, what collapsed features give) the probe or the features are broken.
+        Double atStep20 = null;
+        for (TrainingMetrics m : metrics) {
+            Double probe = m.getProbeAccuracy();
+            if (m.getStep() < PROBE_EVERY) {
+                assertNull(probe, "no probe before step " + PROBE_EVERY + ", at step " + m.getStep());
+                continue;
+            }
+            assertNotNull(probe, "probe accuracy at step " + m.getStep());
+            double correct = probe * PROBE_QUERIES;
+            assertEquals(Math.rint(correct), correct, 1e-9, "a whole number of queries right: " + probe);
+            assertTrue(probe > 1.0 / PROBE_CLASSES && probe <= 1,
+                    "probe accuracy " + probe + " at step " + m.getStep() + ", chance is " + 1.0 / PROBE_CLASSES);
+            if (m.getStep() < 2 * PROBE_EVERY) {
+                if (atStep20 == null) {
+                    atStep20 = probe;
+                }
+                assertEquals(atStep20, probe, "the step-20 probe until the next one, at step " + m.getStep());
+            }
+        }
+        assertNotNull(last.getProbeAccuracy(), "the step-40 probe is published");
         assertTrue(scraped.get() != null && scraped.get().contains("extrema_trainer_step "), "Prometheus: " + scraped.get());
 
         // Dead letters: the five bad records with their reasons and original bytes.
@@ -265,11 +295,91 @@ class StreamingTrainerTest {
         }
     }
 
+    @Test
+    void aRestartResumesAtTheCheckpointsOffsetsNotAtTheGroupsCommittedOnes(StackEndpoints stack, @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 2);
+        f.produce(TrainerFixture.goodImages(160, "img-"));
+        Path checkpoints = dir.resolve("checkpoints");
+        Map<String, String> s = f.settings(checkpoints);
+        // Fresh-only: every image is trained exactly once, so the count of trained images proves the accounting.
+        s.put("replay.policy", "fresh");
+        // 10 batches of 16: every image, so the checkpoint's offsets are the ends of the partitions.
+        s.put("max.steps", "10");
+        new StreamingTrainer(new TrainerConfig(s)).run();
+        TrainerState checkpoint = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertEquals(10, checkpoint.step());
+        assertEquals(2, checkpoint.offsets().size(), "both partitions read: " + checkpoint.offsets());
+
+        // More images arrive; then the group's offsets are moved away from the checkpoint's: one partition ahead
+        // (its records in between would never be trained), the other behind (reflected records read again).
+        f.produce(TrainerFixture.goodImages(160, "img-later-"));
+        Map<TopicPartition, Long> end = f.endOffsets(f.images);
+        // Behind on the partition the checkpoint is further into, so there is room below its offset.
+        List<TopicPartition> parts = checkpoint.offsets().keySet().stream()
+                .sorted(Comparator.comparingLong(tp -> checkpoint.offsets().get(tp).next())).toList();
+        TopicPartition ahead = parts.get(0);
+        TopicPartition behind = parts.get(1);
+        long aheadNext = checkpoint.offsets().get(ahead).next();
+        long behindNext = checkpoint.offsets().get(behind).next();
+        int moved = 20;
+        assertTrue(end.get(ahead) >= aheadNext + moved && behindNext >= moved,
+                "room to move the offsets: checkpoint " + checkpoint.offsets() + ", end " + end);
+        f.commit(Map.of(ahead, aheadNext + moved, behind, behindNext - moved));
+        assertEquals(Map.of(ahead, aheadNext + moved, behind, behindNext - moved), f.committed());
+
+        // The restart must read from the checkpoint's offsets: every image trained once in all, and no record
+        // read again but those the checkpoint reflects above its offsets (none, unless records were pending).
+        s.put("max.steps", "0");
+        s.put("metrics.interval.steps", "1");
+        int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
+        StreamingTrainer restarted = new StreamingTrainer(new TrainerConfig(s));
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+            try {
+                restarted.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        TrainingMetrics latest = null;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (latest == null || latest.getExtra().get("imagesTrained") < 320
+                    || latest.getExtra().get("recordsPending") > 0) {
+                assertFalse(run.isDone(), "trainer stopped early");
+                if (System.nanoTime() > deadline) {
+                    break; // records skipped by a seek to the group's offset are never trained: the counts say so
+                }
+                Thread.sleep(200);
+                List<TrainingMetrics> m = values(f.readAll(f.metrics, TrainingMetrics.class));
+                latest = m.size() > metricsBefore ? m.get(m.size() - 1) : null;
+            }
+        } finally {
+            restarted.stop();
+            run.get(60, TimeUnit.SECONDS);
+        }
+        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertEquals(320, done.imagesTrained(), "every image once: none skipped, none trained twice");
+        long reflectedAboveNext = 0;
+        for (PartitionPosition p : checkpoint.offsets().values()) {
+            reflectedAboveNext += p.highestSeen() + 1 - p.next() - p.pending().length;
+        }
+        List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
+        assertEquals((double) reflectedAboveNext, all.get(all.size() - 1).getExtra().get("skippedReflected"),
+                "records read again after the restart: only those the checkpoint reflects above its offsets, not the "
+                        + moved + " below them that the group's offset points at");
+        Map<TopicPartition, Long> committed = f.committed();
+        for (TopicPartition tp : parts) {
+            assertEquals(end.get(tp), done.offsets().get(tp).next(), "every record of " + tp + " is reflected");
+            assertEquals(end.get(tp), committed.get(tp), "committed offset of " + tp);
+        }
+    }
+
     /** An ImageFolder tree of labelled JPEGs for the online k-NN probe. */
     private static Path probeSet(Path root) throws java.io.IOException {
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < PROBE_CLASSES; c++) {
             Path folder = Files.createDirectories(root.resolve("class" + c));
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < PROBE_IMAGES_PER_CLASS; i++) {
                 Files.write(folder.resolve(i + ".jpg"), TestImages.jpeg(c, 10_000 + i, 32));
             }
         }

@@ -184,6 +184,15 @@ final class TrainerFixture {
         }
     }
 
+    /** Sets the group's committed offsets, as an operator's reset tool would; the group must have no members. */
+    void commit(Map<TopicPartition, Long> offsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
+        offsets.forEach((tp, o) -> m.put(tp, new OffsetAndMetadata(o)));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            admin.alterConsumerGroupOffsets(group, m).all().get();
+        }
+    }
+
     /** The trainer in its own JVM, as an operator runs it: a kill then hits a real process. */
     static Process startChild(Map<String, String> settings, Path log) throws IOException {
         List<String> cmd = new ArrayList<>();
