@@ -87,6 +87,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private volatile boolean stopRequested;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private PrometheusEndpoint prometheus;
+    /** Models-topic records the start-up scan could not read (and skipped). */
+    private volatile long modelsUnreadable;
 
     /** What the last step and interval showed; read by the Prometheus endpoint from another thread. */
     private record Snapshot(long step, double loss, double lr, double momentum, double embeddingStd, long skipped,
@@ -157,8 +159,10 @@ public final class StreamingTrainer implements AutoCloseable {
         ledger.restore(state.offsets());
 
         SortedMap<Long, Integer> live = new TreeMap<>(state.publishedVersions());
-        live.putAll(ModelVersionPublisher.scan(kafka, serde, config.getString(TrainerConfig.TOPIC_MODELS), modelName,
-                SCAN_TIMEOUT));
+        ModelVersionPublisher.Scan scan = ModelVersionPublisher.scan(kafka, serde,
+                config.getString(TrainerConfig.TOPIC_MODELS), modelName, SCAN_TIMEOUT);
+        live.putAll(scan.live());
+        modelsUnreadable = scan.unreadable().total();
         Random random = new Random(config.getLong(TrainerConfig.SEED) ^ state.step());
         int batchSize = modelConfig.batchSize();
         int threads = config.getInt(TrainerConfig.DECODE_THREADS);
@@ -178,7 +182,7 @@ public final class StreamingTrainer implements AutoCloseable {
              ModelVersionPublisher versions = new ModelVersionPublisher(kafka, serde,
                      config.getString(TrainerConfig.TOPIC_MODELS), modelName,
                      config.getInt(TrainerConfig.VERSION_CHUNK_BYTES), config.getInt(TrainerConfig.VERSION_KEEP), live,
-                     state.lastVersion());
+                     Math.max(state.lastVersion(), scan.highestSeen()));
              MetricsPublisher metrics = new MetricsPublisher(kafka, serde, config.getString(TrainerConfig.TOPIC_METRICS));
              DeadLetterSink deadLetters = new DeadLetterSink(kafka, serde, config.getString(TrainerConfig.TOPIC_DLQ),
                      ledger, counters);
@@ -412,6 +416,7 @@ public final class StreamingTrainer implements AutoCloseable {
             extra.put("recordsPending", (double) ledger.pendingCount());
             extra.put("skippedReflected", (double) counters.skippedReflected.get());
             extra.put("rssBytes", ProcessMemory.rssBytes());
+            extra.put("modelsRecordsUnreadable", (double) modelsUnreadable);
             StepResult r = last;
             TrainingMetrics m = TrainingMetrics.newBuilder()
                     .setModelName(modelName)
@@ -466,6 +471,8 @@ public final class StreamingTrainer implements AutoCloseable {
         out.add(new Sample("extrema_trainer_replay_dropped_total", "counter", "Images dropped by the replay policy.", replay.dropped()));
         out.add(new Sample("extrema_trainer_records_consumed_total", "counter", "Records read from the images topic.", counters.consumed.get()));
         out.add(new Sample("extrema_trainer_records_dead_lettered_total", "counter", "Records sent to the dead-letter topic.", counters.deadLettered.get()));
+        out.add(new Sample("extrema_trainer_models_records_unreadable_total", "counter",
+                "Models-topic records the start-up scan skipped because they cannot be read.", modelsUnreadable));
         out.add(new Sample("extrema_trainer_consumer_lag", "gauge", "Records behind the end of the images topic.", counters.lag.get()));
         out.add(new Sample("extrema_trainer_records_pending", "gauge", "Records read and not yet reflected in the weights.", ledger.pendingCount()));
         out.add(new Sample("process_resident_memory_bytes", "gauge", "Resident memory (VmRSS), native tensors included.", ProcessMemory.rssBytes()));

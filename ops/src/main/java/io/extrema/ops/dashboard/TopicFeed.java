@@ -10,6 +10,7 @@ import io.extrema.schemas.avro.MonitorRecord;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.schemas.registry.SchemaRegistryClient;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.schemas.serde.UnreadableRecords;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The dashboard's one consumer: assigned (no consumer group, nothing committed) to every partition of the topics
  * it shows, starting at most {@code history} records before the end, and re-checking every few seconds for topics
- * that appear later. A record that does not decode is counted and skipped: the dashboard only reads.
+ * that appear later. A record that does not decode is counted and skipped (logged once per cause): the dashboard
+ * only reads. A registry outage is waited out by the deserializer, up to its outage wait.
  */
 final class TopicFeed implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicFeed.class);
@@ -47,6 +49,7 @@ final class TopicFeed implements Runnable, AutoCloseable {
     private final Map<String, Integer> backlog = new HashMap<>();
     private final Thread thread = new Thread(this, "dashboard-feed");
     private volatile boolean running = true;
+    private final UnreadableRecords unreadable = new UnreadableRecords(LOG, "the dashboard");
 
     TopicFeed(DashboardConfig config, Map<String, Object> kafkaOverrides, DashboardState state) {
         this.config = config;
@@ -90,9 +93,9 @@ final class TopicFeed implements Runnable, AutoCloseable {
             try {
                 value = deserializer.deserialize(record.topic(), record.headers(), record.value());
             } catch (RuntimeException e) {
+                // unreadable, or the registry away for longer than its wait: a view skips the record either way
                 state.decodeError();
-                LOG.warn("skipping undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                        e.getMessage());
+                unreadable.skipped(record.topic(), record.partition(), record.offset(), e);
                 return;
             }
             handler.accept(value);

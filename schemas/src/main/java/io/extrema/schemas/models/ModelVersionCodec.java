@@ -62,6 +62,22 @@ public final class ModelVersionCodec {
         return keys;
     }
 
+    /**
+     * The version a models-topic key of {@code modelName} belongs to, read from the key alone: what a reader still
+     * knows of a record whose value it cannot read.
+     */
+    public static java.util.OptionalLong versionOfKey(String modelName, String key) {
+        String prefix = modelName + "/";
+        if (key == null || !key.startsWith(prefix) || key.length() < prefix.length() + 19) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            return java.util.OptionalLong.of(Long.parseLong(key.substring(prefix.length(), prefix.length() + 19)));
+        } catch (NumberFormatException notOurs) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     // Zero-padded so keys sort in version and chunk order in any tool that lists them.
     static String chunkKey(String modelName, long version, int index) {
         return String.format("%s/%019d/chunk/%06d", modelName, version, index);

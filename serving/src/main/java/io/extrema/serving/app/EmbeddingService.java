@@ -102,7 +102,15 @@ public final class EmbeddingService implements AutoCloseable {
             LOG.warn("the models topic is not read to its end after 5 minutes; deciding with what is loaded");
         }
         if (live.id().isEmpty()) {
-            if (config.startFresh()) {
+            if (config.startFresh() && follower.trainedVersionsSeen()) {
+                LOG.error("the models topic {} holds versions of {} but none could be read or loaded ({} records "
+                                + "unreadable: {}); waiting for a version that loads instead of embedding with a fresh "
+                                + "network", config.getString(ServingConfig.MODELS_TOPIC),
+                        config.getString(ServingConfig.MODEL_NAME).isEmpty() ? "any lineage"
+                                : config.getString(ServingConfig.MODEL_NAME),
+                        follower.unreadable().total(), follower.unreadable().byCause().keySet());
+            }
+            if (config.startFresh() && !follower.trainedVersionsSeen()) {
                 ExtremaConfig preset = ExtremaConfig.preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
                         .withSeed(config.getLong(ServingConfig.MODEL_FRESH_SEED));
                 live.swap(ServingModel.fresh("fresh-" + config.getString(ServingConfig.MODEL_FRESH_PRESET), preset));

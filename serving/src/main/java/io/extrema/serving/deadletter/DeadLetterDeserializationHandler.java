@@ -1,5 +1,6 @@
 package io.extrema.serving.deadletter;
 
+import io.extrema.schemas.registry.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -8,7 +9,8 @@ import java.util.Map;
 
 /**
  * Records whose bytes are not a readable ImageRecord (wrong magic byte, unknown schema id, truncated Avro) go to
- * the dead-letter topic with their original bytes; processing continues with the next record.
+ * the dead-letter topic with their original bytes; processing continues with the next record. A schema registry
+ * outage is not the record's fault: the stream thread fails and is replaced, and the record is read again.
  */
 public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
     public static final String CAUSE = "deserialization";
@@ -23,6 +25,9 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
+        if (SchemaRegistryException.isOutage(exception)) {
+            return Response.fail();
+        }
         return Response.resume(routing.route(CAUSE, record, exception));
     }
 }

@@ -6,7 +6,10 @@ import io.extrema.schemas.models.ModelVersionAssembler;
 import io.extrema.schemas.models.ModelVersionAssembler.Outcome;
 import io.extrema.schemas.models.ModelVersionAssembler.Refused;
 import io.extrema.schemas.models.ModelVersionAssembler.Verified;
+import io.extrema.schemas.models.ModelVersionCodec;
+import io.extrema.schemas.registry.SchemaRegistryException;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.schemas.serde.UnreadableRecords;
 import io.extrema.serving.metrics.ServingMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +21,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -62,6 +66,9 @@ public final class ModelFollower implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private final UnreadableRecords unreadable = new UnreadableRecords(LOG, "the model follower");
+    private volatile boolean versionsSeen;
+    private volatile boolean unreadableOfLineage;
 
     /**
      * @param clientConfigs consumer settings (bootstrap servers, registry, security); group and offsets are ours
@@ -155,19 +162,48 @@ public final class ModelFollower implements AutoCloseable {
         }
     }
 
-    private Iterable<ConsumerRecord<String, ModelPart>> poll() {
+    private Iterable<ConsumerRecord<String, ModelPart>> poll() throws InterruptedException {
         try {
             return consumer.poll(Duration.ofMillis(500));
         } catch (RecordDeserializationException e) {
+            if (SchemaRegistryException.isOutage(e)) {
+                // The registry is away (the deserializer already waited): read the same record again later.
+                LOG.warn("models-topic record {}@{} waits for the schema registry: {}", e.topicPartition(),
+                        e.offset(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                consumer.seek(e.topicPartition(), e.offset());
+                closing.await(TOPIC_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return List.of();
+            }
             // A record that is not a ModelPart cannot belong to any version: skip it; its version will fail.
-            LOG.warn("skipping unreadable models-topic record {}@{}: {}", e.topicPartition(), e.offset(),
-                    e.getMessage());
+            unreadable.skipped(e.topicPartition().topic(), e.topicPartition().partition(), e.offset(), e);
+            metrics.modelRecordUnreadable();
+            unreadableOfLineage |= e.keyBuffer() == null || ofLineage(StandardCharsets.UTF_8.decode(
+                    e.keyBuffer().duplicate()).toString());
             consumer.seek(e.topicPartition(), e.offset() + 1);
             return List.of();
         }
     }
 
+    private boolean ofLineage(String key) {
+        return lineage.isEmpty() || ModelVersionCodec.versionOfKey(lineage, key).isPresent();
+    }
+
+    /**
+     * Whether the topic held versions of the lineage when the follower caught up, whether or not one loaded: a
+     * version that was refused, or a record of the lineage that could not be read. A service must not stand in a
+     * fresh network for a trained lineage it failed to read.
+     */
+    public boolean trainedVersionsSeen() {
+        return versionsSeen || unreadableOfLineage;
+    }
+
+    /** Records of the models topic skipped as unreadable, by cause. */
+    public UnreadableRecords unreadable() {
+        return unreadable;
+    }
+
     private void decide(Outcome outcome, Deque<ModelVersion> candidates) {
+        versionsSeen = true;
         if (outcome instanceof Refused r) {
             refuse(r.modelName() + " v" + r.version(), r.reason());
         } else if (outcome instanceof Verified v) {

@@ -32,6 +32,7 @@ public final class ServingMetrics implements AutoCloseable {
     private final Sensor inference;
     private final Sensor refusedVersions;
     private final Sensor loadedVersions;
+    private final Sensor unreadableModelRecords;
     private final AtomicLong modelVersion = new AtomicLong(-1);
     private final Map<String, Sensor> deadLetters = new ConcurrentHashMap<>();
 
@@ -57,6 +58,11 @@ public final class ServingMetrics implements AutoCloseable {
                 "Model versions refused (checksum, missing chunks, or failed to load)."), new CumulativeCount());
         loadedVersions = metrics.sensor("loaded-versions");
         loadedVersions.add(name("loaded-model-versions-total", "Model versions loaded and swapped in."),
+                new CumulativeCount());
+
+        unreadableModelRecords = metrics.sensor("unreadable-model-records");
+        unreadableModelRecords.add(name("unreadable-model-records-total",
+                "Models-topic records skipped because they cannot be read (e.g. a schema id the registry lost)."),
                 new CumulativeCount());
 
         metrics.addMetric(name("model-version", "Model version embedding now; 0 fresh, -1 none yet."),
@@ -88,6 +94,10 @@ public final class ServingMetrics implements AutoCloseable {
 
     public void versionRefused() {
         refusedVersions.record();
+    }
+
+    public void modelRecordUnreadable() {
+        unreadableModelRecords.record();
     }
 
     public void versionInUse(long version) {

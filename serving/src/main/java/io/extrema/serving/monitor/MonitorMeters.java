@@ -2,12 +2,14 @@ package io.extrema.serving.monitor;
 
 import io.extrema.schemas.avro.AlertRecord;
 import io.extrema.schemas.avro.MonitorRecord;
+import io.extrema.schemas.serde.UnreadableRecords;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.slf4j.LoggerFactory;
 
 /**
  * The monitor's own meters for its Prometheus endpoint: what it consumed, the latest window of each source and
@@ -19,9 +21,21 @@ public final class MonitorMeters {
     private final ConcurrentMap<String, LongAdder> windows = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, MonitorRecord> latest = new ConcurrentHashMap<>();
     private final ConcurrentMap<Map<String, String>, LongAdder> alerts = new ConcurrentHashMap<>();
+    private final UnreadableRecords unreadable =
+            new UnreadableRecords(LoggerFactory.getLogger(MonitorMeters.class), "the monitor");
 
     void observed(Observation o) {
         (o.isDeadLetter() ? deadLetters : embeddings).computeIfAbsent(o.source(), s -> new LongAdder()).increment();
+    }
+
+    /** A record the monitor cannot decode (it goes to the monitor's dead-letter topic). */
+    void unreadable(String topic, int partition, long offset, Exception error) {
+        unreadable.skipped(topic, partition, offset, error);
+    }
+
+    /** Records dead-lettered because they could not be decoded, so far. */
+    public long unreadableRecords() {
+        return unreadable.total();
     }
 
     /** Embeddings read so far, all sources. */
@@ -46,6 +60,8 @@ public final class MonitorMeters {
                 "Embeddings read by the monitor.", Map.of("source", source), n.sum()));
         deadLetters.forEach((source, n) -> out.counter("extrema_monitor_dead_letters_total",
                 "Serving dead letters read by the monitor.", Map.of("source", source), n.sum()));
+        out.counter("extrema_monitor_records_unreadable_total",
+                "Records the monitor could not decode, sent to its dead-letter topic.", Map.of(), unreadable.total());
         windows.forEach((source, n) -> out.counter("extrema_monitor_windows_total",
                 "Windows closed and published to the monitor topic.", Map.of("source", source), n.sum()));
         alerts.forEach((labels, n) -> out.counter("extrema_monitor_alerts_total", "Alerts raised.", labels, n.sum()));

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
 /**
  * The monitor topology running: Kafka Streams plus its Prometheus endpoint on {@code /metrics}. One owner closes
@@ -23,7 +24,12 @@ public final class MonitorService implements AutoCloseable {
 
     public MonitorService(MonitorConfig config) throws IOException {
         MonitorSerdes serdes = MonitorSerdes.of(serdeConfigs(config));
-        streams = new KafkaStreams(MonitorTopology.build(config, serdes, meters), streamsProperties(config));
+        Properties props = streamsProperties(config);
+        props.put(DeadLetterOnDecodeError.METERS_CONFIG, meters);
+        streams = new KafkaStreams(MonitorTopology.build(config, serdes, meters), props);
+        // A failure (a registry outage past its wait, a broker gone too long) replaces the thread, which resumes
+        // from the last commit with its windows restored, instead of stopping the monitor for good.
+        streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
         prometheus = HttpServer.create(new InetSocketAddress(config.getString(MonitorConfig.PROMETHEUS_HOST),
                 config.getInt(MonitorConfig.PROMETHEUS_PORT)), 0);
         prometheus.createContext("/metrics", exchange -> {

@@ -6,6 +6,8 @@ import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionCodec;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
+import io.extrema.schemas.serde.UnreadableRecords;
+import io.extrema.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -122,17 +124,30 @@ public final class ModelVersionPublisher implements AutoCloseable {
     }
 
     /**
-     * Reads the models topic from the beginning to its end and returns the live versions of {@code modelName} (a
-     * manifest and no tombstone for it) with their chunk counts.
+     * What the models topic holds of one lineage.
+     *
+     * @param live          versions with a manifest and no tombstone, with their chunk counts
+     * @param highestSeen   the highest version any record's key names, readable or not (0 for none): new versions
+     *                      must go above it even when its records cannot be read
+     * @param unreadable    records skipped because they cannot be read
      */
-    public static SortedMap<Long, Integer> scan(Map<String, Object> kafka, Map<String, Object> serde, String topic,
-                                                String modelName, Duration timeout) {
+    public record Scan(SortedMap<Long, Integer> live, long highestSeen, UnreadableRecords unreadable) {}
+
+    /**
+     * Reads the models topic from the beginning to its end. A record that cannot be read is skipped and counted
+     * (its key still tells its version); a registry outage is waited out by the deserializer and does not count
+     * against {@code timeout}, which bounds reading the topic.
+     */
+    public static Scan scan(Map<String, Object> kafka, Map<String, Object> serde, String topic, String modelName,
+                            Duration timeout) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "extrema-trainer-models-scan");
         SortedMap<Long, Integer> live = new TreeMap<>();
         Map<String, Long> manifestKeys = new HashMap<>();
+        UnreadableRecords unreadable = new UnreadableRecords(log, "the trainer's models-topic scan");
+        long highestSeen = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer());
              SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class)) {
@@ -150,6 +165,7 @@ public final class ModelVersionPublisher implements AutoCloseable {
                     throw new IllegalStateException("models topic " + topic + " not read to its end within " + timeout);
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    highestSeen = Math.max(highestSeen, ModelVersionCodec.versionOfKey(modelName, r.key()).orElse(0));
                     if (r.value() == null) {
                         Long retired = manifestKeys.remove(r.key());
                         if (retired != null) {
@@ -157,7 +173,16 @@ public final class ModelVersionPublisher implements AutoCloseable {
                         }
                         continue;
                     }
-                    ModelPart part = parts.deserialize(r.topic(), r.value());
+                    long readStart = System.nanoTime();
+                    ModelPart part;
+                    try {
+                        part = parts.deserialize(r.topic(), r.value());
+                    } catch (WireFormatException e) {
+                        unreadable.skipped(r.topic(), r.partition(), r.offset(), e);
+                        continue;
+                    } finally {
+                        deadline += System.nanoTime() - readStart; // a registry outage waited out is not Kafka's time
+                    }
                     if (modelName.equals(String.valueOf(part.getModelName()))
                             && part.getPart() instanceof ModelManifest m) {
                         live.put(part.getVersion(), m.getChunkCount());
@@ -166,7 +191,7 @@ public final class ModelVersionPublisher implements AutoCloseable {
                 }
             }
         }
-        return live;
+        return new Scan(live, highestSeen, unreadable);
     }
 
     private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
