@@ -259,13 +259,7 @@ class StreamingTrainerTest {
         s.put("metrics.interval.steps", "1");
         int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
         StreamingTrainer restarted = new StreamingTrainer(new TrainerConfig(s));
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
-            try {
-                restarted.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> run = runAsync(restarted);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (true) {
@@ -334,13 +328,7 @@ class StreamingTrainerTest {
         s.put("metrics.interval.steps", "1");
         int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
         StreamingTrainer restarted = new StreamingTrainer(new TrainerConfig(s));
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
-            try {
-                restarted.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> run = runAsync(restarted);
         TrainingMetrics latest = null;
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -373,6 +361,17 @@ class StreamingTrainerTest {
             assertEquals(end.get(tp), done.offsets().get(tp).next(), "every record of " + tp + " is reflected");
             assertEquals(end.get(tp), committed.get(tp), "committed offset of " + tp);
         }
+    }
+
+    /** Runs {@code trainer} on another thread; the future fails with what {@code run()} threw. */
+    private static CompletableFuture<Void> runAsync(StreamingTrainer trainer) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                trainer.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /** An ImageFolder tree of labelled JPEGs for the online k-NN probe. */
