@@ -50,9 +50,9 @@ public final class ImageProbe {
             JpegHeader jpeg = new JpegHeader(bytes);
             header = jpeg.header;
             limits.checkDimensions(header.width(), header.height());
-            if (header.channels() != 1 && header.channels() != 3) {
+            if (header.channels() != 1 && header.channels() != 3 && header.channels() != 4) {
                 throw new ImageRejectedException(UNSUPPORTED_COLOR_SPACE, header.channels()
-                        + "-component JPEG (CMYK/YCCK); convert it to RGB first");
+                        + "-component JPEG (only gray, colour and CMYK/YCCK are decoded); convert it to RGB first");
             }
             jpeg.checkComplete();
         } else {

@@ -14,7 +14,7 @@ public enum RejectReason {
     NOT_AN_IMAGE,
     /** A recognised image format (or variant, such as arithmetic-coded JPEG) the decoder cannot read. */
     UNSUPPORTED_FORMAT,
-    /** A colour model the decoder does not convert, such as CMYK or YCCK JPEG. */
+    /** A colour model the decoder does not convert, such as a 2-component (gray + alpha) JPEG. */
     UNSUPPORTED_COLOR_SPACE,
     /** The bytes end before the image does. */
     TRUNCATED,

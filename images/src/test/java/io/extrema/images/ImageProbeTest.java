@@ -66,11 +66,12 @@ class ImageProbeTest {
             }
         }
         assertEquals(RejectReason.UNSUPPORTED_FORMAT, refusal(arithmetic, limits));
-        assertEquals(RejectReason.UNSUPPORTED_COLOR_SPACE, refusal(TestImages.cmykJpeg(16, 16), limits));
+        assertEquals(RejectReason.UNSUPPORTED_COLOR_SPACE, refusal(TestImages.rawJpeg(16, 16, 2), limits));
+        assertEquals(new ImageHeader(ImageFormat.JPEG, 128, 16, 4), ImageProbe.check(TestImages.cmykJpeg("ycck.jpg"), limits));
     }
 
     @Test
-    void refusesTruncatedAndCorruptFiles() {
+    void refusesTruncatedAndCorruptFiles() throws Exception {
         ImageLimits limits = ImageLimits.defaults();
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(64, 64));
         assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(jpeg, jpeg.length / 2), limits));
@@ -80,6 +81,9 @@ class ImageProbeTest {
         assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(png, 20), limits));
         byte[] gif = TestImages.encode(TestImages.palette(30, 30), "gif");
         assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(gif, gif.length - 5), limits));
+        byte[] cmyk = TestImages.cmykJpeg("cmyk-icc.jpg");
+        assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(cmyk, cmyk.length - 20), limits));
+        assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(cmyk, 100), limits)); // inside the ICC segment
         byte[] bmp = TestImages.encode(TestImages.rgb(30, 30), "bmp");
         assertEquals(RejectReason.TRUNCATED, refusal(Arrays.copyOf(bmp, bmp.length - 100), limits));
 

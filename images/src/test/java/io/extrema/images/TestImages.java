@@ -5,7 +5,9 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -78,9 +80,9 @@ public final class TestImages {
         return encode(image, "png");
     }
 
-    /** A 4-component (CMYK-style) JPEG, written from a raw 4-band raster as ImageIO allows. */
-    public static byte[] cmykJpeg(int w, int h) throws IOException {
-        WritableRaster raster = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
+    /** A JPEG of {@code bands} components, written from a raw raster as ImageIO allows (2: gray + alpha). */
+    public static byte[] rawJpeg(int w, int h, int bands) throws IOException {
+        WritableRaster raster = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, bands, null);
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
@@ -91,6 +93,14 @@ public final class TestImages {
             writer.dispose();
         }
         return out.toByteArray();
+    }
+
+    /** One of the CMYK/YCCK JPEGs in the test resources' {@code cmyk/} (128x16, eight solid patches; see its README). */
+    public static byte[] cmykJpeg(String name) throws IOException {
+        try (InputStream in = TestImages.class.getResourceAsStream("cmyk/" + name)) {
+            if (in == null) throw new FileNotFoundException("test resource cmyk/" + name);
+            return in.readAllBytes();
+        }
     }
 
     /** A complete, valid-looking PNG that declares width × height but carries almost no data: a decompression bomb's header. */
