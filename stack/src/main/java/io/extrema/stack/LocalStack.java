@@ -105,7 +105,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** True when services run from this state directory that no JVM owns ({@code extrema stack start} left them). */
     public static boolean detachedRunning(StackSettings settings) {
-        return running(settings).isPresent() && readOwnerPid(settings).isEmpty();
+        return running(settings).isPresent() && readOwner(settings).isEmpty();
     }
 
     /** Stops the stack running from {@code settings.stateDir()}, gracefully then forcibly. False if none ran. */
@@ -244,7 +244,10 @@ public final class LocalStack implements AutoCloseable {
         }
         createTopics(settings.bootstrapServers(), topics);
         registry.setGlobalCompatibility("BACKWARD");
-        writeState(settings, owned ? Optional.of(ProcessHandle.current()) : readOwner(settings));
+        // a service revived under a living owner stays that owner's
+        Optional<ProcessHandle> owner = owned ? Optional.of(ProcessHandle.current())
+                : readOwner(settings).filter(Owner::alive).flatMap(o -> ProcessHandle.of(o.pid()));
+        writeState(settings, owner);
     }
 
     /** The running service a pid file names; fails if it exited since its status was read. */
@@ -259,8 +262,7 @@ public final class LocalStack implements AutoCloseable {
      * stopping them already, and a new start must not find them half-way down.
      */
     private static void stopOrphans(StackSettings settings) {
-        Optional<Long> deadOwner = readOwnerPid(settings).filter(pid -> readOwner(settings).isEmpty());
-        if (deadOwner.isPresent() && !status(settings).allDown()) {
+        if (readOwner(settings).filter(owner -> !owner.alive()).isPresent() && !status(settings).allDown()) {
             stop(settings);
         }
     }
@@ -375,20 +377,20 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The living JVM that owns the stack, if the state file names one and it still runs. */
-    private static Optional<ProcessHandle> readOwner(StackSettings s) {
-        return readOwnerPid(s).flatMap(pid -> {
-            String[] parts = readProperties(s).map(p -> p.getProperty(OWNER_PID)).orElse("").trim().split("\\s+");
-            long started = parts.length > 1 ? Long.parseLong(parts[1]) : -1;
+    /** The JVM the state file names as the stack's owner, alive or not: pid and start time (-1 unknown). */
+    private record Owner(long pid, long started) {
+        boolean alive() {
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(h -> started < 0 || ServiceProcess.startMillis(h) == started);
-        });
+                    .filter(h -> started < 0 || ServiceProcess.startMillis(h) == started).isPresent();
+        }
     }
 
-    private static Optional<Long> readOwnerPid(StackSettings s) {
+    private static Optional<Owner> readOwner(StackSettings s) {
         try {
-            return readProperties(s).map(p -> p.getProperty(OWNER_PID)).filter(v -> !v.isBlank())
-                    .map(v -> Long.parseLong(v.trim().split("\\s+")[0]));
+            return readProperties(s).map(p -> p.getProperty(OWNER_PID)).filter(v -> !v.isBlank()).map(v -> {
+                String[] parts = v.trim().split("\\s+");
+                return new Owner(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : -1);
+            });
         } catch (NumberFormatException damaged) {
             return Optional.empty();
         }

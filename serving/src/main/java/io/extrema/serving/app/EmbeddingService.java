@@ -102,7 +102,8 @@ public final class EmbeddingService implements AutoCloseable {
             LOG.warn("the models topic is not read to its end after 5 minutes; deciding with what is loaded");
         }
         if (live.id().isEmpty()) {
-            if (config.startFresh() && follower.trainedVersionsSeen()) {
+            boolean trainedButUnreadable = follower.trainedVersionsSeen();
+            if (config.startFresh() && trainedButUnreadable) {
                 LOG.error("the models topic {} holds versions of {} but none could be read or loaded ({} records "
                                 + "unreadable: {}); waiting for a version that loads instead of embedding with a fresh "
                                 + "network", config.getString(ServingConfig.MODELS_TOPIC),
@@ -110,7 +111,7 @@ public final class EmbeddingService implements AutoCloseable {
                                 : config.getString(ServingConfig.MODEL_NAME),
                         follower.unreadable().total(), follower.unreadable().byCause().keySet());
             }
-            if (config.startFresh() && !follower.trainedVersionsSeen()) {
+            if (config.startFresh() && !trainedButUnreadable) {
                 ExtremaConfig preset = ExtremaConfig.preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
                         .withSeed(config.getLong(ServingConfig.MODEL_FRESH_SEED));
                 live.swap(ServingModel.fresh("fresh-" + config.getString(ServingConfig.MODEL_FRESH_PRESET), preset));
