@@ -151,7 +151,7 @@ public final class StreamingTrainer implements AutoCloseable {
         Map<String, Object> serde = config.serdeConfig();
         Optional<CheckpointStore.Stored> restored = checkpoints.latest();
         TrainerState state = restored.map(CheckpointStore.Stored::state)
-                .orElse(new TrainerState(0, modelName, new TreeMap<>(), 0, Map.of()));
+                .orElse(new TrainerState(0, modelName, new TreeMap<>(), 0, 0, Map.of()));
         if (!state.modelName().equals(modelName)) {
             throw new IllegalStateException("checkpoint in " + config.checkpointDir() + " belongs to model "
                     + state.modelName() + ", not " + modelName);
@@ -173,6 +173,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 config.getLong(TrainerConfig.REPLAY_CAPACITY_BYTES), config.getDouble(TrainerConfig.REPLAY_FACTOR),
                 config.getInt(TrainerConfig.REPLAY_MIN_FILL) > 0 ? config.getInt(TrainerConfig.REPLAY_MIN_FILL) : batchSize,
                 random, item -> ledger.settle(item.position()));
+        buffer.restoreCredit(state.replayCredit());
         OnlineProbe probe = config.getString(TrainerConfig.PROBE_DIR).isBlank() ? null
                 : OnlineProbe.load(Path.of(config.getString(TrainerConfig.PROBE_DIR)),
                 config.getInt(TrainerConfig.PROBE_MAX_IMAGES),
@@ -189,7 +190,8 @@ public final class StreamingTrainer implements AutoCloseable {
              ImageIntake intake = new ImageIntake(kafka, serde, config.getString(TrainerConfig.GROUP_ID),
                      config.getString(TrainerConfig.TOPIC_IMAGES), ledger, buffer, deadLetters, counters,
                      new ImageIntake.Decoding(config.imageLimits(), storeSide), threads,
-                     config.getInt(TrainerConfig.DECODE_QUEUE));
+                     config.getInt(TrainerConfig.DECODE_QUEUE),
+                     policy == ReplayPolicy.FRESH ? 0 : config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES));
              BatchFeed feed = new BatchFeed(buffer,
                      new ViewAugmentation(AugmentationConfig.of(modelConfig)), batchSize,
                      threads, 2, config.getLong(TrainerConfig.SEED) ^ (state.step() * 0x9E3779B97F4A7C15L))) {
@@ -228,6 +230,7 @@ public final class StreamingTrainer implements AutoCloseable {
         private final int checkpointEvery = config.getInt(TrainerConfig.CHECKPOINT_INTERVAL_STEPS);
         private final int probeEvery = config.getInt(TrainerConfig.PROBE_INTERVAL_STEPS);
 
+        private final long imagesTrainedAtStart;
         private long imagesTrained;
         private long lastMetricsStep;
         private long lastCheckpointStep;
@@ -253,6 +256,7 @@ public final class StreamingTrainer implements AutoCloseable {
             this.metrics = metrics;
             this.probe = probe;
             this.imagesTrained = state.imagesTrained();
+            this.imagesTrainedAtStart = state.imagesTrained();
             this.lastCheckpointStep = trainer.appliedSteps();
             this.lastVersionStep = trainer.appliedSteps();
             this.lastMetricsStep = trainer.appliedSteps();
@@ -383,7 +387,8 @@ public final class StreamingTrainer implements AutoCloseable {
          */
         private void checkpoint() throws IOException, InterruptedException {
             Map<TopicPartition, PartitionPosition> offsets = ledger.snapshot();
-            TrainerState state = new TrainerState(step(), modelName, versions.live(), imagesTrained, offsets);
+            TrainerState state = new TrainerState(step(), modelName, versions.live(), imagesTrained, replayCredit(),
+                    offsets);
             CheckpointStore.Stored stored = checkpoints.save(state, dir -> saveModel(trainer, dir));
             lastCheckpointStep = step();
             log.info("checkpoint {} ({} partitions, {} records pending)", stored.dir(), offsets.size(),
@@ -394,6 +399,12 @@ public final class StreamingTrainer implements AutoCloseable {
                 // The checkpoint has the offsets and wins at restart; the group offset only lags behind.
                 log.warn("offset commit after checkpoint at step {} failed: {}", step(), e.toString());
             }
+        }
+
+        /** The buffer's credit, less only what was trained: batches drawn ahead of the step are not spent. */
+        private double replayCredit() {
+            ReplayBuffer.Stats replay = buffer.stats();
+            return replay.credit() + replay.drawn() - (imagesTrained - imagesTrainedAtStart);
         }
 
         private void publishMetrics() {
@@ -409,12 +420,14 @@ public final class StreamingTrainer implements AutoCloseable {
             double loss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
             long version = versions.nextVersion() - 1;
             Map<String, Double> extra = new HashMap<>();
+            extra.put("recordsConsumed", (double) counters.consumed.get());
             extra.put("deadLettered", (double) counters.deadLettered.get());
             extra.put("replayDropped", (double) replay.dropped());
             extra.put("replayBytes", (double) replay.bytes());
             extra.put("imagesTrained", (double) imagesTrained);
             extra.put("recordsPending", (double) ledger.pendingCount());
             extra.put("skippedReflected", (double) counters.skippedReflected.get());
+            extra.put("replayRefilled", (double) counters.refilled.get());
             extra.put("rssBytes", ProcessMemory.rssBytes());
             extra.put("modelsRecordsUnreadable", (double) modelsUnreadable);
             StepResult r = last;
@@ -469,6 +482,8 @@ public final class StreamingTrainer implements AutoCloseable {
         out.add(new Sample("extrema_trainer_replay_capacity", "gauge", "Replay buffer capacity in images.", replay.capacity()));
         out.add(new Sample("extrema_trainer_replay_bytes", "gauge", "Bytes of pixels in the replay buffer.", replay.bytes()));
         out.add(new Sample("extrema_trainer_replay_dropped_total", "counter", "Images dropped by the replay policy.", replay.dropped()));
+        out.add(new Sample("extrema_trainer_replay_refilled_total", "counter",
+                "Already-trained images read back from the topic into the replay buffer after a restart.", replay.refilled()));
         out.add(new Sample("extrema_trainer_records_consumed_total", "counter", "Records read from the images topic.", counters.consumed.get()));
         out.add(new Sample("extrema_trainer_records_dead_lettered_total", "counter", "Records sent to the dead-letter topic.", counters.deadLettered.get()));
         out.add(new Sample("extrema_trainer_models_records_unreadable_total", "counter",

@@ -140,7 +140,7 @@ public final class CheckpointStore {
                     new PartitionPosition(o.get("next").asLong(), o.get("highestSeen").asLong(), pending));
         }
         return new TrainerState(st.get("step").asLong(), st.get("modelName").asText(), versions,
-                st.get("imagesTrained").asLong(), offsets);
+                st.get("imagesTrained").asLong(), st.path("replayCredit").asDouble(0), offsets);
     }
 
     private static ObjectNode stateJson(TrainerState s) {
@@ -148,6 +148,7 @@ public final class CheckpointStore {
         n.put("step", s.step());
         n.put("modelName", s.modelName());
         n.put("imagesTrained", s.imagesTrained());
+        n.put("replayCredit", s.replayCredit());
         ArrayNode versions = n.putArray("publishedVersions");
         s.publishedVersions().forEach((v, chunks) -> versions.addObject().put("version", v).put("chunks", chunks));
         return n;

@@ -14,10 +14,11 @@ import java.util.TreeMap;
  * @param modelName         lineage the versions belong to
  * @param publishedVersions model versions still on the models topic, with their chunk counts (for tombstones)
  * @param imagesTrained     images trained in total (counting reuse)
+ * @param replayCredit      images the replay buffer could still draw before waiting for new arrivals
  * @param offsets           per partition, which records the weights reflect
  */
 public record TrainerState(long step, String modelName, SortedMap<Long, Integer> publishedVersions,
-                           long imagesTrained, Map<TopicPartition, PartitionPosition> offsets) {
+                           long imagesTrained, double replayCredit, Map<TopicPartition, PartitionPosition> offsets) {
     public TrainerState {
         publishedVersions = new TreeMap<>(publishedVersions);
         offsets = Map.copyOf(offsets);

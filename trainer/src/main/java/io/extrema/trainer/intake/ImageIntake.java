@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * pauses its partitions (and keeps polling, so the group keeps it) until the workers catch up: back-pressure
  * instead of unbounded memory. Records are read as bytes and deserialised by the workers, so a record that cannot be
  * read is dead-lettered with its original bytes. Offsets are committed only when the trainer asks, with positions
- * taken from a checkpoint.
+ * taken from a checkpoint. After a restart, records the checkpoint reflects are read again to refill the replay
+ * buffer ({@link BufferRefill}).
  */
 public final class ImageIntake implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageIntake.class);
@@ -54,6 +55,9 @@ public final class ImageIntake implements AutoCloseable {
 
     /** How the decode workers turn a record into a buffered image. */
     public record Decoding(ImageLimits limits, int storeShortSide) {}
+
+    /** Why a record is decoded: to train on, or to refill the buffer with an image the weights already reflect. */
+    private enum Purpose { TRAIN, REFILL }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final SpecificAvroDeserializer<ImageRecord> deserializer;
@@ -63,6 +67,7 @@ public final class ImageIntake implements AutoCloseable {
     private final DeadLetterSink deadLetters;
     private final IntakeCounters counters;
     private final Decoding decoding;
+    private final BufferRefill refill;
     private final ThreadPoolExecutor workers;
     private final Thread pollThread;
     private final AtomicReference<CommitRequest> commitRequest = new AtomicReference<>();
@@ -74,7 +79,7 @@ public final class ImageIntake implements AutoCloseable {
 
     public ImageIntake(Map<String, Object> kafka, Map<String, Object> serde, String groupId, String topic,
                        OffsetLedger ledger, ReplayBuffer buffer, DeadLetterSink deadLetters, IntakeCounters counters,
-                       Decoding decoding, int threads, int queueCapacity) {
+                       Decoding decoding, int threads, int queueCapacity, int refillCapacity) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         // Offsets are committed only for records a checkpoint reflects, never automatically.
@@ -92,6 +97,7 @@ public final class ImageIntake implements AutoCloseable {
         this.deadLetters = deadLetters;
         this.counters = counters;
         this.decoding = decoding;
+        this.refill = new BufferRefill(ledger.snapshot(), refillCapacity);
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> {
@@ -118,8 +124,14 @@ public final class ImageIntake implements AutoCloseable {
                 for (TopicPartition tp : partitions) {
                     PartitionPosition p = known.get(tp);
                     if (p != null) {
-                        consumer.seek(tp, p.next());
-                        log.info("{} resumes at offset {} (checkpoint)", tp, p.next());
+                        long start = refill.startOffset(tp, p.next(), partitions.size());
+                        consumer.seek(tp, start);
+                        if (start < p.next()) {
+                            log.info("{} resumes at offset {} (checkpoint), refilling the replay buffer from {}", tp,
+                                    p.next(), start);
+                        } else {
+                            log.info("{} resumes at offset {} (checkpoint)", tp, p.next());
+                        }
                     }
                 }
             }
@@ -205,12 +217,16 @@ public final class ImageIntake implements AutoCloseable {
     private void dispatch(ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog) {
         while (!backlog.isEmpty() && workers.getQueue().remainingCapacity() > 0) {
             ConsumerRecord<byte[], byte[]> record = backlog.poll();
-            if (!ledger.shouldProcess(new TopicPartition(record.topic(), record.partition()), record.offset())) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            if (!ledger.shouldProcess(tp, record.offset())) {
                 counters.skippedReflected.incrementAndGet();
+                if (refill.take(tp, record.offset())) {
+                    workers.execute(() -> decode(record, Purpose.REFILL));
+                }
                 continue;
             }
             counters.consumed.incrementAndGet();
-            workers.execute(() -> decode(record));
+            workers.execute(() -> decode(record, Purpose.TRAIN));
         }
     }
 
@@ -226,7 +242,7 @@ public final class ImageIntake implements AutoCloseable {
     }
 
     /** On a decode worker: record bytes to a buffered image, or a dead letter. */
-    private void decode(ConsumerRecord<byte[], byte[]> record) {
+    private void decode(ConsumerRecord<byte[], byte[]> record, Purpose purpose) {
         RecordPosition position = new RecordPosition(new TopicPartition(record.topic(), record.partition()),
                 record.offset());
         ReplayItem item;
@@ -240,11 +256,20 @@ public final class ImageIntake implements AutoCloseable {
                     image.getLabel() == null ? null : image.getLabel().toString(),
                     StoredImages.shrink(decoded, decoding.storeShortSide()));
         } catch (ImageRejectedException | RuntimeException e) {
-            // Deserialisation (WireFormatException), limits, decoding: the record itself is bad.
-            deadLetters.send(record, e);
+            // Deserialisation (WireFormatException), limits, decoding: the record itself is bad. A refill was
+            // dead-lettered when it was first read.
+            if (purpose == Purpose.TRAIN) {
+                deadLetters.send(record, e);
+            }
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing: the record stays pending and is re-read after restart
+            return;
+        }
+        if (purpose == Purpose.REFILL) {
+            if (buffer.refill(item)) {
+                counters.refilled.incrementAndGet();
+            }
             return;
         }
         counters.decoded.incrementAndGet();

@@ -23,9 +23,13 @@ import java.util.function.Consumer;
  */
 public final class ReplayBuffer {
 
-    /** Counters since start, for metrics. */
+    /**
+     * Counters since start, for metrics, read together.
+     *
+     * @param credit images that may still be drawn before the trainer must wait for new arrivals
+     */
     public record Stats(int size, int capacity, long bytes, long capacityBytes, long arrived, long dropped,
-                        long drawn, long priorDrawsOfDrawn) {}
+                        long drawn, long priorDrawsOfDrawn, long refilled, double credit) {}
 
     private final ReplayPolicy policy;
     private final int capacity;
@@ -43,6 +47,9 @@ public final class ReplayBuffer {
     private long dropped;
     private long drawn;
     private long priorDrawsOfDrawn;
+    private long refilled;
+    // Draws a restored checkpoint had left: a restart neither grants nor takes away replay.
+    private double restoredCredit;
 
     public ReplayBuffer(ReplayPolicy policy, int capacity, long capacityBytes, double replayFactor, int minFill,
                         Random random, Consumer<ReplayItem> onDrop) {
@@ -98,6 +105,39 @@ public final class ReplayBuffer {
             }
             add(item);
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Adds an image a restored checkpoint already reflects, read again so a restarted trainer does not start empty.
+     * It is not an arrival (it grants no replay credit and takes no part in the reservoir's count); it is kept if it
+     * fits and ignored otherwise (it is not pending, so nothing needs settling). With {@link ReplayPolicy#FRESH},
+     * which trains every image once, nothing is refilled.
+     *
+     * @return whether the item was buffered
+     */
+    public boolean refill(ReplayItem item) {
+        lock.lock();
+        try {
+            if (policy == ReplayPolicy.FRESH || !fits(item.bytes())) {
+                return false;
+            }
+            refilled++;
+            add(item);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Continues with the replay credit a checkpoint recorded ({@link Stats#credit()}). */
+    public void restoreCredit(double credit) {
+        lock.lock();
+        try {
+            restoredCredit = Math.max(0, credit);
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -206,7 +246,8 @@ public final class ReplayBuffer {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(items.size(), capacity, bytes, capacityBytes, arrived, dropped, drawn, priorDrawsOfDrawn);
+            return new Stats(items.size(), capacity, bytes, capacityBytes, arrived, dropped, drawn, priorDrawsOfDrawn,
+                    refilled, replayFactor * arrived + restoredCredit - drawn);
         } finally {
             lock.unlock();
         }
@@ -226,7 +267,7 @@ public final class ReplayBuffer {
         if (policy == ReplayPolicy.FRESH) {
             return items.size() >= n;
         }
-        return items.size() >= Math.max(n, minFill) && drawn + n <= replayFactor * arrived;
+        return items.size() >= Math.max(n, minFill) && drawn + n <= replayFactor * arrived + restoredCredit;
     }
 
     private boolean fits(long need) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CheckpointStoreTest {
 
     private static TrainerState state(long step) {
-        return new TrainerState(step, "m", new TreeMap<>(Map.of(3L, 2, 4L, 1)), step * 10,
+        return new TrainerState(step, "m", new TreeMap<>(Map.of(3L, 2, 4L, 1)), step * 10, step * 2.5,
                 Map.of(new TopicPartition("images", 1), new PartitionPosition(7, 12, new long[] {9, 7})));
     }
 

@@ -216,12 +216,77 @@ class StreamingTrainerTest {
         assertTrue(lossAfterRestart < initialLoss
                         && Math.abs(lossAfterRestart - lossBeforeStop) < Math.abs(initialLoss - lossBeforeStop),
                 "loss curve: start " + initialLoss + ", at stop " + lossBeforeStop + ", after restart " + lossAfterRestart);
-        long reflectedAboveNext = 0;
+        // Read again: the reflected records above next, and below it each partition's share of the replay
+        // capacity (256 over 2), which refill the buffer.
+        long reflectedReadAgain = 0;
         for (PartitionPosition p : stopped.offsets().values()) {
-            reflectedAboveNext += p.highestSeen() + 1 - p.next() - p.pending().length;
+            reflectedReadAgain += p.highestSeen() + 1 - p.next() - p.pending().length;
+            reflectedReadAgain += p.next() - Math.max(0, p.next() - 128);
         }
-        assertEquals((double) reflectedAboveNext, after.get(after.size() - 1).getExtra().get("skippedReflected"),
-                "records the checkpoint reflects are skipped when read again, and no others");
+        TrainingMetrics lastAfter = after.get(after.size() - 1);
+        assertEquals((double) reflectedReadAgain, lastAfter.getExtra().get("skippedReflected"),
+                "records the checkpoint reflects are not trained again as new, and no others are skipped");
+        assertTrue(lastAfter.getExtra().get("replayRefilled") > 0, "the buffer was refilled: " + lastAfter);
+    }
+
+    @Test
+    void aRestartOnAQuietStreamRefillsTheBufferFromTheTopicAndTrainsAtOnce(StackEndpoints stack, @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 2);
+        f.produce(TrainerFixture.goodImages(200, "img-"));
+        Path checkpoints = dir.resolve("checkpoints");
+        Map<String, String> s = f.settings(checkpoints);
+        s.put("replay.factor", "1000");
+        s.put("metrics.interval.steps", "1");
+        // Train until every image is read and drawn at least once: then nothing is pending, and a restart that
+        // only read what the checkpoint does not reflect would find nothing to train on.
+        StreamingTrainer first = new StreamingTrainer(new TrainerConfig(s));
+        CompletableFuture<Void> run = runAsync(first);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                List<TrainingMetrics> m = values(f.readAll(f.metrics, TrainingMetrics.class));
+                TrainingMetrics latest = m.isEmpty() ? null : m.get(m.size() - 1);
+                if (latest != null && latest.getExtra().get("recordsConsumed") == 200
+                        && latest.getExtra().get("recordsPending") == 0) {
+                    break;
+                }
+                assertFalse(run.isDone(), "trainer stopped early");
+                assertTrue(System.nanoTime() < deadline, "not every image drawn: " + latest);
+                Thread.sleep(100);
+            }
+        } finally {
+            first.stop();
+            run.get(60, TimeUnit.SECONDS);
+        }
+        TrainerState stopped = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        Map<TopicPartition, Long> end = f.endOffsets(f.images);
+        stopped.offsets().forEach((tp, p) -> {
+            assertEquals(end.get(tp), p.next(), "everything reflected on " + tp);
+            assertEquals(0, p.pending().length);
+        });
+        assertTrue(stopped.replayCredit() > 1000, "credit left: " + stopped.replayCredit());
+
+        // No image arrives. The restart must train at once, on the 200 images read back from the topic.
+        int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
+        s.put("max.steps", String.valueOf(stopped.step() + 10));
+        CompletableFuture<Void> restart = runAsync(new StreamingTrainer(new TrainerConfig(s)));
+        restart.get(90, TimeUnit.SECONDS);
+        List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
+        TrainingMetrics last = all.get(all.size() - 1);
+        assertTrue(all.size() > metricsBefore);
+        assertEquals(stopped.step() + 10, last.getStep());
+        assertEquals(200.0, last.getExtra().get("replayRefilled"), "every retained image back in the buffer");
+        assertEquals(200.0, last.getExtra().get("skippedReflected"), "and none of them trained as new");
+        assertEquals(0.0, last.getExtra().get("recordsConsumed"), "no record counted as arriving");
+        assertEquals(200, last.getReplayFill());
+
+        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        assertEquals(stopped.imagesTrained() + 10 * 16, done.imagesTrained());
+        assertEquals(stopped.offsets(), done.offsets(), "refilled images move no offset");
+        assertEquals(stopped.replayCredit() - 10 * 16, done.replayCredit(), 1e-9, "they grant no credit either");
+        Map<TopicPartition, Long> committed = f.committed();
+        done.offsets().forEach((tp, p) -> assertEquals(p.next(), committed.get(tp)));
     }
 
     @Test

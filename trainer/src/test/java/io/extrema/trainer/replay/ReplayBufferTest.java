@@ -139,4 +139,37 @@ class ReplayBufferTest {
         for (int i = 0; i < v.length; i++) out[i] = (float) (v[i] / Math.sqrt(n));
         return out;
     }
+
+    @Test
+    void refillsBufferWithoutGrantingCreditAndARestoredCreditIsWhatAllowsDraws() throws Exception {
+        List<ReplayItem> dropped = new ArrayList<>();
+        ReplayBuffer buffer = new ReplayBuffer(ReplayPolicy.RESERVOIR, 10, Long.MAX_VALUE, 4.0, 4, new Random(3),
+                dropped::add);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(i < 10, buffer.refill(item(i, "a", 4)), "refill " + i + " kept only while it fits");
+        }
+        assertEquals(10, buffer.stats().size());
+        assertEquals(10, buffer.stats().refilled());
+        assertEquals(0, buffer.stats().arrived(), "a refill is not an arrival");
+        assertTrue(dropped.isEmpty(), "refills are not pending: nothing to settle");
+        assertEquals(0.0, buffer.stats().credit());
+        assertFalse(buffer.awaitDrawable(4, 10, TimeUnit.MILLISECONDS), "no credit, no draw");
+
+        buffer.restoreCredit(8);
+        assertTrue(buffer.awaitDrawable(4, 10, TimeUnit.MILLISECONDS));
+        buffer.draw(4);
+        buffer.draw(4);
+        assertEquals(0.0, buffer.stats().credit());
+        assertFalse(buffer.awaitDrawable(4, 10, TimeUnit.MILLISECONDS), "the restored credit is spent");
+        buffer.offer(item(100, "a", 4));
+        assertEquals(4.0, buffer.stats().credit(), "each arrival adds the replay factor");
+    }
+
+    @Test
+    void freshPolicyRefillsNothing() {
+        ReplayBuffer buffer = new ReplayBuffer(ReplayPolicy.FRESH, 10, Long.MAX_VALUE, 1.0, 1, new Random(3),
+                x -> {});
+        assertFalse(buffer.refill(item(0, "a", 4)), "fresh trains each image once: a reflected one never again");
+        assertEquals(0, buffer.stats().size());
+    }
 }
