@@ -62,8 +62,11 @@ public final class MonitorConfig extends AbstractConfig {
                     "Length of a statistics window.")
             .define(WINDOW_ADVANCE_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
                     "Hop between window starts; 0 means tumbling windows (advance = size).")
-            .define(WINDOW_GRACE_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.MEDIUM,
-                    "How long after its end a window still accepts late records; a window is emitted once, when it closes.")
+            .define(WINDOW_GRACE_MS, Type.LONG, 120_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long after its end a window still accepts late records; a window is emitted once, when it "
+                            + "closes. After serving was down, its backlog arrives out of order across partitions by "
+                            + "up to the outage's length: a grace shorter than that drops those embeddings from their "
+                            + "windows (counted in stream_task_metrics_dropped_records_total).")
             .define(BASELINE_WINDOWS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                     "The first this-many windows of a model version, per source, form the drift baseline.")
             .define(MIN_WINDOW_COUNT, Type.LONG, 20L, Range.atLeast(1), Importance.MEDIUM,

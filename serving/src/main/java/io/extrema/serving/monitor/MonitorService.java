@@ -67,6 +67,10 @@ public final class MonitorService implements AutoCloseable {
         props.put(DeadLetterOnDecodeError.TOPIC_CONFIG, config.getString(MonitorConfig.MONITOR_DLQ_TOPIC));
         // The dead-letter handler's serializer reads the registry from here.
         props.putAll(config.serdeConfig());
+        // Exactly once: the monitor reads only committed embeddings (an instance of serving killed mid-transaction
+        // leaves aborted ones on the topic, which at-least-once would count), and a monitor killed between commits
+        // restores windows that match its input offsets instead of counting the records since the commit twice.
+        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // The record cache (default 10 MB) folds every update of a window into one store write and one changelog
         // record per commit: without it each embedding writes 16*D bytes to RocksDB and the changelog (9x slower,
         // docs/bench/monitoring.md). A 1 s commit bounds what that adds to a window's emission.
