@@ -18,8 +18,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Every ingest setting, declared once: the CLI's {@code --help} and docs/ingest.md come from {@link #CONFIG}. The
- * schema-registry settings are the serdes' own ({@link AvroSerdeConfig}); any setting prefixed {@code kafka.} goes
- * to the producer unchanged (it overrides the tuned defaults of {@link #producerConfigs()}).
+ * Kafka and registry addresses and credentials are every command's ({@link ClientSettings}, the local stack's by
+ * default), the other schema-registry settings the serdes' own ({@link AvroSerdeConfig}); any setting prefixed
+ * {@code kafka.} goes to the producer unchanged (it overrides the tuned defaults of {@link #producerConfigs()}).
  */
 public final class IngestConfig extends AbstractConfig {
     public static final String KAFKA_PREFIX = ClientSettings.KAFKA_PREFIX;
@@ -54,8 +55,7 @@ public final class IngestConfig extends AbstractConfig {
 
     private static final ImageLimits LIMITS = ImageLimits.defaults();
 
-    public static final ConfigDef CONFIG = new ConfigDef(AvroSerdeConfig.CONFIG)
-            .define(BOOTSTRAP_SERVERS, Type.LIST, "127.0.0.1:9092", Importance.HIGH, "Kafka brokers to connect to.")
+    public static final ConfigDef CONFIG = withSerdeSettings(ClientSettings.define(new ConfigDef()))
             .define(TOPIC, Type.STRING, Topics.IMAGES, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Topic the ImageRecords are written to, keyed by image id.")
             .define(DLQ_TOPIC, Type.STRING, Topics.DLQ_INGEST, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
@@ -101,6 +101,17 @@ public final class IngestConfig extends AbstractConfig {
             .define(ACK_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
                     "How long to wait for the broker's acknowledgement of a record before reporting Kafka unavailable.");
 
+    /**
+     * The serdes' own settings (registry timeouts and retries, auto.register.schemas) beside the Kafka and registry
+     * addresses and credentials, which every command declares the same way, with the local stack's by default.
+     */
+    private static ConfigDef withSerdeSettings(ConfigDef def) {
+        AvroSerdeConfig.CONFIG.configKeys().values().stream()
+                .filter(key -> !def.configKeys().containsKey(key.name))
+                .forEach(def::define);
+        return def;
+    }
+
     public IngestConfig(Map<?, ?> settings) {
         super(CONFIG, settings);
     }
@@ -111,14 +122,14 @@ public final class IngestConfig extends AbstractConfig {
 
     /**
      * Settings for the schema-registry serializers: the {@link AvroSerdeConfig} names given to ingest, with the
-     * registry credentials as every command hands them over ({@link ClientSettings#credentials}).
+     * registry URL and credentials as every command hands them over ({@link ClientSettings#serdeConfig}).
      */
     public Map<String, Object> serdeConfigs() {
         Map<String, Object> serde = new HashMap<>();
         for (String name : AvroSerdeConfig.CONFIG.names()) {
             if (originals().containsKey(name)) serde.put(name, originals().get(name));
         }
-        serde.putAll(ClientSettings.credentials(this));
+        serde.putAll(ClientSettings.serdeConfig(this)); // the registry URL's default is not in the originals
         return serde;
     }
 
@@ -143,7 +154,7 @@ public final class IngestConfig extends AbstractConfig {
      */
     public Map<String, Object> producerConfigs() {
         Map<String, Object> producer = new HashMap<>();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS)));
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer.put(ProducerConfig.ACKS_CONFIG, "all");
         producer.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

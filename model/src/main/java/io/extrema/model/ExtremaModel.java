@@ -158,7 +158,7 @@ public final class ExtremaModel implements AutoCloseable {
     List<Parameter> from = onlineEncoderParameters();
     int i = 0;
     for (Parameter t : targetParameters.values()) {
-      t.getArray().set(from.get(i++).getArray().toFloatArray());
+      InPlace.copy(from.get(i++).getArray(), t.getArray());
     }
   }
 

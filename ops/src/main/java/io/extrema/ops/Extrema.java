@@ -2,11 +2,14 @@ package io.extrema.ops;
 
 import io.extrema.ops.cli.Command;
 import io.extrema.ops.cli.CommandLine;
+import io.extrema.ops.cli.CommandLog;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Help;
 import io.extrema.ops.cli.Invocation;
 import io.extrema.ops.cli.UsageException;
 import io.extrema.ops.stack.StackCommand;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +51,12 @@ public final class Extrema {
         }
         try {
             Invocation invocation = CommandLine.parse(command.get(), args.subList(1, args.size()), env, out, err);
-            return invocation == null ? 0 : command.get().run(invocation);
+            if (invocation == null) return 0;
+            if (invocation.settings().values().containsKey(ConsoleSettings.LOG_FILE)) {
+                Path log = CommandLog.route(Path.of(invocation.settings().getString(ConsoleSettings.LOG_FILE)));
+                err.println("extrema " + name + ": log file " + log);
+            }
+            return command.get().run(invocation);
         } catch (UsageException e) {
             err.println("extrema " + name + ": " + e.getMessage());
             err.println("Try 'extrema " + name + " --help'.");

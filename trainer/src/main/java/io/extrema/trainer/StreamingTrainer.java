@@ -89,6 +89,11 @@ public final class StreamingTrainer implements AutoCloseable {
     private PrometheusEndpoint prometheus;
     /** Models-topic records the start-up scan could not read (and skipped). */
     private volatile long modelsUnreadable;
+    /** Set once training starts; read by {@link #status()} from another thread. */
+    private volatile ReplayBuffer replayBuffer;
+    private volatile int replayMinFill;
+    /** The last metrics record published; null before the first. */
+    private volatile TrainingMetrics latestMetrics;
 
     /** What the last step and interval showed; read by the Prometheus endpoint from another thread. */
     private record Snapshot(long step, double loss, double lr, double momentum, double embeddingStd, long skipped,
@@ -118,6 +123,24 @@ public final class StreamingTrainer implements AutoCloseable {
     /** Asks the training loop to finish its step, checkpoint, commit and return. Safe from any thread. */
     public void stop() {
         stopRequested = true;
+    }
+
+    /**
+     * What the trainer is doing, for a status line, safe from any thread.
+     *
+     * @param latest        the last metrics record published, null before the first
+     * @param replayFill    images in the replay buffer
+     * @param replayMinFill images the buffer holds before the first step
+     * @param replayCapacity most images it holds
+     * @param lag           records behind the end of the images topic
+     */
+    public record Status(TrainingMetrics latest, int replayFill, int replayMinFill, int replayCapacity, long lag) {}
+
+    public Status status() {
+        ReplayBuffer buffer = replayBuffer;
+        int capacity = config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES);
+        return new Status(latestMetrics, buffer == null ? 0 : buffer.stats().size(), replayMinFill, capacity,
+                counters.lag.get());
     }
 
     /** Port of the Prometheus endpoint, -1 when disabled or not started. */
@@ -169,11 +192,13 @@ public final class StreamingTrainer implements AutoCloseable {
         int storeSide = config.getInt(TrainerConfig.REPLAY_STORE_SIDE) > 0 ? config.getInt(TrainerConfig.REPLAY_STORE_SIDE)
                 : (int) Math.ceil(modelConfig.imageSize() * 8 / 7.0);
         ReplayPolicy policy = config.replayPolicy();
+        int minFill = config.getInt(TrainerConfig.REPLAY_MIN_FILL) > 0 ? config.getInt(TrainerConfig.REPLAY_MIN_FILL) : batchSize;
         ReplayBuffer buffer = new ReplayBuffer(policy, config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES),
                 config.getLong(TrainerConfig.REPLAY_CAPACITY_BYTES), config.getDouble(TrainerConfig.REPLAY_FACTOR),
-                config.getInt(TrainerConfig.REPLAY_MIN_FILL) > 0 ? config.getInt(TrainerConfig.REPLAY_MIN_FILL) : batchSize,
-                random, item -> ledger.settle(item.position()));
+                minFill, random, item -> ledger.settle(item.position()));
         buffer.restoreCredit(state.replayCredit());
+        replayMinFill = minFill;
+        replayBuffer = buffer;
         OnlineProbe probe = config.getString(TrainerConfig.PROBE_DIR).isBlank() ? null
                 : OnlineProbe.load(Path.of(config.getString(TrainerConfig.PROBE_DIR)),
                 config.getInt(TrainerConfig.PROBE_MAX_IMAGES),
@@ -451,6 +476,7 @@ public final class StreamingTrainer implements AutoCloseable {
                     .setExtra(extra)
                     .build();
             metrics.publish(m);
+            latestMetrics = m;
             snapshot = new Snapshot(step(), loss, m.getLearningRate(), m.getMomentum(), m.getEmbeddingStd(),
                     trainer.skippedSteps(), consumedRate, trainedRate, version, probeAccuracy, replay);
             lastMetricsStep = step();

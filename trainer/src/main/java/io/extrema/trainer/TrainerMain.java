@@ -38,7 +38,11 @@ public final class TrainerMain {
 
     /** Runs a trainer in this JVM with a shutdown hook for a graceful stop: the trainer's own {@code close()}. */
     public static void run(TrainerConfig config) throws Exception {
-        StreamingTrainer trainer = new StreamingTrainer(config);
+        run(new StreamingTrainer(config));
+    }
+
+    /** {@link #run(TrainerConfig)} for a trainer the caller built, to read its {@link StreamingTrainer#status()}. */
+    public static void run(StreamingTrainer trainer) throws Exception {
         Thread hook = new Thread(() -> {
             log.info("stop requested: finishing the step, checkpointing, committing");
             try {

@@ -36,8 +36,7 @@ public record EvalBank(float[][] train, int[] trainLabels, float[][] test, int[]
      */
     public static ClassificationResult rawPixelBaseline(LabelledImages train, LabelledImages test, int size,
                                                         KnnEvaluator knn) throws IOException {
-        EvalTransform pixels = EvalTransform.whole(size,
-                new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+        EvalTransform pixels = EvalTransform.whole(size, Normalisation.NONE);
         LabelledImages t = test.withClasses(train.classes());
         return new RawPixelBaseline(knn).evaluate(preprocess(train, pixels), train.labels(), preprocess(t, pixels),
                 t.labels());

@@ -3,10 +3,10 @@ package io.extrema.model.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import com.google.gson.JsonSyntaxException;
 import io.extrema.model.ExtremaConfig;
+import io.extrema.model.InPlace;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -224,13 +224,7 @@ public final class TensorArchive {
             + " in the archive but " + want + " in the model");
       }
     }
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      arrays.forEach((name, array) -> array.set(values.get(name)));
-    } finally {
-      JniUtils.setGradMode(gradMode);
-    }
+    arrays.forEach((name, array) -> InPlace.copy(values.get(name), array));
   }
 
   private long[] shapeOf(String name) {

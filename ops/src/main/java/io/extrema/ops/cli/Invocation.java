@@ -28,6 +28,14 @@ public record Invocation(AbstractConfig settings, List<String> arguments, PrintS
         return settings.originalsWithPrefix(KAFKA_PREFIX);
     }
 
+    /**
+     * The settings as given, {@code kafka.*} included, without the console's own ({@link ConsoleSettings}): what a
+     * command hands to the part it runs, whose config classes pass undeclared keys on to Kafka.
+     */
+    public Map<String, Object> partSettings() {
+        return ConsoleSettings.withoutConsole(settings.originals());
+    }
+
     /** The single positional argument, or a usage error naming the choices. */
     public String action(String choices) {
         if (arguments.size() != 1) throw new UsageException("expected one of " + choices + ", got " + arguments);

@@ -1,7 +1,9 @@
 package io.extrema.ops.dashboard;
 
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.Termination;
 import org.apache.kafka.common.config.ConfigDef;
 
@@ -20,11 +22,11 @@ public final class DashboardCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return DashboardConfig.DEFINITION;
+        return ConsoleSettings.defineLongRunning(new ConfigDef(DashboardConfig.DEFINITION), name());
     }
 
     public static DashboardConfig config(Invocation invocation) {
-        return new DashboardConfig(invocation.settings().originals());
+        return new DashboardConfig(invocation.partSettings());
     }
 
     @Override
@@ -32,7 +34,8 @@ public final class DashboardCommand implements Command {
         DashboardConfig config = config(invocation);
         DashboardServer server = new DashboardServer(config, invocation.kafkaOverrides()).start();
         invocation.out().println("Dashboard on " + server.url() + "  (Ctrl-C stops it)");
-        Termination.awaitSignal(server);
+        String url = server.url();
+        Termination.awaitSignal(server, StatusLine.start(invocation, () -> url + "  | " + server.status()));
         return 0;
     }
 }

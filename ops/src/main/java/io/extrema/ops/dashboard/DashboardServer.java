@@ -73,6 +73,11 @@ public final class DashboardServer implements AutoCloseable {
         return "http://" + a.getHostString() + ":" + a.getPort() + "/";
     }
 
+    /** One line: open pages and what has been read from the topics. */
+    public String status() {
+        return state.status();
+    }
+
     private void page(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         resource(exchange, "dashboard" + (path.equals("/") ? "/index.html" : path));

@@ -138,6 +138,14 @@ final class DashboardState {
         return counts;
     }
 
+    /** Open pages and the records held per topic, for the command's status line. */
+    synchronized String status() {
+        Map<String, Object> latest = metrics.peekLast();
+        return "pages open " + subscribers.size() + "  | metrics " + metrics.size()
+                + (latest == null ? "" : " (step " + latest.get("step") + ")") + ", model versions " + models.size()
+                + ", monitor windows " + monitor.size() + ", alerts " + alerts.size() + ", map points " + points.size();
+    }
+
     void subscribe(Consumer<String> subscriber) {
         subscribers.add(subscriber);
     }

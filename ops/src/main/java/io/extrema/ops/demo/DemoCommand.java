@@ -1,7 +1,9 @@
 package io.extrema.ops.demo;
 
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.Termination;
 import io.extrema.ops.stack.StackCommand;
 import io.extrema.schemas.ClientSettings;
@@ -14,9 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -38,7 +37,6 @@ public final class DemoCommand implements Command {
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String WORK_DIR = "work.dir";
     public static final String DASHBOARD_PORT = "dashboard.port";
-    public static final String STATUS_SECONDS = "status.interval.seconds";
 
     /** Trainer settings on top of the demo's: none for {@code extrema demo}, a tiny network in tests. */
     private final Map<String, String> trainer;
@@ -64,7 +62,7 @@ public final class DemoCommand implements Command {
     @Override
     public ConfigDef settings() {
         // The stack.* settings are the stack command's own: the demo starts the same stack.
-        ConfigDef def = new ConfigDef(new StackCommand().settings())
+        ConfigDef def = StackCommand.stackDefinition()
                 .define(DATA, Type.STRING, "", Importance.HIGH,
                         "Images to send: a folder tree (labels from sub-folders) or a tar/tar.gz/WebDataset shard. "
                                 + "Empty: the CIFAR-10 sample shipped in data/cifar10-sample/train.tar.gz.")
@@ -80,16 +78,14 @@ public final class DemoCommand implements Command {
                                 + "already running from stack.dir. Security settings go as --kafka.security.protocol ...")
                 .define(REGISTRY_URL, Type.STRING, "", Importance.HIGH,
                         "Your Confluent-compatible schema registry (required with bootstrap.servers).");
-        return ClientSettings.defineCredentials(def)
+        return ConsoleSettings.defineLongRunning(ClientSettings.defineCredentials(def)
                 .define(TOPIC_PREFIX, Type.STRING, "extrema.", Importance.MEDIUM,
                         "Topic names are this prefix + images, embeddings, models, metrics, monitor, alerts, dlq.*.")
                 .define(WORK_DIR, Type.STRING, ".extrema/demo", Importance.MEDIUM,
                         "Trainer checkpoints and Kafka Streams state. A second run resumes from its checkpoint; "
                                 + "delete it (and stack.dir) to start over.")
                 .define(DASHBOARD_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.MEDIUM,
-                        "Dashboard port on 127.0.0.1; 0 picks a free one.")
-                .define(STATUS_SECONDS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
-                        "Seconds between status lines.");
+                        "Dashboard port on 127.0.0.1; 0 picks a free one."), name());
     }
 
     @Override
@@ -146,16 +142,10 @@ public final class DemoCommand implements Command {
         out.println("Ctrl-C stops everything.");
         out.println();
 
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "demo-status");
-            t.setDaemon(true);
-            return t;
-        });
-        int every = settings.getInt(STATUS_SECONDS);
         String url = demo.dashboardUrl();
-        ticker.scheduleAtFixedRate(() -> out.println(url + "  | " + demo.status()), every, every, TimeUnit.SECONDS);
+        StatusLine status = StatusLine.start(invocation, () -> url + "  | " + demo.status());
         started.add(() -> {
-            ticker.shutdownNow();
+            status.close();
             out.println("Stopping: the trainer (checkpoint), ingest, dashboard, monitor, serving, then the stack ...");
         });
         // Ctrl-C / SIGTERM: the status lines stop, then the demo's parts, then the stack; "Stopped." comes last.

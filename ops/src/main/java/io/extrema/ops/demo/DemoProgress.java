@@ -1,5 +1,6 @@
 package io.extrema.ops.demo;
 
+import io.extrema.ops.train.TrainingStatus;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ModelManifest;
 import io.extrema.schemas.avro.ModelPart;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,7 +39,6 @@ final class DemoProgress implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     private TrainingMetrics latestMetrics;
-    private Double latestProbe;
     private final List<Long> versions = new ArrayList<>();
     private final TreeMap<Long, Long> embeddingsPerVersion = new TreeMap<>();
     private final AtomicLong monitorWindows = new AtomicLong();
@@ -101,9 +100,6 @@ final class DemoProgress implements Runnable, AutoCloseable {
         }
         if (topic.equals(topics.metrics())) {
             latestMetrics = metricsReader.deserialize(topic, r.value());
-            if (latestMetrics.getProbeAccuracy() != null) {
-                latestProbe = latestMetrics.getProbeAccuracy();
-            }
         } else if (topic.equals(topics.models())) {
             ModelPart part = modelReader.deserialize(topic, r.value());
             if (part.getPart() instanceof ModelManifest) {
@@ -123,16 +119,7 @@ final class DemoProgress implements Runnable, AutoCloseable {
 
     /** One status line, e.g. {@code step 420 loss 0.512 | versions 3 (latest v3) | embeddings 1,204 ...}. */
     synchronized String line() {
-        StringBuilder s = new StringBuilder();
-        if (latestMetrics == null) {
-            s.append("trainer: filling the replay buffer");
-        } else {
-            double loss = latestMetrics.getLoss();
-            s.append(String.format(Locale.ROOT, "step %d  loss %s  %.0f img/s trained", latestMetrics.getStep(),
-                    Double.isFinite(loss) ? String.format(Locale.ROOT, "%.4f", loss) : "-",
-                    latestMetrics.getImagesTrainedPerSec()));
-        }
-        s.append(String.format(Locale.ROOT, "  | probe k-NN %s", latestProbe == null ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * latestProbe)));
+        StringBuilder s = new StringBuilder(TrainingStatus.of(latestMetrics));
         s.append("  | model versions published ").append(versions.size());
         if (!versions.isEmpty()) s.append(" (latest v").append(versions.get(versions.size() - 1)).append(')');
         long embedded = embeddingsPerVersion.values().stream().mapToLong(Long::longValue).sum();

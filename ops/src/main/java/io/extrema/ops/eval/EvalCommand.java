@@ -17,8 +17,11 @@ import io.extrema.model.augment.Normalisation;
 import io.extrema.model.eval.ClassificationResult;
 import io.extrema.model.eval.KnnEvaluator;
 import io.extrema.model.eval.LinearProbe;
+import io.extrema.model.eval.RawPixelBaseline;
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.UsageException;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
@@ -38,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -53,7 +57,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * {@code extrema eval --train PATH --test PATH}: k-NN (k = 20, cosine, temperature-weighted votes) and linear-probe
  * accuracy of frozen target-encoder class-token features, for a model version from the models topic, a trainer
- * checkpoint, or a freshly initialised network (the baseline every trained model must beat).
+ * checkpoint, or a freshly initialised network; printed beside the same scores, on the same images, of the two
+ * baselines every trained model must beat: a fresh network of the model's preset and seed, and raw pixels.
  */
 public final class EvalCommand implements Command {
     public static final String TRAIN = "train";
@@ -69,6 +74,8 @@ public final class EvalCommand implements Command {
     public static final String MODELS_TOPIC = "topic.models";
 
     private static final int BATCH = 64;
+    /** Width of the row labels of the results. */
+    private static final int LABEL = 28;
 
     @Override
     public String name() {
@@ -77,13 +84,14 @@ public final class EvalCommand implements Command {
 
     @Override
     public String summary() {
-        return "k-NN and linear-probe accuracy of a model version, checkpoint or fresh network on labelled images.";
+        return "k-NN and linear-probe accuracy of a model version, checkpoint or fresh network on labelled images, "
+                + "beside a fresh network's and raw pixels'.";
     }
 
     @Override
     public ConfigDef settings() {
         // Kafka, the registry and its credentials: for model=topic.
-        return ClientSettings.define(new ConfigDef())
+        return ConsoleSettings.defineLongRunning(ClientSettings.define(new ConfigDef())
                 .define(TRAIN, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
                         "Labelled images the k-NN bank and the linear classifier are fitted on: a folder tree "
                                 + "(labels from sub-folders) or a tar/tar.gz/WebDataset shard.")
@@ -105,47 +113,143 @@ public final class EvalCommand implements Command {
                         "Read at most this many images of each set; 0 reads all.")
                 .define(LINEAR, Type.BOOLEAN, true, Importance.LOW,
                         "Also fit a linear probe (weight decay chosen on 10 % held out of --train).")
-                .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic.");
+                .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic."), name());
     }
 
     @Override
     public int run(Invocation invocation) throws Exception {
         AbstractConfig s = invocation.settings();
         PrintStream out = invocation.out();
-        try (Embedder embedder = embedder(s, invocation.kafkaOverrides(), out)) {
+        Progress progress = new Progress();
+        try (StatusLine status = StatusLine.start(invocation, progress::toString);
+             Embedder embedder = embedder(s, invocation.kafkaOverrides(), out)) {
             ExtremaConfig config = embedder.config();
-            EvalTransform transform = EvalTransform.whole(config.imageSize(), Normalisation.IMAGENET);
+            // Pixels in [0, 1] once: the raw-pixel baseline's features, normalised per batch for the networks.
+            EvalTransform pixels = EvalTransform.whole(config.imageSize(), Normalisation.NONE);
             int max = s.getInt(MAX_IMAGES);
             Map<String, Integer> classes = new TreeMap<>();
-            Labelled train = read(Path.of(s.getString(TRAIN)), max, transform, classes);
-            Labelled test = read(Path.of(s.getString(TEST)), max, transform, classes);
+            Labelled train = read(Path.of(s.getString(TRAIN)), max, pixels, classes, progress);
+            Labelled test = read(Path.of(s.getString(TEST)), max, pixels, classes, progress);
             out.printf(Locale.ROOT, "images: %d train, %d test, %d classes%n", train.size(), test.size(), classes.size());
-            float[][] trainFeatures = features(embedder, train.images(), config.imageSize());
-            float[][] testFeatures = features(embedder, test.images(), config.imageSize());
-            ClassificationResult knn = KnnEvaluator.standard()
-                    .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
-            out.printf(Locale.ROOT, "k-NN (k=%d, T=%.2f)   accuracy %.2f %%%n", KnnEvaluator.DEFAULT_K,
-                    KnnEvaluator.DEFAULT_TEMPERATURE, 100 * knn.accuracy());
-            if (s.getBoolean(LINEAR)) {
-                LinearProbe.Result linear = new LinearProbe(LinearProbe.Settings.defaults())
-                        .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
-                out.printf(Locale.ROOT, "linear probe         accuracy %.2f %% (weight decay %s)%n",
-                        100 * linear.test().accuracy(), linear.weightDecay());
+            Scoring scoring = new Scoring(train, test, s.getBoolean(LINEAR), progress, out);
+            out.printf(Locale.ROOT, "%-" + LABEL + "s k-NN (k=%d, T=%.2f)%s%n", "", KnnEvaluator.DEFAULT_K,
+                    KnnEvaluator.DEFAULT_TEMPERATURE, scoring.linear ? "   linear probe" : "");
+            boolean fresh = s.getString(MODEL).equals("fresh");
+            scoring.network(fresh ? "fresh network" : "model", embedder);
+            // The baselines on the same images: what a model must beat to be worth anything.
+            if (!fresh) {
+                try (Embedder untrained = freshNetwork(config)) {
+                    scoring.network("fresh network (same seed)", untrained);
+                }
             }
+            scoring.rawPixels();
         }
         return 0;
     }
 
-    /** Preprocessed images with their class indices (classes shared by the two sets, by name). */
+    /** k-NN and, when asked, linear-probe accuracy of features of the same train and test images, one row each. */
+    private static final class Scoring {
+        private final Labelled train;
+        private final Labelled test;
+        private final boolean linear;
+        private final Progress progress;
+        private final PrintStream out;
+
+        Scoring(Labelled train, Labelled test, boolean linear, Progress progress, PrintStream out) {
+            this.train = train;
+            this.test = test;
+            this.linear = linear;
+            this.progress = progress;
+            this.out = out;
+        }
+
+        /** Frozen target-encoder class tokens of {@code embedder}. */
+        void network(String label, Embedder embedder) {
+            float[][] trainFeatures = features(label, embedder, train.images());
+            float[][] testFeatures = features(label, embedder, test.images());
+            progress.begin("k-NN of the " + label, 0);
+            ClassificationResult knn = KnnEvaluator.standard()
+                    .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
+            row(label, knn, trainFeatures, testFeatures);
+        }
+
+        /** Pixel vectors, mean-centred with the train images' mean for the k-NN ({@link RawPixelBaseline}). */
+        void rawPixels() {
+            String label = "raw pixels (" + train.images().get(0).length + " dims)";
+            float[][] trainPixels = train.images().toArray(float[][]::new);
+            float[][] testPixels = test.images().toArray(float[][]::new);
+            progress.begin("k-NN of the " + label, 0);
+            ClassificationResult knn = new RawPixelBaseline(KnnEvaluator.standard())
+                    .evaluate(trainPixels, train.labels(), testPixels, test.labels());
+            // The probe standardises every dimension itself.
+            row(label, knn, trainPixels, testPixels);
+        }
+
+        private void row(String label, ClassificationResult knn, float[][] trainFeatures, float[][] testFeatures) {
+            String probe = "";
+            if (linear) {
+                progress.begin("linear probe of the " + label, 0);
+                LinearProbe.Result result = new LinearProbe(LinearProbe.Settings.defaults())
+                        .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
+                probe = String.format(Locale.ROOT, "   %6.2f %% (weight decay %s)", 100 * result.test().accuracy(),
+                        result.weightDecay());
+            }
+            out.printf(Locale.ROOT, "%-" + LABEL + "s %6.2f %%%s%n", label, 100 * knn.accuracy(), probe);
+        }
+
+        private float[][] features(String label, Embedder embedder, List<float[]> images) {
+            progress.begin("features of the " + label, images.size());
+            int size = embedder.config().imageSize();
+            int chw = 3 * size * size;
+            float[][] out = new float[images.size()][];
+            for (int start = 0; start < images.size(); start += BATCH) {
+                int n = Math.min(BATCH, images.size() - start);
+                float[] batch = new float[n * chw];
+                for (int i = 0; i < n; i++) {
+                    float[] image = images.get(start + i).clone();
+                    Normalisation.IMAGENET.apply(image, size * size);
+                    System.arraycopy(image, 0, batch, i * chw, chw);
+                }
+                System.arraycopy(embedder.embed(batch, n).instance(), 0, out, start, n);
+                progress.advance(n);
+            }
+            return out;
+        }
+    }
+
+    /** What eval is doing, for its status line: reading, features, k-NN or linear probe of which row. */
+    private static final class Progress {
+        private volatile String step = "loading the model";
+        private volatile int total;
+        private final AtomicInteger done = new AtomicInteger();
+
+        void begin(String what, int total) {
+            done.set(0);
+            this.total = total;
+            step = what;
+        }
+
+        void advance(int n) {
+            done.addAndGet(n);
+        }
+
+        @Override
+        public String toString() {
+            return step + (total > 0 ? ": " + done.get() + "/" + total + " images" : done.get() > 0 ? ": " + done.get() : "");
+        }
+    }
+
+    /** Pixels in [0, 1] of the model's size with their class indices (classes shared by the two sets, by name). */
     private record Labelled(List<float[]> images, int[] labels) {
         int size() {
             return images.size();
         }
     }
 
-    private static Labelled read(Path path, int max, EvalTransform transform, Map<String, Integer> classes)
-            throws IOException {
+    private static Labelled read(Path path, int max, EvalTransform transform, Map<String, Integer> classes,
+                                 Progress progress) throws IOException {
         if (!Files.exists(path)) throw new UsageException(path + " does not exist");
+        progress.begin("reading " + path, 0);
         List<float[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         try (ImageSource source = ImageSources.open(path)) {
@@ -156,6 +260,7 @@ public final class EvalCommand implements Command {
                     DecodedImage decoded = ImageDecoder.decode(image.bytes(), ImageLimits.defaults());
                     images.add(transform.apply(decoded));
                     labels.add(classes.computeIfAbsent(image.label(), k -> classes.size()));
+                    progress.advance(1);
                 } catch (ImageRejectedException e) {
                     System.err.println("skipped " + image.key() + ": " + e.getMessage());
                 }
@@ -165,26 +270,18 @@ public final class EvalCommand implements Command {
         return new Labelled(images, labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    private static float[][] features(Embedder embedder, List<float[]> images, int size) {
-        int chw = 3 * size * size;
-        float[][] out = new float[images.size()][];
-        for (int start = 0; start < images.size(); start += BATCH) {
-            int n = Math.min(BATCH, images.size() - start);
-            float[] batch = new float[n * chw];
-            for (int i = 0; i < n; i++) System.arraycopy(images.get(start + i), 0, batch, i * chw, chw);
-            System.arraycopy(embedder.embed(batch, n).instance(), 0, out, start, n);
+    /** A randomly initialised network of {@code config}: its preset and its seed. */
+    private static Embedder freshNetwork(ExtremaConfig config) throws IOException {
+        try (ExtremaModel model = ExtremaModel.create(config)) {
+            return Embedder.load(config, model.exportTarget());
         }
-        return out;
     }
 
     private static Embedder embedder(AbstractConfig s, Map<String, Object> kafka, PrintStream out) throws Exception {
         switch (s.getString(MODEL)) {
             case "fresh": {
-                ExtremaConfig preset = ExtremaConfig.preset(s.getString(PRESET));
                 out.println("model: freshly initialised " + s.getString(PRESET));
-                try (ExtremaModel model = ExtremaModel.create(preset)) {
-                    return Embedder.load(preset, model.exportTarget());
-                }
+                return freshNetwork(ExtremaConfig.preset(s.getString(PRESET)));
             }
             case "checkpoint": {
                 Path file = checkpointFile(s.getString(CHECKPOINT));

@@ -3,6 +3,7 @@ package io.extrema.ops.ingest;
 import io.extrema.ingest.IngestConfig;
 import io.extrema.ingest.IngestRun;
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
 import io.extrema.ops.cli.UsageException;
 import java.nio.file.Path;
@@ -45,12 +46,13 @@ public final class IngestCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return IngestConfig.CONFIG;
+        // Its progress bar redraws on standard error as images go: no status line besides.
+        return ConsoleSettings.defineLog(new ConfigDef(IngestConfig.CONFIG), name());
     }
 
     /** The originals include the kafka.* settings, which IngestConfig passes to the producer itself. */
     public static IngestConfig config(Invocation invocation) {
-        return new IngestConfig(invocation.settings().originals());
+        return new IngestConfig(invocation.partSettings());
     }
 
     @Override

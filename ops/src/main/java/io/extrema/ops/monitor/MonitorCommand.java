@@ -1,9 +1,12 @@
 package io.extrema.ops.monitor;
 
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.Termination;
 import io.extrema.serving.monitor.MonitorConfig;
+import io.extrema.serving.monitor.MonitorMeters;
 import io.extrema.serving.monitor.MonitorService;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,12 +27,12 @@ public final class MonitorCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return MonitorConfig.DEFINITION;
+        return ConsoleSettings.defineLongRunning(new ConfigDef(MonitorConfig.DEFINITION), name());
     }
 
     /** The monitor hands undeclared settings to Kafka Streams as they are: the kafka.* ones go in unprefixed. */
     public static MonitorConfig config(Invocation invocation) {
-        Map<String, Object> settings = new HashMap<>(invocation.settings().originals());
+        Map<String, Object> settings = new HashMap<>(invocation.partSettings());
         settings.putAll(invocation.kafkaOverrides());
         return new MonitorConfig(settings);
     }
@@ -41,7 +44,15 @@ public final class MonitorCommand implements Command {
         invocation.out().println("Monitor running: " + config.getString(MonitorConfig.EMBEDDINGS_TOPIC) + " -> "
                 + config.getString(MonitorConfig.MONITOR_TOPIC) + ", alerts -> " + config.getString(MonitorConfig.ALERTS_TOPIC)
                 + "; Prometheus on :" + service.prometheusPort() + "/metrics. Ctrl-C stops it.");
-        Termination.awaitSignal(service);
+        Termination.awaitSignal(service, StatusLine.start(invocation, () -> status(service)));
         return 0;
+    }
+
+    /** Embeddings read, windows and alerts published, unreadable records, Kafka Streams' state. */
+    static String status(MonitorService service) {
+        MonitorMeters meters = service.meters();
+        return "embeddings read " + meters.embeddingsObserved() + "  | windows " + meters.windowsPublished()
+                + ", alerts " + meters.alertsRaised() + "  | unreadable " + meters.unreadableRecords()
+                + "  | " + service.state();
     }
 }

@@ -1,10 +1,15 @@
 package io.extrema.ops.serve;
 
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.Termination;
 import io.extrema.serving.app.EmbeddingService;
 import io.extrema.serving.config.ServingConfig;
+import io.extrema.serving.live.ModelId;
+import io.extrema.serving.metrics.ServingMetrics;
+import java.util.Locale;
 import org.apache.kafka.common.config.ConfigDef;
 
 /** {@code extrema serve}: the embedding service (images to embeddings, live model updates), until Ctrl-C. */
@@ -22,12 +27,12 @@ public final class ServeCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return ServingConfig.DEF;
+        return ConsoleSettings.defineLongRunning(new ConfigDef(ServingConfig.DEF), name());
     }
 
     /** kafka.* settings travel in the originals; ServingConfig hands them to Kafka Streams after its own. */
     public static ServingConfig config(Invocation invocation) {
-        return new ServingConfig(invocation.settings().originals());
+        return new ServingConfig(invocation.partSettings());
     }
 
     @Override
@@ -41,7 +46,16 @@ public final class ServeCommand implements Command {
                 + config.getString(ServingConfig.EMBEDDINGS_TOPIC) + " with " + service.liveModel().id().orElseThrow()
                 + service.metricsPort().map(p -> "; Prometheus on :" + p + "/metrics").orElse("")
                 + ". Ctrl-C stops it.");
-        Termination.awaitSignal(service);
+        Termination.awaitSignal(service, StatusLine.start(invocation, () -> status(service)));
         return 0;
+    }
+
+    /** Embeddings so far and per second, the model version embedding now, dead letters, Kafka Streams' state. */
+    static String status(EmbeddingService service) {
+        ServingMetrics metrics = service.metrics();
+        return String.format(Locale.ROOT, "embeddings %.0f (%.1f/s)  | model %s  | dead letters %d  | %s",
+                metrics.value("embeddings-total"), metrics.value("embeddings-rate"),
+                service.liveModel().id().map(ModelId::toString).orElse("none yet"), metrics.deadLetters(),
+                service.streams().state());
     }
 }

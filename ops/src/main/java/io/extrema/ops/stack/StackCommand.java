@@ -56,8 +56,14 @@ public final class StackCommand implements Command {
         return "start|stop|status|run";
     }
 
+    /** No log file of its own: the broker and the registry log into the state directory, stack status stays terse. */
     @Override
     public ConfigDef settings() {
+        return stackDefinition();
+    }
+
+    /** The stack.* settings, which the demo declares too: it starts the same stack. */
+    public static ConfigDef stackDefinition() {
         return new ConfigDef()
                 .define(DIR, Type.STRING, ".extrema/stack", Importance.HIGH,
                         "State directory (relative to the working directory): broker data, logs, pid files and the "

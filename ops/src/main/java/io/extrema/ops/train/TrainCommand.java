@@ -1,7 +1,10 @@
 package io.extrema.ops.train;
 
 import io.extrema.ops.cli.Command;
+import io.extrema.ops.cli.ConsoleSettings;
 import io.extrema.ops.cli.Invocation;
+import io.extrema.ops.cli.StatusLine;
+import io.extrema.trainer.StreamingTrainer;
 import io.extrema.trainer.TrainerMain;
 import io.extrema.trainer.config.TrainerConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -21,12 +24,12 @@ public final class TrainCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return TrainerConfig.DEF;
+        return ConsoleSettings.defineLongRunning(new ConfigDef(TrainerConfig.DEF), name());
     }
 
     /** kafka.* keys travel in the originals; TrainerConfig hands them to every Kafka client. */
     public static TrainerConfig config(Invocation invocation) {
-        return new TrainerConfig(invocation.settings().originals());
+        return new TrainerConfig(invocation.partSettings());
     }
 
     @Override
@@ -35,8 +38,11 @@ public final class TrainCommand implements Command {
         invocation.out().println("Training " + config.getString(TrainerConfig.MODEL_NAME) + " from "
                 + config.getString(TrainerConfig.TOPIC_IMAGES) + "; checkpoints in " + config.checkpointDir()
                 + ". Ctrl-C stops it after a checkpoint.");
-        // TrainerMain's shutdown hook finishes the step, checkpoints and commits before the JVM exits.
-        TrainerMain.run(config);
+        StreamingTrainer trainer = new StreamingTrainer(config);
+        try (StatusLine status = StatusLine.start(invocation, () -> TrainingStatus.of(trainer.status()))) {
+            // TrainerMain's shutdown hook finishes the step, checkpoints and commits before the JVM exits.
+            TrainerMain.run(trainer);
+        }
         return 0;
     }
 }

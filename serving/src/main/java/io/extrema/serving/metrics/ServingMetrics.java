@@ -105,6 +105,12 @@ public final class ServingMetrics implements AutoCloseable {
         loadedVersions.record();
     }
 
+    /** Records sent to the dead-letter topic since start, all causes. */
+    public long deadLetters() {
+        return deadLetters.keySet().stream()
+                .mapToLong(cause -> (long) value("dead-letters-total", Map.of("cause", cause))).sum();
+    }
+
     public double value(String metricName) {
         return ((Number) metrics.metric(metrics.metricName(metricName, GROUP)).metricValue()).doubleValue();
     }

@@ -43,6 +43,16 @@ public final class MonitorMeters {
         return embeddings.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
+    /** Windows closed and published so far, all sources. */
+    public long windowsPublished() {
+        return windows.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** Alerts raised so far, all rules. */
+    public long alertsRaised() {
+        return alerts.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     void window(MonitorRecord window) {
         windows.computeIfAbsent(window.getSource(), s -> new LongAdder()).increment();
         latest.put(window.getSource(), window);

@@ -89,6 +89,11 @@ public final class MonitorService implements AutoCloseable {
         return meters.embeddingsObserved();
     }
 
+    /** What it has counted since it started: embeddings, windows, alerts, unreadable records. */
+    public MonitorMeters meters() {
+        return meters;
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }

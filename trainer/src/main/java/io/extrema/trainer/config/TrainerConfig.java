@@ -131,7 +131,9 @@ public final class TrainerConfig extends AbstractConfig {
                     "Decoded images are downscaled so their shorter side is at most this before buffering; "
                             + "0 means 8/7 of the model's image size (the usual resize-before-crop ratio).")
             // outputs
-            .define(LOG_INTERVAL_STEPS, Type.INT, 50, Range.atLeast(1), Importance.LOW, "Steps between progress logs.")
+            .define(LOG_INTERVAL_STEPS, Type.INT, 50, Range.atLeast(1), Importance.LOW,
+                    "Steps between progress lines in the log file (extrema train's status line on the terminal comes "
+                            + "every status.interval.seconds).")
             .define(METRICS_INTERVAL_STEPS, Type.INT, 20, Range.atLeast(1), Importance.MEDIUM,
                     "Steps between TrainingMetrics records.")
             .define(VERSION_INTERVAL_STEPS, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
