@@ -1,17 +1,19 @@
 package io.extrema.model;
 
 /**
- * Collapse diagnostics of a batch of embeddings, from BRIEF §2b: the per-dimension standard deviation of the
- * L2-normalised vectors (≈ 1/√d when spread, → 0 on collapse) and the effective rank (RankMe: exp of the entropy of
- * the normalised singular values; 1 when all vectors are parallel, up to min(n, d) when they fill the space).
+ * Collapse diagnostics of a batch of embeddings, from BRIEF §2b. The one definition of the <b>spread</b> used by
+ * the trainer's metrics, the learning benchmark and the tests: the mean over the d dimensions of the per-dimension
+ * standard deviation of the L2-normalised vectors, times √d. Isotropic vectors give about 1 whatever d (their
+ * per-dimension std is about 1/√d), collapsed ones 0. The effective rank is RankMe: exp of the entropy of the
+ * normalised singular values; 1 when all vectors are parallel, up to min(n, d) when they fill the space.
  */
 public final class EmbeddingSpread {
 
   private EmbeddingSpread() {
   }
 
-  /** Mean over dimensions of the per-dimension std of the L2-normalised rows. */
-  public static double normalisedStd(float[][] rows) {
+  /** Spread of the rows: mean per-dimension std of the L2-normalised rows × √d; ≈ 1 healthy, 0 collapsed. */
+  public static double spread(float[][] rows) {
     double[][] x = normalised(rows);
     int d = x[0].length;
     double total = 0;
@@ -27,7 +29,7 @@ public final class EmbeddingSpread {
       }
       total += Math.sqrt(var / x.length);
     }
-    return total / d;
+    return total / d * Math.sqrt(d);
   }
 
   /** RankMe effective rank of the L2-normalised rows, from the eigenvalues of their Gram matrix. */

@@ -124,9 +124,8 @@ public final class ExtremaTrainer implements AutoCloseable {
         loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
         collector.backward(loss);
       }
-      NDArray spread = z.sub(z.mean(new int[] {0}, true)).square().mean(new int[] {0}).sqrt().mean();
       NDArray gradient = optimizer.flatGradients(scope); // [T]
-      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum(), spread)).toFloatArray();
+      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
       double lossValue = stats[0];
       double gradNorm = Math.sqrt(stats[1]);
       if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
@@ -136,19 +135,16 @@ public final class ExtremaTrainer implements AutoCloseable {
       double clip = config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
       optimizer.step(gradient, lr, clip);
       optimizer.zeroGradients();
-      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped, stats[2], healthyStd(),
+      double spread = EmbeddingSpread.spread(Rows.split(z.toFloatArray(), batch)); // z: [B, P] → B rows
+      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped, spread,
           (System.nanoTime() - started) / 1e6);
     }
   }
 
   private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm) {
     skipped++;
-    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN, healthyStd(),
+    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN,
         (System.nanoTime() - started) / 1e6);
-  }
-
-  private double healthyStd() {
-    return 1.0 / Math.sqrt(config.projectorOut());
   }
 
   private NDArray onDevice(NDArray images, NDManager scope) {

@@ -181,8 +181,7 @@ class ExtremaModelTest {
       }
       assertTrue(falling >= 5, "loss fell in only " + falling + " of 7 windows");
       StepResult end = results.get(39);
-      assertTrue(end.embeddingStd() > 0.3 * end.healthyStd(),
-          "target embeddings collapsing: std " + end.embeddingStd() + " vs healthy " + end.healthyStd());
+      assertTrue(end.embeddingStd() > 0.3, "target embeddings collapsing: spread " + end.embeddingStd());
       assertEquals(40, trainer.appliedSteps());
       try (Embedder embedder = trainer.model().embedder(true)) {
         FloatEmbeddings f = embedder.embed(online, B);
@@ -202,7 +201,7 @@ class ExtremaModelTest {
       }
       float[] varied = TinyModels.images(B, SIDE, 12);
       assertTrue(trainer.step(same, same, B).embeddingStd() < 1e-3);
-      assertTrue(trainer.step(varied, varied, B).embeddingStd() > 0.3 / Math.sqrt(CONFIG.projectorOut()));
+      assertTrue(trainer.step(varied, varied, B).embeddingStd() > 0.3);
     }
   }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.extrema.model.Embedder;
 import io.extrema.model.Embeddings;
+import io.extrema.model.EmbeddingSpread;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
@@ -110,7 +111,7 @@ public final class LearningRun {
                     skipped++;
                 } else {
                     lossSum += r.loss();
-                    spreadSum += r.embeddingStd() / r.healthyStd();
+                    spreadSum += r.embeddingStd();
                     lossCount++;
                 }
                 step++;
@@ -148,7 +149,7 @@ public final class LearningRun {
                 scores.put(encoder + "-" + kind.shortName(),
                         knn.evaluate(train.get(kind), bank.trainLabels(), test.get(kind), bank.testLabels()).accuracy());
             }
-            if (useTarget) featureStd = normalisedStd(test.get(FeatureKind.CLASS_TOKEN));
+            if (useTarget) featureStd = EmbeddingSpread.spread(test.get(FeatureKind.CLASS_TOKEN));
         }
         return new CurvePoint(minutes, step, images, loss, spread, skipped, scores, featureStd);
     }
@@ -179,28 +180,5 @@ public final class LearningRun {
         float[] flat = matrix.toFloatArray();
         int d = flat.length / n;
         for (int i = 0; i < n; i++) into[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-    }
-
-    /** Mean over dimensions of the std of L2-normalised rows, times sqrt(D) (1 for isotropic features). */
-    static double normalisedStd(float[][] features) {
-        int d = features[0].length;
-        double[] sum = new double[d];
-        double[] sumSq = new double[d];
-        for (float[] f : features) {
-            double norm = 0;
-            for (float v : f) norm += (double) v * v;
-            norm = Math.sqrt(Math.max(norm, 1e-24));
-            for (int j = 0; j < d; j++) {
-                double v = f[j] / norm;
-                sum[j] += v;
-                sumSq[j] += v * v;
-            }
-        }
-        double std = 0;
-        for (int j = 0; j < d; j++) {
-            double m = sum[j] / features.length;
-            std += Math.sqrt(Math.max(0, sumSq[j] / features.length - m * m));
-        }
-        return std / d * Math.sqrt(d);
     }
 }

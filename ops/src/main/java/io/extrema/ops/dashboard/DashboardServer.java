@@ -147,7 +147,7 @@ public final class DashboardServer implements AutoCloseable {
             gauge(out, "extrema_trainer_images_trained_per_second", "Images trained on per second.", model, m.get("trained"));
             gauge(out, "extrema_trainer_consumer_lag", "Trainer consumer lag, records.", model, m.get("lag"));
             gauge(out, "extrema_trainer_model_version", "Latest model version published.", model, m.get("version"));
-            gauge(out, "extrema_trainer_embedding_std", "Per-dimension std of normalised target embeddings.", model, m.get("embeddingStd"));
+            gauge(out, "extrema_trainer_embedding_std", "Spread of the target projections: per-dimension std of the L2-normalised projections times sqrt(P); about 1 healthy, 0 collapsed.", model, m.get("embeddingStd"));
             gauge(out, "extrema_trainer_probe_accuracy", "k-NN probe accuracy.", model, m.get("probe"));
         }
         for (Map<String, Object> w : state.latestMonitorPerSource()) {
