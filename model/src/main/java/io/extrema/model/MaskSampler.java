@@ -19,6 +19,7 @@ public final class MaskSampler {
   private final int numPatches;
   private final int keep;
   private final int views;
+  private final boolean disjoint;
 
   public MaskSampler(int numPatches, int keep, int views) {
     if (keep < 1 || keep > numPatches || views < 1) {
@@ -27,14 +28,16 @@ public final class MaskSampler {
     this.numPatches = numPatches;
     this.keep = keep;
     this.views = views;
+    this.disjoint = (long) views * keep <= numPatches;
   }
 
   public static MaskSampler of(ExtremaConfig config) {
     return new MaskSampler(config.numPatches(), config.keptTokens(), config.numMasks());
   }
 
+  /** The one place that decides whether the K views are disjoint slices of one permutation ({@code K·keep ≤ N}). */
   public boolean disjoint() {
-    return (long) views * keep <= numPatches;
+    return disjoint;
   }
 
   public int keep() {
@@ -52,7 +55,7 @@ public final class MaskSampler {
     for (int b = 0; b < batch; b++) {
       shuffle(perm, random);
       for (int k = 0; k < views; k++) {
-        if (disjoint()) {
+        if (disjoint) {
           masks[b][k] = Arrays.copyOfRange(perm, k * keep, (k + 1) * keep);
         } else {
           if (k > 0) {
