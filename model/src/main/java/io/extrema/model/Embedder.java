@@ -13,8 +13,11 @@ import io.extrema.model.nn.ProjectedEncoder;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.nn.VisionEncoder;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Inference for serving and evaluation: the whole image through an encoder (normally the target), no masking,
@@ -103,18 +106,37 @@ public final class Embedder implements AutoCloseable {
     try (NDManager scope = NDManager.newBaseManager(parameterDevice())) {
       Embeddings e = embed(scope.create(chw, new Shape(batch, 3, side, side)));
       return new FloatEmbeddings(rows(e.instance(), batch), rows(e.meanTokens(), batch), rows(e.projection(), batch),
-          rows(e.tokens().reshape(batch, -1), batch));
+          rows(e.tokens(), batch)); // tokens [B, N, D] → B rows of N·D
     }
   }
 
-  private static float[][] rows(NDArray matrix, int batch) {
-    float[] flat = matrix.toFloatArray();
-    int width = flat.length / batch;
-    float[][] out = new float[batch][];
-    for (int i = 0; i < batch; i++) {
-      out[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+  /**
+   * Embeds many images {@code batchSize} at a time and keeps only the features picked from each batch's
+   * {@link Embeddings} (e.g. {@code Embeddings::instance}, {@code Embeddings::meanTokens}), so a large evaluation
+   * set never holds its patch tokens: {@code result.get(f)[i]} is feature f of image i.
+   *
+   * @param images CHW images of this model's size, 3·H·W floats each
+   */
+  public List<float[][]> embedAll(float[][] images, int batchSize, List<Function<Embeddings, NDArray>> features) {
+    int side = config.imageSize();
+    List<float[][]> out = new ArrayList<>(features.size());
+    for (int f = 0; f < features.size(); f++) {
+      out.add(new float[images.length][]);
+    }
+    for (int start = 0; start < images.length; start += batchSize) {
+      int n = Math.min(batchSize, images.length - start);
+      try (NDManager scope = NDManager.newBaseManager(parameterDevice())) {
+        Embeddings e = embed(scope.create(Rows.pack(images, start, n), new Shape(n, 3, side, side)));
+        for (int f = 0; f < features.size(); f++) {
+          System.arraycopy(rows(features.get(f).apply(e), n), 0, out.get(f), start, n);
+        }
+      }
     }
     return out;
+  }
+
+  private static float[][] rows(NDArray batchMajor, int batch) {
+    return Rows.split(batchMajor.toFloatArray(), batch);
   }
 
   private ai.djl.Device parameterDevice() {

@@ -14,17 +14,17 @@ public final class EmbeddingSpread {
 
   /** Spread of the rows: mean per-dimension std of the L2-normalised rows × √d; ≈ 1 healthy, 0 collapsed. */
   public static double spread(float[][] rows) {
-    double[][] x = normalised(rows);
+    float[][] x = normalised(rows);
     int d = x[0].length;
     double total = 0;
     for (int j = 0; j < d; j++) {
       double mean = 0;
-      for (double[] r : x) {
+      for (float[] r : x) {
         mean += r[j];
       }
       mean /= x.length;
       double var = 0;
-      for (double[] r : x) {
+      for (float[] r : x) {
         var += (r[j] - mean) * (r[j] - mean);
       }
       total += Math.sqrt(var / x.length);
@@ -34,14 +34,14 @@ public final class EmbeddingSpread {
 
   /** RankMe effective rank of the L2-normalised rows, from the eigenvalues of their Gram matrix. */
   public static double effectiveRank(float[][] rows) {
-    double[][] x = normalised(rows);
+    float[][] x = normalised(rows);
     int n = x.length;
     double[][] gram = new double[n][n];
     for (int i = 0; i < n; i++) {
       for (int j = i; j < n; j++) {
         double s = 0;
         for (int k = 0; k < x[i].length; k++) {
-          s += x[i][k] * x[j][k];
+          s += (double) x[i][k] * x[j][k];
         }
         gram[i][j] = s;
         gram[j][i] = s;
@@ -62,21 +62,13 @@ public final class EmbeddingSpread {
     return Math.exp(entropy);
   }
 
-  private static double[][] normalised(float[][] rows) {
+  private static float[][] normalised(float[][] rows) {
     if (rows.length == 0) {
       throw new IllegalArgumentException("no embeddings");
     }
-    double[][] x = new double[rows.length][];
+    float[][] x = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {
-      double norm = 0;
-      for (float v : rows[i]) {
-        norm += v * (double) v;
-      }
-      norm = Math.max(Math.sqrt(norm), 1e-12);
-      x[i] = new double[rows[i].length];
-      for (int k = 0; k < rows[i].length; k++) {
-        x[i][k] = rows[i][k] / norm;
-      }
+      x[i] = Rows.normalised(rows[i]);
     }
     return x;
   }

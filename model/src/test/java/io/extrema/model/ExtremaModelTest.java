@@ -270,6 +270,21 @@ class ExtremaModelTest {
   }
 
   @Test
+  void embeddingManyImagesInBatchesGivesEachImageItsOwnRow() {
+    try (ExtremaModel model = ExtremaModel.create(CONFIG); Embedder embedder = model.embedder(true)) {
+      float[] flat = TinyModels.images(B, SIDE, 32);
+      float[][] images = Rows.split(flat, B);
+      // 5 does not divide 16: the last batch is short. The class token does not depend on the batch.
+      List<float[][]> f = embedder.embedAll(images, 5, List.of(Embeddings::instance, Embeddings::meanTokens));
+      FloatEmbeddings whole = embedder.embed(flat, B);
+      for (int i = 0; i < B; i++) {
+        assertArrayEquals(whole.instance()[i], f.get(0)[i], 1e-5f);
+        assertArrayEquals(whole.meanTokens()[i], f.get(1)[i], 1e-5f);
+      }
+    }
+  }
+
+  @Test
   void weightDecaySkipsBiasesNormsAndTheClassToken() {
     try (ExtremaTrainer trainer = ExtremaTrainer.create(CONFIG)) {
       float[] images = TinyModels.images(B, SIDE, 40);

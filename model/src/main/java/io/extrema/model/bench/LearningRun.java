@@ -1,8 +1,5 @@
 package io.extrema.model.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.extrema.model.Embedder;
 import io.extrema.model.Embeddings;
 import io.extrema.model.EmbeddingSpread;
@@ -156,29 +153,10 @@ public final class LearningRun {
 
     /** Class-token and mean-token features of every image, one forward pass per batch. */
     private static Map<FeatureKind, float[][]> features(Embedder embedder, float[][] images) {
-        int side = embedder.config().imageSize();
-        int chw = 3 * side * side;
-        float[][] cls = new float[images.length][];
-        float[][] mean = new float[images.length][];
-        for (int start = 0; start < images.length; start += EMBED_BATCH) {
-            int n = Math.min(EMBED_BATCH, images.length - start);
-            float[] batch = new float[n * chw];
-            for (int i = 0; i < n; i++) System.arraycopy(images[start + i], 0, batch, i * chw, chw);
-            try (NDManager scope = NDManager.newBaseManager()) {
-                Embeddings e = embedder.embed(scope.create(batch, new Shape(n, 3, side, side)));
-                rows(e.instance(), cls, start, n);
-                rows(e.meanTokens(), mean, start, n);
-            }
-        }
+        List<float[][]> f = embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance, Embeddings::meanTokens));
         Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
-        out.put(FeatureKind.CLASS_TOKEN, cls);
-        out.put(FeatureKind.MEAN_TOKENS, mean);
+        out.put(FeatureKind.CLASS_TOKEN, f.get(0));
+        out.put(FeatureKind.MEAN_TOKENS, f.get(1));
         return out;
-    }
-
-    private static void rows(NDArray matrix, float[][] into, int start, int n) {
-        float[] flat = matrix.toFloatArray();
-        int d = flat.length / n;
-        for (int i = 0; i < n; i++) into[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
     }
 }

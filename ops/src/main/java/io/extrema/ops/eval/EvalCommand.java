@@ -9,6 +9,7 @@ import io.extrema.images.source.ImageSources;
 import io.extrema.images.source.SourceImage;
 import io.extrema.model.Checkpoint;
 import io.extrema.model.Embedder;
+import io.extrema.model.Embeddings;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
@@ -120,8 +121,8 @@ public final class EvalCommand implements Command {
             Labelled train = read(Path.of(s.getString(TRAIN)), max, transform, classes);
             Labelled test = read(Path.of(s.getString(TEST)), max, transform, classes);
             out.printf(Locale.ROOT, "images: %d train, %d test, %d classes%n", train.size(), test.size(), classes.size());
-            float[][] trainFeatures = features(embedder, train.images(), config.imageSize());
-            float[][] testFeatures = features(embedder, test.images(), config.imageSize());
+            float[][] trainFeatures = features(embedder, train.images());
+            float[][] testFeatures = features(embedder, test.images());
             ClassificationResult knn = KnnEvaluator.standard()
                     .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
             out.printf(Locale.ROOT, "k-NN (k=%d, T=%.2f)   accuracy %.2f %%%n", KnnEvaluator.DEFAULT_K,
@@ -165,16 +166,8 @@ public final class EvalCommand implements Command {
         return new Labelled(images, labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    private static float[][] features(Embedder embedder, List<float[]> images, int size) {
-        int chw = 3 * size * size;
-        float[][] out = new float[images.size()][];
-        for (int start = 0; start < images.size(); start += BATCH) {
-            int n = Math.min(BATCH, images.size() - start);
-            float[] batch = new float[n * chw];
-            for (int i = 0; i < n; i++) System.arraycopy(images.get(start + i), 0, batch, i * chw, chw);
-            System.arraycopy(embedder.embed(batch, n).instance(), 0, out, start, n);
-        }
-        return out;
+    private static float[][] features(Embedder embedder, List<float[]> images) {
+        return embedder.embedAll(images.toArray(float[][]::new), BATCH, List.of(Embeddings::instance)).get(0);
     }
 
     private static Embedder embedder(AbstractConfig s, Map<String, Object> kafka, PrintStream out) throws Exception {
