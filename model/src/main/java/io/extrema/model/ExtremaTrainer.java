@@ -100,7 +100,7 @@ public final class ExtremaTrainer implements AutoCloseable {
     int views = config.numMasks();
     double lr = StepSchedule.learningRate(config, step);
     double momentum = StepSchedule.emaMomentum(config, step);
-    SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step + skipped);
+    SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), step + skipped));
     ParameterStore ps = model.parameterStore();
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray online = onDevice(onlineImages, scope);
@@ -166,7 +166,7 @@ public final class ExtremaTrainer implements AutoCloseable {
   Map<String, String> counters() {
     return Map.of("step", Long.toString(step), "skipped", Long.toString(skipped),
         "emaAppliedFor", Long.toString(emaAppliedFor), "adamUpdates", Long.toString(optimizer.updates()),
-        "rng", "SplittableRandom(seed*0x9E3779B97F4A7C15+step+skipped)");
+        "rng", "SplittableRandom(" + Seeds.formula("step+skipped") + ")");
   }
 
   void restoreCounters(Map<String, String> state) {
