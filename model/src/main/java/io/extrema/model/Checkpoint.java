@@ -58,11 +58,12 @@ public final class Checkpoint {
   public static void restore(ExtremaTrainer trainer, byte[] bytes) throws IOException {
     TensorArchive archive = TensorArchive.read(bytes);
     archive.requireKind(KIND);
+    archive.requireConfig(trainer.config());
     restore(trainer, archive);
   }
 
+  /** Weights, moments and counters of an archive whose kind and configuration have been checked. */
   private static void restore(ExtremaTrainer trainer, TensorArchive archive) throws CheckpointException {
-    archive.requireConfig(trainer.config());
     for (String key : COUNTERS) {
       String value = archive.state().get(key);
       if (value == null || !value.matches("-?\\d+")) {

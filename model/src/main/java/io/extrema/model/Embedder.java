@@ -48,8 +48,18 @@ public final class Embedder implements AutoCloseable {
   /** A standalone embedder from exported target weights; fails clearly on corrupt bytes or another architecture. */
   public static Embedder load(ExtremaConfig config, byte[] targetWeights) throws IOException {
     TensorArchive archive = TensorArchive.read(targetWeights);
-    archive.requireKind(KIND);
     archive.requireConfig(config);
+    return load(archive, config);
+  }
+
+  /** As {@link #load(ExtremaConfig, byte[])} with the configuration stored in the weights (parsed once). */
+  public static Embedder load(byte[] targetWeights) throws IOException {
+    TensorArchive archive = TensorArchive.read(targetWeights);
+    return load(archive, archive.config());
+  }
+
+  private static Embedder load(TensorArchive archive, ExtremaConfig config) throws IOException {
+    archive.requireKind(KIND);
     NDManager manager = NDManager.newBaseManager(ComputeDevice.best());
     try {
       ProjectedEncoder network = new ProjectedEncoder(config);
@@ -66,11 +76,6 @@ public final class Embedder implements AutoCloseable {
       manager.close();
       throw e;
     }
-  }
-
-  /** Reads the configuration stored in exported weights (a model-version manifest may carry it too). */
-  public static ExtremaConfig configOf(byte[] targetWeights) throws IOException {
-    return TensorArchive.read(targetWeights).config();
   }
 
   public ExtremaConfig config() {

@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.extrema.model.checkpoint.CheckpointException;
+import io.extrema.model.checkpoint.ConfigMismatchException;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.nn.VisionEncoder;
 import io.extrema.model.optim.AdamW;
@@ -246,8 +247,9 @@ class ExtremaModelTest {
       assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.restore(a, new byte[] {1, 2, 3}))
           .getMessage().contains("not an ExtreMA"));
       try (ExtremaTrainer wider = ExtremaTrainer.create(CONFIG.with("dim", "48").with("heads", "3"))) {
-        String message = assertThrows(CheckpointException.class, () -> Checkpoint.restore(wider, saved)).getMessage();
-        assertTrue(message.contains("dim=32 (expected 48)"), message);
+        ConfigMismatchException e = assertThrows(ConfigMismatchException.class, () -> Checkpoint.restore(wider, saved));
+        assertTrue(e.getMessage().contains("dim=32 (expected 48)"), e.getMessage());
+        assertTrue(e.differences().contains("heads=2 (expected 3)"), e.differences().toString());
       }
       assertThrows(CheckpointException.class, () -> Embedder.load(CONFIG, saved)); // wrong kind
     }
@@ -259,12 +261,13 @@ class ExtremaModelTest {
       float[] images = TinyModels.images(B, SIDE, 30);
       trainer.step(images, images, B);
       byte[] weights = trainer.model().exportTarget();
-      assertEquals(CONFIG, Embedder.configOf(weights));
       NDArray x = batch(m, 31);
-      try (Embedder live = trainer.model().embedder(true); Embedder loaded = Embedder.load(CONFIG, weights)) {
+      try (Embedder live = trainer.model().embedder(true); Embedder loaded = Embedder.load(CONFIG, weights);
+           Embedder ownConfig = Embedder.load(weights)) {
+        assertEquals(CONFIG, ownConfig.config());
         NDArray a = live.embed(x).instance();
-        NDArray b = loaded.embed(x).instance();
-        assertTrue(a.sub(b).abs().max().getFloat() < 1e-6f);
+        assertTrue(a.sub(loaded.embed(x).instance()).abs().max().getFloat() < 1e-6f);
+        assertTrue(a.sub(ownConfig.embed(x).instance()).abs().max().getFloat() < 1e-6f);
       }
     }
   }
