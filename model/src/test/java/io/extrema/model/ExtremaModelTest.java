@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,12 +20,14 @@ import io.extrema.model.checkpoint.ConfigMismatchException;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.nn.VisionEncoder;
 import io.extrema.model.optim.AdamW;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -232,6 +235,26 @@ class ExtremaModelTest {
         assertArrayEquals(weightsAfter.get(i), weights.get(i), 1e-6f);
       }
     }
+  }
+
+  @Test
+  void checkpointFileLoadsOnTheGivenDeviceOnlyForItsOwnConfiguration(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.ckpt");
+    float[] images = TinyModels.images(B, SIDE, 22);
+    StepResult uninterrupted;
+    try (ExtremaTrainer a = ExtremaTrainer.create(CONFIG)) {
+      a.step(images, images, B);
+      Checkpoint.save(a, file);
+      uninterrupted = a.step(images, images, B);
+    }
+    try (ExtremaTrainer b = Checkpoint.load(file, CONFIG, Device.cpu())) {
+      assertEquals(Device.cpu(), b.model().device());
+      assertEquals(uninterrupted.loss(), b.step(images, images, B).loss(), 0.0);
+    }
+    ExtremaConfig wider = CONFIG.with("dim", "48").with("heads", "3");
+    ConfigMismatchException e = assertThrows(ConfigMismatchException.class,
+        () -> Checkpoint.load(file, wider, Device.cpu()));
+    assertTrue(e.differences().contains("dim=32 (expected 48)"), e.differences().toString());
   }
 
   @Test
