@@ -106,7 +106,7 @@ public final class ExtremaTrainer implements AutoCloseable {
       NDArray online = onDevice(onlineImages, scope);
       NDArray target = onDevice(targetImages, scope);
       if (!finite(online) || !finite(target)) {
-        return skip(started, lr, momentum, Double.NaN, Double.NaN);
+        return skip(started, lr, momentum, Double.NaN, Double.NaN, null);
       }
       if (emaAppliedFor != step) {
         model.updateTarget(momentum); // before the target's forward, as in the paper
@@ -126,24 +126,25 @@ public final class ExtremaTrainer implements AutoCloseable {
       }
       NDArray gradient = optimizer.flatGradients(scope); // [T]
       float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
+      float[][] projections = Rows.split(z.toFloatArray(), batch); // z: [B, P] → B rows, for the caller too
       double lossValue = stats[0];
       double gradNorm = Math.sqrt(stats[1]);
       if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
         optimizer.zeroGradients();
-        return skip(started, lr, momentum, lossValue, gradNorm);
+        return skip(started, lr, momentum, lossValue, gradNorm, projections);
       }
       double clip = config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
       optimizer.step(gradient, lr, clip);
       optimizer.zeroGradients();
-      double spread = EmbeddingSpread.spread(Rows.split(z.toFloatArray(), batch)); // z: [B, P] → B rows
-      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped, spread,
-          (System.nanoTime() - started) / 1e6);
+      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped,
+          EmbeddingSpread.spread(projections), projections, (System.nanoTime() - started) / 1e6);
     }
   }
 
-  private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm) {
+  private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm,
+      float[][] projections) {
     skipped++;
-    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN,
+    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN, projections,
         (System.nanoTime() - started) / 1e6);
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -210,6 +211,23 @@ class ExtremaModelTest {
   }
 
   @Test
+  void stepReturnsTheTargetProjectionsTheEmbedderWouldRecompute() {
+    try (ExtremaTrainer trainer = ExtremaTrainer.create(CONFIG)) {
+      float[] online = TinyModels.images(B, SIDE, 13);
+      float[] target = TinyModels.images(B, SIDE, 14);
+      trainer.step(online, target, B); // from here on the EMA moves the target at the start of each step
+      StepResult r = trainer.step(online, target, B);
+      assertEquals(EmbeddingSpread.spread(r.targetProjections()), r.embeddingStd(), 0.0);
+      try (Embedder embedder = trainer.model().embedder(true)) {
+        float[][] again = embedder.embed(target, B).projection(); // [B][P], not normalised
+        for (int b = 0; b < B; b++) {
+          assertArrayEquals(Rows.normalised(again[b]), r.targetProjections()[b], 1e-5f);
+        }
+      }
+    }
+  }
+
+  @Test
   void checkpointRoundTripResumesExactly() throws Exception {
     float[] images = TinyModels.images(B, SIDE, 20);
     float[] next = TinyModels.images(B, SIDE, 21);
@@ -374,6 +392,7 @@ class ExtremaModelTest {
       bad[123] = Float.NaN;
       StepResult r = trainer.step(bad, images, B);
       assertTrue(r.skipped());
+      assertNull(r.targetProjections(), "the target never ran on the bad batch");
       assertEquals(1, r.skippedTotal());
       assertEquals(1, trainer.appliedSteps());
       List<float[]> online2 = snapshot(trainer.model().trainableParameters());
