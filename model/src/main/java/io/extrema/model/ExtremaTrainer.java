@@ -68,11 +68,6 @@ public final class ExtremaTrainer implements AutoCloseable {
     return skipped;
   }
 
-  /** Names of the parameters that receive weight decay. */
-  public java.util.List<String> decayedParameters() {
-    return optimizer.decayed();
-  }
-
   /** As {@link #step(NDArray, NDArray)} from CHW float arrays of {@code batch} images each. */
   public StepResult step(float[] online, float[] target, int batch) {
     int side = config.imageSize();

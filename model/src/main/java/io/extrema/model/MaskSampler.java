@@ -19,7 +19,7 @@ public final class MaskSampler {
   private final int numPatches;
   private final int keep;
   private final int views;
-  private final boolean disjoint;
+  private final boolean disjoint; // the one place that decides: K·keep ≤ N
 
   public MaskSampler(int numPatches, int keep, int views) {
     if (keep < 1 || keep > numPatches || views < 1) {
@@ -33,19 +33,6 @@ public final class MaskSampler {
 
   public static MaskSampler of(ExtremaConfig config) {
     return new MaskSampler(config.numPatches(), config.keptTokens(), config.numMasks());
-  }
-
-  /** The one place that decides whether the K views are disjoint slices of one permutation ({@code K·keep ≤ N}). */
-  public boolean disjoint() {
-    return disjoint;
-  }
-
-  public int keep() {
-    return keep;
-  }
-
-  public int views() {
-    return views;
   }
 
   /** Kept indices [batch][K][keep]. */

@@ -334,11 +334,11 @@ class ExtremaModelTest {
       float[] images = TinyModels.images(B, SIDE, 40);
       trainer.step(images, images, B); // leaves zeroed gradients behind
       ExtremaModel model = trainer.model();
-      for (String name : trainer.decayedParameters()) {
+      for (String name : trainer.optimizer().decayed()) {
         assertFalse(name.endsWith("bias") || name.endsWith("gamma") || name.endsWith("beta")
             || name.endsWith("cls_token") || name.contains("gamma"), name);
       }
-      assertTrue(trainer.decayedParameters().stream().anyMatch(n -> n.endsWith("weight")));
+      assertTrue(trainer.optimizer().decayed().stream().anyMatch(n -> n.endsWith("weight")));
       // with zero gradients AdamW's step is pure decay: decayed weights shrink by (1 − lr·wd), the rest stay put
       AdamW decayOnly = new AdamW(model.manager(), 0.9, 0.95, 1e-8, 0.5);
       model.trainableParameters().forEach((n, p) -> decayOnly.add(n, p, ExtremaModel.decays(n, p), 1.0));
