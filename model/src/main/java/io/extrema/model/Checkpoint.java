@@ -1,7 +1,9 @@
 package io.extrema.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import io.extrema.model.checkpoint.CheckpointException;
+import io.extrema.model.checkpoint.ConfigMismatchException;
 import io.extrema.model.checkpoint.TensorArchive;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,15 +42,31 @@ public final class Checkpoint {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** A trainer (and model) rebuilt from a checkpoint file, with the configuration stored in it. */
+  /** A trainer (and model) rebuilt from a checkpoint file on the best device, with the configuration stored in it. */
   public static ExtremaTrainer load(Path file) throws IOException {
-    TensorArchive archive = TensorArchive.read(Files.readAllBytes(file));
-    archive.requireKind(KIND);
-    ExtremaTrainer trainer = ExtremaTrainer.create(archive.config());
+    TensorArchive archive = read(file);
+    return rebuild(archive, archive.config(), ComputeDevice.best());
+  }
+
+  /**
+   * A trainer rebuilt from a checkpoint file on {@code device}, refusing one written for any configuration but
+   * {@code expected} with a {@link ConfigMismatchException} that names the differing settings. The file is read
+   * and parsed once.
+   */
+  public static ExtremaTrainer load(Path file, ExtremaConfig expected, Device device) throws IOException {
+    TensorArchive archive = read(file);
+    archive.requireConfig(expected);
+    return rebuild(archive, expected, device);
+  }
+
+  /** The one "create a trainer, restore into it, close it if that fails". */
+  private static ExtremaTrainer rebuild(TensorArchive archive, ExtremaConfig config, Device device)
+      throws CheckpointException {
+    ExtremaTrainer trainer = new ExtremaTrainer(ExtremaModel.create(config, device));
     try {
       restore(trainer, archive);
       return trainer;
-    } catch (IOException | RuntimeException e) {
+    } catch (CheckpointException | RuntimeException e) {
       trainer.close();
       throw e;
     }
@@ -58,11 +76,18 @@ public final class Checkpoint {
   public static void restore(ExtremaTrainer trainer, byte[] bytes) throws IOException {
     TensorArchive archive = TensorArchive.read(bytes);
     archive.requireKind(KIND);
+    archive.requireConfig(trainer.config());
     restore(trainer, archive);
   }
 
+  private static TensorArchive read(Path file) throws IOException {
+    TensorArchive archive = TensorArchive.read(Files.readAllBytes(file));
+    archive.requireKind(KIND);
+    return archive;
+  }
+
+  /** Weights, moments and counters of an archive whose kind and configuration have been checked. */
   private static void restore(ExtremaTrainer trainer, TensorArchive archive) throws CheckpointException {
-    archive.requireConfig(trainer.config());
     for (String key : COUNTERS) {
       String value = archive.state().get(key);
       if (value == null || !value.matches("-?\\d+")) {

@@ -13,8 +13,11 @@ import io.extrema.model.nn.ProjectedEncoder;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.nn.VisionEncoder;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Inference for serving and evaluation: the whole image through an encoder (normally the target), no masking,
@@ -45,8 +48,18 @@ public final class Embedder implements AutoCloseable {
   /** A standalone embedder from exported target weights; fails clearly on corrupt bytes or another architecture. */
   public static Embedder load(ExtremaConfig config, byte[] targetWeights) throws IOException {
     TensorArchive archive = TensorArchive.read(targetWeights);
-    archive.requireKind(KIND);
     archive.requireConfig(config);
+    return load(archive, config);
+  }
+
+  /** As {@link #load(ExtremaConfig, byte[])} with the configuration stored in the weights (parsed once). */
+  public static Embedder load(byte[] targetWeights) throws IOException {
+    TensorArchive archive = TensorArchive.read(targetWeights);
+    return load(archive, archive.config());
+  }
+
+  private static Embedder load(TensorArchive archive, ExtremaConfig config) throws IOException {
+    archive.requireKind(KIND);
     NDManager manager = NDManager.newBaseManager(ComputeDevice.best());
     try {
       ProjectedEncoder network = new ProjectedEncoder(config);
@@ -63,11 +76,6 @@ public final class Embedder implements AutoCloseable {
       manager.close();
       throw e;
     }
-  }
-
-  /** Reads the configuration stored in exported weights (a model-version manifest may carry it too). */
-  public static ExtremaConfig configOf(byte[] targetWeights) throws IOException {
-    return TensorArchive.read(targetWeights).config();
   }
 
   public ExtremaConfig config() {
@@ -103,18 +111,37 @@ public final class Embedder implements AutoCloseable {
     try (NDManager scope = NDManager.newBaseManager(parameterDevice())) {
       Embeddings e = embed(scope.create(chw, new Shape(batch, 3, side, side)));
       return new FloatEmbeddings(rows(e.instance(), batch), rows(e.meanTokens(), batch), rows(e.projection(), batch),
-          rows(e.tokens().reshape(batch, -1), batch));
+          rows(e.tokens(), batch)); // tokens [B, N, D] → B rows of N·D
     }
   }
 
-  private static float[][] rows(NDArray matrix, int batch) {
-    float[] flat = matrix.toFloatArray();
-    int width = flat.length / batch;
-    float[][] out = new float[batch][];
-    for (int i = 0; i < batch; i++) {
-      out[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+  /**
+   * Embeds many images {@code batchSize} at a time and keeps only the features picked from each batch's
+   * {@link Embeddings} (e.g. {@code Embeddings::instance}, {@code Embeddings::meanTokens}), so a large evaluation
+   * set never holds its patch tokens: {@code result.get(f)[i]} is feature f of image i.
+   *
+   * @param images CHW images of this model's size, 3·H·W floats each
+   */
+  public List<float[][]> embedAll(float[][] images, int batchSize, List<Function<Embeddings, NDArray>> features) {
+    int side = config.imageSize();
+    List<float[][]> out = new ArrayList<>(features.size());
+    for (int f = 0; f < features.size(); f++) {
+      out.add(new float[images.length][]);
+    }
+    for (int start = 0; start < images.length; start += batchSize) {
+      int n = Math.min(batchSize, images.length - start);
+      try (NDManager scope = NDManager.newBaseManager(parameterDevice())) {
+        Embeddings e = embed(scope.create(Rows.pack(images, start, n), new Shape(n, 3, side, side)));
+        for (int f = 0; f < features.size(); f++) {
+          System.arraycopy(rows(features.get(f).apply(e), n), 0, out.get(f), start, n);
+        }
+      }
     }
     return out;
+  }
+
+  private static float[][] rows(NDArray batchMajor, int batch) {
+    return Rows.split(batchMajor.toFloatArray(), batch);
   }
 
   private ai.djl.Device parameterDevice() {

@@ -1,45 +1,47 @@
 package io.extrema.model;
 
 /**
- * Collapse diagnostics of a batch of embeddings, from BRIEF §2b: the per-dimension standard deviation of the
- * L2-normalised vectors (≈ 1/√d when spread, → 0 on collapse) and the effective rank (RankMe: exp of the entropy of
- * the normalised singular values; 1 when all vectors are parallel, up to min(n, d) when they fill the space).
+ * Collapse diagnostics of a batch of embeddings, from BRIEF §2b. The one definition of the <b>spread</b> used by
+ * the trainer's metrics, the learning benchmark and the tests: the mean over the d dimensions of the per-dimension
+ * standard deviation of the L2-normalised vectors, times √d. Isotropic vectors give about 1 whatever d (their
+ * per-dimension std is about 1/√d), collapsed ones 0. The effective rank is RankMe: exp of the entropy of the
+ * normalised singular values; 1 when all vectors are parallel, up to min(n, d) when they fill the space.
  */
 public final class EmbeddingSpread {
 
   private EmbeddingSpread() {
   }
 
-  /** Mean over dimensions of the per-dimension std of the L2-normalised rows. */
-  public static double normalisedStd(float[][] rows) {
-    double[][] x = normalised(rows);
+  /** Spread of the rows: mean per-dimension std of the L2-normalised rows × √d; ≈ 1 healthy, 0 collapsed. */
+  public static double spread(float[][] rows) {
+    float[][] x = normalised(rows);
     int d = x[0].length;
     double total = 0;
     for (int j = 0; j < d; j++) {
       double mean = 0;
-      for (double[] r : x) {
+      for (float[] r : x) {
         mean += r[j];
       }
       mean /= x.length;
       double var = 0;
-      for (double[] r : x) {
+      for (float[] r : x) {
         var += (r[j] - mean) * (r[j] - mean);
       }
       total += Math.sqrt(var / x.length);
     }
-    return total / d;
+    return total / d * Math.sqrt(d);
   }
 
   /** RankMe effective rank of the L2-normalised rows, from the eigenvalues of their Gram matrix. */
   public static double effectiveRank(float[][] rows) {
-    double[][] x = normalised(rows);
+    float[][] x = normalised(rows);
     int n = x.length;
     double[][] gram = new double[n][n];
     for (int i = 0; i < n; i++) {
       for (int j = i; j < n; j++) {
         double s = 0;
         for (int k = 0; k < x[i].length; k++) {
-          s += x[i][k] * x[j][k];
+          s += (double) x[i][k] * x[j][k];
         }
         gram[i][j] = s;
         gram[j][i] = s;
@@ -60,21 +62,13 @@ public final class EmbeddingSpread {
     return Math.exp(entropy);
   }
 
-  private static double[][] normalised(float[][] rows) {
+  private static float[][] normalised(float[][] rows) {
     if (rows.length == 0) {
       throw new IllegalArgumentException("no embeddings");
     }
-    double[][] x = new double[rows.length][];
+    float[][] x = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {
-      double norm = 0;
-      for (float v : rows[i]) {
-        norm += v * (double) v;
-      }
-      norm = Math.max(Math.sqrt(norm), 1e-12);
-      x[i] = new double[rows[i].length];
-      for (int k = 0; k < rows[i].length; k++) {
-        x[i][k] = rows[i][k] / norm;
-      }
+      x[i] = Rows.normalised(rows[i]);
     }
     return x;
   }

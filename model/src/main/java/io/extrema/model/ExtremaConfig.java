@@ -154,11 +154,6 @@ public record ExtremaConfig(
     return Math.max(1, (int) Math.round(numPatches() * (1 - maskRatio)));
   }
 
-  /** True when the K views are disjoint slices of one permutation ({@code K·keep ≤ N}). */
-  public boolean disjointViews() {
-    return (long) numMasks * keptTokens() <= numPatches();
-  }
-
   /** True when the heads' hidden layers use batch statistics instead of LayerNorm. */
   public boolean batchNormHeads() {
     return HEAD_BATCH_NORM.equals(headNorm);

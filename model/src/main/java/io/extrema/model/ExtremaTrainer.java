@@ -68,11 +68,6 @@ public final class ExtremaTrainer implements AutoCloseable {
     return skipped;
   }
 
-  /** Names of the parameters that receive weight decay. */
-  public java.util.List<String> decayedParameters() {
-    return optimizer.decayed();
-  }
-
   /** As {@link #step(NDArray, NDArray)} from CHW float arrays of {@code batch} images each. */
   public StepResult step(float[] online, float[] target, int batch) {
     int side = config.imageSize();
@@ -100,13 +95,13 @@ public final class ExtremaTrainer implements AutoCloseable {
     int views = config.numMasks();
     double lr = StepSchedule.learningRate(config, step);
     double momentum = StepSchedule.emaMomentum(config, step);
-    SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step + skipped);
+    SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), step + skipped));
     ParameterStore ps = model.parameterStore();
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray online = onDevice(onlineImages, scope);
       NDArray target = onDevice(targetImages, scope);
       if (!finite(online) || !finite(target)) {
-        return skip(started, lr, momentum, Double.NaN, Double.NaN);
+        return skip(started, lr, momentum, Double.NaN, Double.NaN, null);
       }
       if (emaAppliedFor != step) {
         model.updateTarget(momentum); // before the target's forward, as in the paper
@@ -124,31 +119,28 @@ public final class ExtremaTrainer implements AutoCloseable {
         loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
         collector.backward(loss);
       }
-      NDArray spread = z.sub(z.mean(new int[] {0}, true)).square().mean(new int[] {0}).sqrt().mean();
       NDArray gradient = optimizer.flatGradients(scope); // [T]
-      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum(), spread)).toFloatArray();
+      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
+      float[][] projections = Rows.split(z.toFloatArray(), batch); // z: [B, P] → B rows, for the caller too
       double lossValue = stats[0];
       double gradNorm = Math.sqrt(stats[1]);
       if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
         optimizer.zeroGradients();
-        return skip(started, lr, momentum, lossValue, gradNorm);
+        return skip(started, lr, momentum, lossValue, gradNorm, projections);
       }
       double clip = config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
       optimizer.step(gradient, lr, clip);
       optimizer.zeroGradients();
-      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped, stats[2], healthyStd(),
-          (System.nanoTime() - started) / 1e6);
+      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped,
+          EmbeddingSpread.spread(projections), projections, (System.nanoTime() - started) / 1e6);
     }
   }
 
-  private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm) {
+  private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm,
+      float[][] projections) {
     skipped++;
-    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN, healthyStd(),
+    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN, projections,
         (System.nanoTime() - started) / 1e6);
-  }
-
-  private double healthyStd() {
-    return 1.0 / Math.sqrt(config.projectorOut());
   }
 
   private NDArray onDevice(NDArray images, NDManager scope) {
@@ -170,7 +162,7 @@ public final class ExtremaTrainer implements AutoCloseable {
   Map<String, String> counters() {
     return Map.of("step", Long.toString(step), "skipped", Long.toString(skipped),
         "emaAppliedFor", Long.toString(emaAppliedFor), "adamUpdates", Long.toString(optimizer.updates()),
-        "rng", "SplittableRandom(seed*0x9E3779B97F4A7C15+step+skipped)");
+        "rng", "SplittableRandom(" + Seeds.formula("step+skipped") + ")");
   }
 
   void restoreCounters(Map<String, String> state) {

@@ -19,6 +19,7 @@ public final class MaskSampler {
   private final int numPatches;
   private final int keep;
   private final int views;
+  private final boolean disjoint; // the one place that decides: K·keep ≤ N
 
   public MaskSampler(int numPatches, int keep, int views) {
     if (keep < 1 || keep > numPatches || views < 1) {
@@ -27,22 +28,11 @@ public final class MaskSampler {
     this.numPatches = numPatches;
     this.keep = keep;
     this.views = views;
+    this.disjoint = (long) views * keep <= numPatches;
   }
 
   public static MaskSampler of(ExtremaConfig config) {
     return new MaskSampler(config.numPatches(), config.keptTokens(), config.numMasks());
-  }
-
-  public boolean disjoint() {
-    return (long) views * keep <= numPatches;
-  }
-
-  public int keep() {
-    return keep;
-  }
-
-  public int views() {
-    return views;
   }
 
   /** Kept indices [batch][K][keep]. */
@@ -52,7 +42,7 @@ public final class MaskSampler {
     for (int b = 0; b < batch; b++) {
       shuffle(perm, random);
       for (int k = 0; k < views; k++) {
-        if (disjoint()) {
+        if (disjoint) {
           masks[b][k] = Arrays.copyOfRange(perm, k * keep, (k + 1) * keep);
         } else {
           if (k > 0) {

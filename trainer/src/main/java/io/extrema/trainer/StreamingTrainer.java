@@ -6,6 +6,7 @@ import io.extrema.model.ComputeDevice;
 import io.extrema.model.Embedder;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
+import io.extrema.model.Seeds;
 import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.FloatEmbeddings;
 import io.extrema.model.StepResult;
@@ -13,7 +14,7 @@ import io.extrema.model.augment.AugmentationConfig;
 import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.model.augment.ViewAugmentation;
-import io.extrema.model.checkpoint.TensorArchive;
+import io.extrema.model.checkpoint.ConfigMismatchException;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.schemas.models.ModelVersion;
 import io.extrema.trainer.batch.BatchFeed;
@@ -26,6 +27,7 @@ import io.extrema.trainer.intake.IntakeCounters;
 import io.extrema.trainer.metrics.ProcessMemory;
 import io.extrema.trainer.metrics.PrometheusEndpoint;
 import io.extrema.trainer.metrics.Sample;
+import io.extrema.trainer.metrics.TrainerMetric;
 import io.extrema.trainer.offsets.OffsetLedger;
 import io.extrema.trainer.offsets.PartitionPosition;
 import io.extrema.trainer.probe.OnlineProbe;
@@ -186,7 +188,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 config.getString(TrainerConfig.TOPIC_MODELS), modelName, SCAN_TIMEOUT);
         live.putAll(scan.live());
         modelsUnreadable = scan.unreadable().total();
-        Random random = new Random(config.getLong(TrainerConfig.SEED) ^ state.step());
+        Random random = new Random(Seeds.derive(config.getLong(TrainerConfig.SEED), state.step()));
         int batchSize = modelConfig.batchSize();
         int threads = config.getInt(TrainerConfig.DECODE_THREADS);
         int storeSide = config.getInt(TrainerConfig.REPLAY_STORE_SIDE) > 0 ? config.getInt(TrainerConfig.REPLAY_STORE_SIDE)
@@ -219,7 +221,7 @@ public final class StreamingTrainer implements AutoCloseable {
                      policy == ReplayPolicy.FRESH ? 0 : config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES));
              BatchFeed feed = new BatchFeed(buffer,
                      new ViewAugmentation(AugmentationConfig.of(modelConfig)), batchSize,
-                     threads, 2, config.getLong(TrainerConfig.SEED) ^ (state.step() * 0x9E3779B97F4A7C15L))) {
+                     threads, 2, Seeds.derive(config.getLong(TrainerConfig.SEED), state.step()))) {
             int port = config.getInt(TrainerConfig.PROMETHEUS_PORT);
             if (port >= 0) {
                 prometheus = new PrometheusEndpoint(port, () -> samples(buffer));
@@ -329,8 +331,9 @@ public final class StreamingTrainer implements AutoCloseable {
                 lossSum += r.loss();
                 lossCount++;
             }
-            if (config.replayPolicy() == ReplayPolicy.MIN_REDUNDANCY) {
-                buffer.updateEmbeddings(batch.items(), targetEmbeddings(batch));
+            if (config.replayPolicy() == ReplayPolicy.MIN_REDUNDANCY && r.targetProjections() != null) {
+                // The step's own target projections: the target network runs once per step.
+                buffer.updateEmbeddings(batch.items(), r.targetProjections());
             }
             // Trained (or tried and skipped for non-finite values, which a retry would repeat): reflected.
             for (ReplayItem item : batch.items()) {
@@ -365,25 +368,6 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             if (s - lastCheckpointStep >= checkpointEvery) {
                 checkpoint();
-            }
-        }
-
-        /** L2-normalised target projections of the batch's target views, for the minimum-redundancy policy. */
-        private float[][] targetEmbeddings(BatchFeed.Batch batch) {
-            try (Embedder embedder = trainer.model().embedder(true)) {
-                FloatEmbeddings e = embedder.embed(batch.target(), batch.items().size());
-                float[][] rows = e.projection();
-                for (float[] row : rows) {
-                    double norm = 0;
-                    for (float v : row) {
-                        norm += v * v;
-                    }
-                    float inv = (float) (1 / Math.max(1e-12, Math.sqrt(norm)));
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] *= inv;
-                    }
-                }
-                return rows;
             }
         }
 
@@ -493,30 +477,27 @@ public final class StreamingTrainer implements AutoCloseable {
         Snapshot s = snapshot;
         ReplayBuffer.Stats replay = buffer.stats();
         List<Sample> out = new ArrayList<>();
-        out.add(new Sample("extrema_trainer_step", "counter", "Optimiser steps applied.", s.step()));
-        out.add(new Sample("extrema_trainer_loss", "gauge", "Mean loss over the last metrics interval.", s.loss()));
-        out.add(new Sample("extrema_trainer_learning_rate", "gauge", "Learning rate of the last step.", s.lr()));
-        out.add(new Sample("extrema_trainer_momentum", "gauge", "EMA momentum of the last step.", s.momentum()));
-        out.add(new Sample("extrema_trainer_embedding_std", "gauge",
-                "Per-dimension std of normalised target projections (collapse when near 0).", s.embeddingStd()));
-        out.add(new Sample("extrema_trainer_skipped_steps", "counter", "Steps skipped for non-finite values.", s.skipped()));
-        out.add(new Sample("extrema_trainer_images_consumed_per_second", "gauge", "Records read per second.", s.consumedPerSec()));
-        out.add(new Sample("extrema_trainer_images_trained_per_second", "gauge", "Images trained per second.", s.trainedPerSec()));
-        out.add(new Sample("extrema_trainer_model_version", "gauge", "Latest published model version.", s.modelVersion()));
-        out.add(new Sample("extrema_trainer_probe_accuracy", "gauge", "k-NN accuracy on the probe set.", s.probeAccuracy()));
-        out.add(new Sample("extrema_trainer_replay_fill", "gauge", "Images in the replay buffer.", replay.size()));
-        out.add(new Sample("extrema_trainer_replay_capacity", "gauge", "Replay buffer capacity in images.", replay.capacity()));
-        out.add(new Sample("extrema_trainer_replay_bytes", "gauge", "Bytes of pixels in the replay buffer.", replay.bytes()));
-        out.add(new Sample("extrema_trainer_replay_dropped_total", "counter", "Images dropped by the replay policy.", replay.dropped()));
-        out.add(new Sample("extrema_trainer_replay_refilled_total", "counter",
-                "Already-trained images read back from the topic into the replay buffer after a restart.", replay.refilled()));
-        out.add(new Sample("extrema_trainer_records_consumed_total", "counter", "Records read from the images topic.", counters.consumed.get()));
-        out.add(new Sample("extrema_trainer_records_dead_lettered_total", "counter", "Records sent to the dead-letter topic.", counters.deadLettered.get()));
-        out.add(new Sample("extrema_trainer_models_records_unreadable_total", "counter",
-                "Models-topic records the start-up scan skipped because they cannot be read.", modelsUnreadable));
-        out.add(new Sample("extrema_trainer_consumer_lag", "gauge", "Records behind the end of the images topic.", counters.lag.get()));
-        out.add(new Sample("extrema_trainer_records_pending", "gauge", "Records read and not yet reflected in the weights.", ledger.pendingCount()));
-        out.add(new Sample("process_resident_memory_bytes", "gauge", "Resident memory (VmRSS), native tensors included.", ProcessMemory.rssBytes()));
+        out.add(TrainerMetric.STEP.sample(s.step()));
+        out.add(TrainerMetric.LOSS.sample(s.loss()));
+        out.add(TrainerMetric.LEARNING_RATE.sample(s.lr()));
+        out.add(TrainerMetric.MOMENTUM.sample(s.momentum()));
+        out.add(TrainerMetric.EMBEDDING_STD.sample(s.embeddingStd()));
+        out.add(TrainerMetric.SKIPPED_STEPS.sample(s.skipped()));
+        out.add(TrainerMetric.IMAGES_CONSUMED_PER_SECOND.sample(s.consumedPerSec()));
+        out.add(TrainerMetric.IMAGES_TRAINED_PER_SECOND.sample(s.trainedPerSec()));
+        out.add(TrainerMetric.MODEL_VERSION.sample(s.modelVersion()));
+        out.add(TrainerMetric.PROBE_ACCURACY.sample(s.probeAccuracy()));
+        out.add(TrainerMetric.REPLAY_FILL.sample(replay.size()));
+        out.add(TrainerMetric.REPLAY_CAPACITY.sample(replay.capacity()));
+        out.add(TrainerMetric.REPLAY_BYTES.sample(replay.bytes()));
+        out.add(TrainerMetric.REPLAY_DROPPED.sample(replay.dropped()));
+        out.add(TrainerMetric.REPLAY_REFILLED.sample(replay.refilled()));
+        out.add(TrainerMetric.RECORDS_CONSUMED.sample(counters.consumed.get()));
+        out.add(TrainerMetric.RECORDS_DEAD_LETTERED.sample(counters.deadLettered.get()));
+        out.add(TrainerMetric.MODELS_RECORDS_UNREADABLE.sample(modelsUnreadable));
+        out.add(TrainerMetric.CONSUMER_LAG.sample(counters.lag.get()));
+        out.add(TrainerMetric.RECORDS_PENDING.sample(ledger.pendingCount()));
+        out.add(TrainerMetric.RESIDENT_MEMORY.sample(ProcessMemory.rssBytes()));
         return out;
     }
 
@@ -535,23 +516,12 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** The checkpoint's trainer on the configured device; refuses a checkpoint of another model configuration. */
     private ExtremaTrainer loadModel(Path dir, Device device) throws IOException {
-        byte[] bytes = Files.readAllBytes(dir.resolve(MODEL_FILE));
-        ExtremaConfig stored = TensorArchive.read(bytes).config();
-        if (!stored.equals(modelConfig)) {
-            Map<String, String> now = modelConfig.toMap();
-            List<String> changed = stored.toMap().entrySet().stream()
-                    .filter(e -> !e.getValue().equals(now.get(e.getKey())))
-                    .map(e -> e.getKey() + " " + e.getValue() + " -> " + now.get(e.getKey())).toList();
-            throw new IllegalStateException("the checkpoint in " + dir + " was trained with another model "
-                    + "configuration " + changed + "; start a new lineage (model.name, checkpoint.dir) to change it");
-        }
-        ExtremaTrainer trainer = new ExtremaTrainer(ExtremaModel.create(modelConfig, device));
         try {
-            Checkpoint.restore(trainer, bytes);
-            return trainer;
-        } catch (IOException | RuntimeException e) {
-            trainer.close();
-            throw e;
+            return Checkpoint.load(dir.resolve(MODEL_FILE), modelConfig, device);
+        } catch (ConfigMismatchException e) {
+            throw new IllegalStateException("the checkpoint in " + dir + " was trained with another model "
+                    + "configuration " + e.differences() + "; start a new lineage (model.name, checkpoint.dir) to "
+                    + "change it", e);
         }
     }
 

@@ -66,18 +66,8 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
         return withColour(0, 0, 0, 0, 0, 0);
     }
 
-    public AugmentationConfig withImageSize(int size) {
-        return new AugmentationConfig(size, crop, scaleMin, scaleMax, ratioMin, ratioMax, flipProbability,
-                jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability, normalisation);
-    }
-
     public AugmentationConfig withCrop(boolean on, double minScale, double maxScale) {
         return new AugmentationConfig(imageSize, on, minScale, maxScale, ratioMin, ratioMax, flipProbability,
-                jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability, normalisation);
-    }
-
-    public AugmentationConfig withFlipProbability(double p) {
-        return new AugmentationConfig(imageSize, crop, scaleMin, scaleMax, ratioMin, ratioMax, p,
                 jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability, normalisation);
     }
 
@@ -85,10 +75,5 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
     public AugmentationConfig withColour(double jitterP, double b, double c, double s, double h, double grayP) {
         return new AugmentationConfig(imageSize, crop, scaleMin, scaleMax, ratioMin, ratioMax, flipProbability,
                 jitterP, b, c, s, h, grayP, normalisation);
-    }
-
-    public AugmentationConfig withNormalisation(Normalisation n) {
-        return new AugmentationConfig(imageSize, crop, scaleMin, scaleMax, ratioMin, ratioMax, flipProbability,
-                jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability, n);
     }
 }

@@ -3,7 +3,7 @@ package io.extrema.model.checkpoint;
 import java.io.IOException;
 
 /** A checkpoint or weights archive that is corrupt, truncated or written for another model. */
-public final class CheckpointException extends IOException {
+public class CheckpointException extends IOException {
 
   private static final long serialVersionUID = 1L;
 

@@ -186,7 +186,11 @@ public final class TensorArchive {
     }
   }
 
-  /** Fails, listing the differing settings, unless the archive was written with exactly {@code expected}. */
+  /**
+   * The one comparison of a stored configuration with the expected one: fails with a
+   * {@link ConfigMismatchException} listing the differing settings unless the archive was written with exactly
+   * {@code expected}.
+   */
   public void requireConfig(ExtremaConfig expected) throws CheckpointException {
     Map<String, String> want = expected.toMap();
     Map<String, String> have = config().toMap(); // parsed, so settings added later compare by their implied value
@@ -197,7 +201,7 @@ public final class TensorArchive {
       }
     }
     if (!diff.isEmpty()) {
-      throw new CheckpointException("archive was written for another configuration: " + diff);
+      throw new ConfigMismatchException(diff);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.extrema.model.eval;
 
+import io.extrema.model.Rows;
+
 /** Row operations on feature matrices (one float[] per sample) shared by the evaluators. */
 final class FeatureMatrix {
 
@@ -19,14 +21,7 @@ final class FeatureMatrix {
     /** Copies rows into one row-major array, each row scaled to unit L2 norm (an all-zero row stays zero). */
     static float[] l2NormalisedRows(float[][] rows, int d) {
         float[] out = new float[rows.length * d];
-        for (int i = 0; i < rows.length; i++) {
-            float[] r = rows[i];
-            double ss = 0;
-            for (float v : r) ss += (double) v * v;
-            float inv = ss > 0 ? (float) (1.0 / Math.sqrt(ss)) : 0f;
-            int o = i * d;
-            for (int j = 0; j < d; j++) out[o + j] = r[j] * inv;
-        }
+        for (int i = 0; i < rows.length; i++) System.arraycopy(Rows.normalised(rows[i]), 0, out, i * d, d);
         return out;
     }
 

@@ -82,7 +82,8 @@ class ViewAugmentationTest {
     @Test
     void flipIsSharedAndMirrorsTheImage() {
         // Flip always, no crop, no colour: both views equal the mirrored image.
-        AugmentationConfig cfg = AugmentationConfig.paper(8).withoutColour().withCrop(false, 1, 1).withFlipProbability(1.0);
+        AugmentationConfig cfg = new AugmentationConfig(8, false, 1, 1, 3.0 / 4, 4.0 / 3, 1.0, 0, 0, 0, 0, 0, 0,
+                Normalisation.IMAGENET);
         byte[] img = gradient(8, 8);
         ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(8, 8, img), new SplittableRandom(0));
         float[] plain = EvalTransform.whole(8, Normalisation.IMAGENET).apply(new DecodedImage(8, 8, img));
@@ -99,9 +100,7 @@ class ViewAugmentationTest {
     @Test
     void grayscaleGivesEqualChannelsBeforeNormalisation() {
         // Identity normalisation so equal channels stay equal.
-        Normalisation identity = new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1});
-        AugmentationConfig cfg = AugmentationConfig.paper(16).withColour(0.8, 0.4, 0.4, 0.2, 0.1, 1.0)
-                .withNormalisation(identity);
+        AugmentationConfig cfg = withoutNormalisation(AugmentationConfig.paper(16).withColour(0.8, 0.4, 0.4, 0.2, 0.1, 1.0));
         ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(20, 20, gradient(20, 20)), new SplittableRandom(5));
         for (float[] v : new float[][] {p.online(), p.target()}) {
             for (int i = 0; i < 256; i++) {
@@ -114,9 +113,7 @@ class ViewAugmentationTest {
 
     @Test
     void jitteredValuesStayInTheUnitRangeBeforeNormalisation() {
-        Normalisation identity = new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1});
-        AugmentationConfig cfg = AugmentationConfig.paper(32).withColour(1.0, 0.9, 0.9, 0.9, 0.5, 0.0)
-                .withNormalisation(identity);
+        AugmentationConfig cfg = withoutNormalisation(AugmentationConfig.paper(32).withColour(1.0, 0.9, 0.9, 0.9, 0.5, 0.0));
         ViewAugmentation aug = new ViewAugmentation(cfg);
         SplittableRandom rng = new SplittableRandom(11);
         for (int i = 0; i < 10; i++) {
@@ -135,5 +132,12 @@ class ViewAugmentationTest {
         ColourJitter.hue(third, 1, 1f / 3);
         // red -> green -> blue: a third of a turn moves R's value to G, G's to B, B's to R.
         assertArrayEquals(new float[] {0.1f, 0.9f, 0.2f}, third, 1e-5f);
+    }
+
+    /** The same views with an identity normalisation, so pixel values stay in [0, 1]. */
+    private static AugmentationConfig withoutNormalisation(AugmentationConfig c) {
+        return new AugmentationConfig(c.imageSize(), c.crop(), c.scaleMin(), c.scaleMax(), c.ratioMin(), c.ratioMax(),
+                c.flipProbability(), c.jitterProbability(), c.brightness(), c.contrast(), c.saturation(), c.hue(),
+                c.grayscaleProbability(), new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1}));
     }
 }

@@ -3,11 +3,13 @@ package io.extrema.ops.dashboard;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.extrema.serving.monitor.PrometheusText;
+import io.extrema.trainer.metrics.TrainerMetric;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +28,14 @@ public final class DashboardServer implements AutoCloseable {
     static final String ECHARTS = "/webjars/echarts/5.3.1/dist/echarts.min.js";
     private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
+
+    /** Which field of a metrics record ({@link Json#metrics}) each re-exported trainer metric reads. */
+    private static final List<Map.Entry<TrainerMetric, String>> TRAINER_FIELDS = List.of(
+            Map.entry(TrainerMetric.STEP, "step"), Map.entry(TrainerMetric.LOSS, "loss"),
+            Map.entry(TrainerMetric.LEARNING_RATE, "lr"), Map.entry(TrainerMetric.IMAGES_CONSUMED_PER_SECOND, "consumed"),
+            Map.entry(TrainerMetric.IMAGES_TRAINED_PER_SECOND, "trained"), Map.entry(TrainerMetric.CONSUMER_LAG, "lag"),
+            Map.entry(TrainerMetric.MODEL_VERSION, "version"), Map.entry(TrainerMetric.EMBEDDING_STD, "embeddingStd"),
+            Map.entry(TrainerMetric.PROBE_ACCURACY, "probe"));
 
     private final DashboardState state;
     private final TopicFeed feed;
@@ -139,21 +149,12 @@ public final class DashboardServer implements AutoCloseable {
         }
     }
 
-    /** The topic figures as Prometheus gauges (docs/monitoring.md), for setups that scrape the dashboard. */
+    /** The topic figures as Prometheus metrics (docs/monitoring.md), for setups that scrape the dashboard. */
     private void prometheus(HttpExchange exchange) throws IOException {
         PrometheusText out = new PrometheusText();
         Map<String, Object> m = state.latestMetrics();
         if (m != null) {
-            Map<String, String> model = Map.of("model", String.valueOf(m.get("model")));
-            gauge(out, "extrema_trainer_step", "Latest training step reported.", model, m.get("step"));
-            gauge(out, "extrema_trainer_loss", "Latest training loss.", model, m.get("loss"));
-            gauge(out, "extrema_trainer_learning_rate", "Latest learning rate.", model, m.get("lr"));
-            gauge(out, "extrema_trainer_images_consumed_per_second", "Images read from the images topic per second.", model, m.get("consumed"));
-            gauge(out, "extrema_trainer_images_trained_per_second", "Images trained on per second.", model, m.get("trained"));
-            gauge(out, "extrema_trainer_consumer_lag", "Trainer consumer lag, records.", model, m.get("lag"));
-            gauge(out, "extrema_trainer_model_version", "Latest model version published.", model, m.get("version"));
-            gauge(out, "extrema_trainer_embedding_std", "Per-dimension std of normalised target embeddings.", model, m.get("embeddingStd"));
-            gauge(out, "extrema_trainer_probe_accuracy", "k-NN probe accuracy.", model, m.get("probe"));
+            trainerMetrics(out, m);
         }
         for (Map<String, Object> w : state.latestMonitorPerSource()) {
             Map<String, String> labels = Map.of("source", String.valueOf(w.get("source")), "model", String.valueOf(w.get("model")));
@@ -168,6 +169,20 @@ public final class DashboardServer implements AutoCloseable {
                     Map.of("rule", parts[0], "severity", parts[1]), n);
         });
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", out.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The latest metrics record's figures under the trainer's own names, types and help ({@link TrainerMetric}),
+     * labelled by model: a dashboard scrape and a trainer scrape mean the same thing.
+     */
+    static void trainerMetrics(PrometheusText out, Map<String, Object> m) {
+        Map<String, String> model = Map.of("model", String.valueOf(m.get("model")));
+        for (Map.Entry<TrainerMetric, String> e : TRAINER_FIELDS) {
+            if (m.get(e.getValue()) instanceof Number n) {
+                TrainerMetric metric = e.getKey();
+                out.sample(metric.metricName(), metric.type().text(), metric.help(), model, n.doubleValue());
+            }
+        }
     }
 
     private static void gauge(PrometheusText out, String name, String help, Map<String, String> labels, Object value) {

@@ -1,5 +1,6 @@
 package io.extrema.ops.dashboard;
 
+import io.extrema.model.Rows;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -38,14 +39,9 @@ final class EmbeddingMap {
         double[][] x = new double[n][dim]; // [N, D] normalised, then centred
         double[] mean = new double[dim];
         for (int i = 0; i < n; i++) {
-            float[] v = points.get(i).vector();
-            double norm = 0;
-            for (float f : v) {
-                norm += (double) f * f;
-            }
-            norm = norm > 0 ? Math.sqrt(norm) : 1;
+            float[] unit = Rows.normalised(points.get(i).vector());
             for (int d = 0; d < dim; d++) {
-                x[i][d] = v[d] / norm;
+                x[i][d] = unit[d];
                 mean[d] += x[i][d] / n;
             }
         }

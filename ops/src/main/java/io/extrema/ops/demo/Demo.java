@@ -281,10 +281,6 @@ public final class Demo implements AutoCloseable {
         return dashboard.url();
     }
 
-    public IngestStats ingestStats() {
-        return ingestStats;
-    }
-
     /** One line: images sent, then what the topics show (training, versions, embeddings, monitor, dead letters). */
     public String status() {
         String trainerState = trainerFailure != null ? "  | TRAINER FAILED: " + trainerFailure

@@ -9,6 +9,7 @@ import io.extrema.images.source.ImageSources;
 import io.extrema.images.source.SourceImage;
 import io.extrema.model.Checkpoint;
 import io.extrema.model.Embedder;
+import io.extrema.model.Embeddings;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
@@ -198,22 +199,14 @@ public final class EvalCommand implements Command {
         }
 
         private float[][] features(String label, Embedder embedder, List<float[]> images) {
-            progress.begin("features of the " + label, images.size());
-            int size = embedder.config().imageSize();
-            int chw = 3 * size * size;
-            float[][] out = new float[images.size()][];
-            for (int start = 0; start < images.size(); start += BATCH) {
-                int n = Math.min(BATCH, images.size() - start);
-                float[] batch = new float[n * chw];
-                for (int i = 0; i < n; i++) {
-                    float[] image = images.get(start + i).clone();
-                    Normalisation.IMAGENET.apply(image, size * size);
-                    System.arraycopy(image, 0, batch, i * chw, chw);
-                }
-                System.arraycopy(embedder.embed(batch, n).instance(), 0, out, start, n);
-                progress.advance(n);
+            progress.begin("features of the " + label, 0);
+            int pixels = embedder.config().imageSize() * embedder.config().imageSize();
+            float[][] normalised = new float[images.size()][];
+            for (int i = 0; i < normalised.length; i++) {
+                normalised[i] = images.get(i).clone();
+                Normalisation.IMAGENET.apply(normalised[i], pixels);
             }
-            return out;
+            return embedder.embedAll(normalised, BATCH, List.of(Embeddings::instance)).get(0);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.extrema.serving.embed;
 
 import io.extrema.model.ExtremaConfig;
+import io.extrema.model.Rows;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.schemas.avro.TokenGrid;
@@ -51,14 +52,8 @@ public record EmbeddingOutput(boolean tokens, boolean normalize, boolean attribu
         int g = group == 0 ? length : group;
         List<Float> out = new ArrayList<>(length);
         for (int start = 0; start < length; start += g) {
-            double scale = 1;
-            if (normalize) {
-                double sq = 0;
-                for (int i = start; i < start + g; i++) {
-                    sq += (double) values[i] * values[i];
-                }
-                scale = sq > 0 ? 1 / Math.sqrt(sq) : 1;
-            }
+            double norm = normalize ? Rows.norm(values, start, g) : 0;
+            double scale = norm > 0 ? 1 / norm : 1;
             for (int i = start; i < start + g; i++) {
                 out.add((float) (values[i] * scale));
             }

@@ -34,10 +34,9 @@ public final class ServingModel {
      * @throws IOException when the weights do not load or do not run
      */
     public static ServingModel load(ModelVersion version) throws IOException {
-        ExtremaConfig config = version.config().isEmpty()
-                ? Embedder.configOf(version.weights())
-                : ExtremaConfig.fromMap(version.config());
-        Embedder embedder = Embedder.load(config, version.weights());
+        // A manifest without a configuration leaves it to the one stored in the weights.
+        Embedder embedder = version.config().isEmpty() ? Embedder.load(version.weights())
+                : Embedder.load(ExtremaConfig.fromMap(version.config()), version.weights());
         try {
             check(embedder);
         } catch (RuntimeException e) {

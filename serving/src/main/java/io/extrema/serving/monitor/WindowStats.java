@@ -1,5 +1,6 @@
 package io.extrema.serving.monitor;
 
+import io.extrema.model.Rows;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -31,11 +32,7 @@ public final class WindowStats {
             return this;
         }
         float[] v = o.vector();
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        norm = Math.sqrt(norm);
+        double norm = Rows.norm(v);
         count++;
         sumNorm += norm;
         versions.add(o.modelVersion());

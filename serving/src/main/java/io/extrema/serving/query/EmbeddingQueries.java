@@ -3,6 +3,7 @@ package io.extrema.serving.query;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.extrema.model.Rows;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -174,7 +175,7 @@ public final class EmbeddingQueries implements HttpHandler {
 
     /** This instance's k best, by cosine similarity, among embeddings of the same model version. */
     private List<Map<String, Object>> localNearest(float[] vector, String model, long version, String exclude, int k) {
-        double queryNorm = norm(vector);
+        double queryNorm = Rows.norm(vector);
         PriorityQueue<KeyValue<String, Double>> best = new PriorityQueue<>(Comparator.comparingDouble(kv -> kv.value));
         try (KeyValueIterator<String, EmbeddingRecord> it = store().all()) {
             while (it.hasNext()) {
@@ -206,14 +207,6 @@ public final class EmbeddingQueries implements HttpHandler {
     private ReadOnlyKeyValueStore<String, EmbeddingRecord> store() {
         return streams.store(StoreQueryParameters.fromNameAndType(IndexProcessor.STORE,
                 QueryableStoreTypes.keyValueStore()));
-    }
-
-    private static double norm(float[] v) {
-        double sq = 0;
-        for (float x : v) {
-            sq += x * x;
-        }
-        return Math.sqrt(sq);
     }
 
     private static Map<String, String> query(URI uri) {

@@ -28,7 +28,6 @@ public final class OffsetLedger {
     }
 
     private final Map<TopicPartition, Partition> partitions = new HashMap<>();
-    private long settled;
     private long skipped;
 
     /** Starts from a checkpoint's positions. */
@@ -67,8 +66,8 @@ public final class OffsetLedger {
     /** The record is reflected (trained, dead-lettered or dropped by policy). Idempotent. */
     public synchronized void settle(RecordPosition position) {
         Partition p = partitions.get(position.partition());
-        if (p != null && p.pending.remove(position.offset())) {
-            settled++;
+        if (p != null) {
+            p.pending.remove(position.offset());
         }
     }
 
@@ -88,10 +87,6 @@ public final class OffsetLedger {
     /** Records read but not yet reflected. */
     public synchronized int pendingCount() {
         return partitions.values().stream().mapToInt(p -> p.pending.size()).sum();
-    }
-
-    public synchronized long settledCount() {
-        return settled;
     }
 
     /** Records read again after a restart and skipped because the checkpoint reflects them. */

@@ -8,6 +8,7 @@ import io.extrema.images.source.ImageSource;
 import io.extrema.images.source.ImageSources;
 import io.extrema.images.source.SourceImage;
 import io.extrema.model.Embedder;
+import io.extrema.model.Embeddings;
 import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.eval.KnnEvaluator;
 import org.slf4j.Logger;
@@ -33,9 +34,8 @@ public final class OnlineProbe {
     private final int[] bankLabels;
     private final float[][] queryImages;
     private final int[] queryLabels;
-    private final int chw;
 
-    private OnlineProbe(List<float[]> images, List<Integer> labels, int chw) {
+    private OnlineProbe(List<float[]> images, List<Integer> labels) {
         int n = images.size();
         bankImages = new float[(n + 1) / 2][];
         bankLabels = new int[(n + 1) / 2];
@@ -50,7 +50,6 @@ public final class OnlineProbe {
                 queryLabels[i / 2] = labels.get(i);
             }
         }
-        this.chw = chw;
     }
 
     /** Reads up to {@code max} labelled images (unlabelled and undecodable ones are skipped) and preprocesses them. */
@@ -80,7 +79,7 @@ public final class OnlineProbe {
                     + images.size() + " of " + classes.size());
         }
         log.info("probe set: {} images, {} classes from {}", images.size(), classes.size(), source);
-        return new OnlineProbe(images, labels, 3 * transform.cropSize() * transform.cropSize());
+        return new OnlineProbe(images, labels);
     }
 
     public int size() {
@@ -94,17 +93,7 @@ public final class OnlineProbe {
                 .accuracy();
     }
 
-    private float[][] features(Embedder embedder, float[][] images) {
-        float[][] out = new float[images.length][];
-        for (int start = 0; start < images.length; start += EMBED_BATCH) {
-            int n = Math.min(EMBED_BATCH, images.length - start);
-            float[] chunk = new float[n * chw];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(images[start + i], 0, chunk, i * chw, chw);
-            }
-            float[][] instance = embedder.embed(chunk, n).instance();
-            System.arraycopy(instance, 0, out, start, n);
-        }
-        return out;
+    private static float[][] features(Embedder embedder, float[][] images) {
+        return embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance)).get(0);
     }
 }

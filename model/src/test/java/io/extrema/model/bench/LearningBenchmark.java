@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * randomly initialised network (the point at minute 0). Writes {@code curve.csv} and {@code curve.png}.
  *
  * <pre>
- * mvn -q -o -pl model exec:java -Dexec.mainClass=io.extrema.model.bench.LearningBenchmark -Dexec.args="--short"
+ * mvn -q -o -pl model test-compile exec:java -Dexec.mainClass=io.extrema.model.bench.LearningBenchmark -Dexec.args="--short"
  * </pre>
  */
 public final class LearningBenchmark {

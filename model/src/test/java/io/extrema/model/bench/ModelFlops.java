@@ -1,5 +1,6 @@
-package io.extrema.model;
+package io.extrema.model.bench;
 
+import io.extrema.model.ExtremaConfig;
 import io.extrema.model.nn.ConvStem;
 
 /**

@@ -7,7 +7,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaTrainer;
-import io.extrema.model.ModelFlops;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,7 +18,7 @@ import java.util.Locale;
  * same batch of images. Prints images/s, step time, analytic FLOPs/step, achieved FLOP/s and peak RSS.
  *
  * <pre>
- * mvn -q -o -pl model exec:java -Dexec.mainClass=io.extrema.model.bench.StepBenchmark \
+ * mvn -q -o -pl model test-compile exec:java -Dexec.mainClass=io.extrema.model.bench.StepBenchmark \
  *     -Dexec.args="--preset cifar-tiny --batch 128 --steps 10 --masks 4 --ratio 0.75"
  * </pre>
  */

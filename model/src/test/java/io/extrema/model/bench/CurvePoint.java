@@ -9,12 +9,12 @@ import java.util.Map;
  * @param step        optimiser steps taken
  * @param images      training images consumed
  * @param loss        mean loss of the steps since the previous point (NaN at step 0)
- * @param spread      mean, over the same steps, of the per-dimension std of the L2-normalised target projections
- *                    times sqrt(P) (the trainer's collapse diagnostic): about 1 when healthy, near 0 collapsed
+ * @param spread      mean, over the same steps, of the {@link io.extrema.model.EmbeddingSpread#spread spread} of
+ *                    the target projections (the trainer's collapse diagnostic): about 1 when healthy, near 0 collapsed
  * @param skipped     steps skipped for a non-finite loss or gradient so far
  * @param knn         k-NN top-1 accuracy per feature, keyed {@code <encoder>-<feature>} (e.g. {@code target-cls})
- * @param featureStd  per-dimension standard deviation of the L2-normalised target class tokens of the test
- *                    images, times sqrt(D): about 1 when healthy, near 0 when collapsed
+ * @param featureStd  {@link io.extrema.model.EmbeddingSpread#spread spread} of the target class tokens of the test
+ *                    images: about 1 when healthy, near 0 when collapsed
  */
 public record CurvePoint(double minutes, long step, long images, double loss, double spread, long skipped,
                          Map<String, Double> knn, double featureStd) {

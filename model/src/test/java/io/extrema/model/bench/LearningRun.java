@@ -1,10 +1,8 @@
 package io.extrema.model.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.extrema.model.Embedder;
 import io.extrema.model.Embeddings;
+import io.extrema.model.EmbeddingSpread;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
@@ -110,7 +108,7 @@ public final class LearningRun {
                     skipped++;
                 } else {
                     lossSum += r.loss();
-                    spreadSum += r.embeddingStd() / r.healthyStd();
+                    spreadSum += r.embeddingStd();
                     lossCount++;
                 }
                 step++;
@@ -148,59 +146,17 @@ public final class LearningRun {
                 scores.put(encoder + "-" + kind.shortName(),
                         knn.evaluate(train.get(kind), bank.trainLabels(), test.get(kind), bank.testLabels()).accuracy());
             }
-            if (useTarget) featureStd = normalisedStd(test.get(FeatureKind.CLASS_TOKEN));
+            if (useTarget) featureStd = EmbeddingSpread.spread(test.get(FeatureKind.CLASS_TOKEN));
         }
         return new CurvePoint(minutes, step, images, loss, spread, skipped, scores, featureStd);
     }
 
     /** Class-token and mean-token features of every image, one forward pass per batch. */
     private static Map<FeatureKind, float[][]> features(Embedder embedder, float[][] images) {
-        int side = embedder.config().imageSize();
-        int chw = 3 * side * side;
-        float[][] cls = new float[images.length][];
-        float[][] mean = new float[images.length][];
-        for (int start = 0; start < images.length; start += EMBED_BATCH) {
-            int n = Math.min(EMBED_BATCH, images.length - start);
-            float[] batch = new float[n * chw];
-            for (int i = 0; i < n; i++) System.arraycopy(images[start + i], 0, batch, i * chw, chw);
-            try (NDManager scope = NDManager.newBaseManager()) {
-                Embeddings e = embedder.embed(scope.create(batch, new Shape(n, 3, side, side)));
-                rows(e.instance(), cls, start, n);
-                rows(e.meanTokens(), mean, start, n);
-            }
-        }
+        List<float[][]> f = embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance, Embeddings::meanTokens));
         Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
-        out.put(FeatureKind.CLASS_TOKEN, cls);
-        out.put(FeatureKind.MEAN_TOKENS, mean);
+        out.put(FeatureKind.CLASS_TOKEN, f.get(0));
+        out.put(FeatureKind.MEAN_TOKENS, f.get(1));
         return out;
-    }
-
-    private static void rows(NDArray matrix, float[][] into, int start, int n) {
-        float[] flat = matrix.toFloatArray();
-        int d = flat.length / n;
-        for (int i = 0; i < n; i++) into[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-    }
-
-    /** Mean over dimensions of the std of L2-normalised rows, times sqrt(D) (1 for isotropic features). */
-    static double normalisedStd(float[][] features) {
-        int d = features[0].length;
-        double[] sum = new double[d];
-        double[] sumSq = new double[d];
-        for (float[] f : features) {
-            double norm = 0;
-            for (float v : f) norm += (double) v * v;
-            norm = Math.sqrt(Math.max(norm, 1e-24));
-            for (int j = 0; j < d; j++) {
-                double v = f[j] / norm;
-                sum[j] += v;
-                sumSq[j] += v * v;
-            }
-        }
-        double std = 0;
-        for (int j = 0; j < d; j++) {
-            double m = sum[j] / features.length;
-            std += Math.sqrt(Math.max(0, sumSq[j] / features.length - m * m));
-        }
-        return std / d * Math.sqrt(d);
     }
 }
