@@ -288,7 +288,7 @@ public final class EvalCommand implements Command {
                 ModelVersion version = fromTopic(s, kafka);
                 out.println("model: " + version.modelName() + " v" + version.version() + " (step " + version.step()
                         + ") from " + s.getString(MODELS_TOPIC));
-                return Embedder.load(Embedder.configOf(version.weights()), version.weights());
+                return Embedder.load(version.weights());
             }
         }
     }

@@ -33,6 +33,11 @@ public final class MonitorMeters {
         unreadable.skipped(topic, partition, offset, error);
     }
 
+    /** Records dead-lettered because they could not be decoded, so far (the status line shows it). */
+    public long unreadableRecords() {
+        return unreadable.total();
+    }
+
     /** Embeddings read so far, all sources. */
     public long embeddingsObserved() {
         return embeddings.values().stream().mapToLong(LongAdder::sum).sum();
