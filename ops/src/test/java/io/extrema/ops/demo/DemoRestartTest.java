@@ -12,12 +12,10 @@ import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.StackSettings;
 import io.extrema.trainer.checkpoint.CheckpointStore;
 import io.extrema.trainer.checkpoint.TrainerState;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,7 +35,8 @@ class DemoRestartTest {
         Path stackDir = Path.of("target/extrema-stack/demo-restart-" + ProcessHandle.current().pid()).toAbsolutePath();
         StackSettings stack = StackSettings.defaults(stackDir).withFreePorts();
         Path work = tmp.resolve("work");
-        List<String> command = demoCommand(stack, stackDir, work);
+        List<String> command = TinyDemoMain.command(stack, work, List.of("max.steps=0", "checkpoint.interval.steps=10",
+                "version.interval.steps=10"), "--rate", "20", "--status.interval.seconds", "2");
         DemoTopics topics = new DemoTopics("extrema.");
         Path log = tmp.resolve("demo.log");
         try {
@@ -109,22 +108,5 @@ class DemoRestartTest {
             assertTrue(System.nanoTime() < deadline, "stack not up again:\n" + Files.readString(log));
             Thread.sleep(500);
         }
-    }
-
-    private static List<String> demoCommand(StackSettings stack, Path stackDir, Path work) throws IOException {
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                "-Dai.djl.pytorch.num_threads=1",
-                "-cp", System.getProperty("java.class.path"), TinyDemoMain.class.getName(),
-                "max.steps=0", "checkpoint.interval.steps=10", "version.interval.steps=10", "--",
-                "--stack.dir", stackDir.toString(),
-                "--stack.broker.port", String.valueOf(stack.brokerPort()),
-                "--stack.controller.port", String.valueOf(stack.controllerPort()),
-                "--stack.registry.port", String.valueOf(stack.registryPort()),
-                "--stack.registry.management.port", String.valueOf(stack.registryManagementPort()),
-                "--stack.registry.home", Path.of("target/extrema-stack/registry").toAbsolutePath().toString(),
-                "--data", SampleData.require().resolve("train.tar.gz").toString(),
-                "--rate", "20", "--work.dir", work.toString(), "--dashboard.port", "0",
-                "--status.interval.seconds", "2"));
     }
 }

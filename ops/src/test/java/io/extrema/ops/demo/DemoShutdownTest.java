@@ -10,7 +10,6 @@ import io.extrema.stack.StackStatus;
 import io.extrema.trainer.checkpoint.CheckpointStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -32,24 +31,9 @@ class DemoShutdownTest {
         Path stackDir = Path.of("target/extrema-stack/demo-" + ProcessHandle.current().pid()).toAbsolutePath();
         StackSettings stack = StackSettings.defaults(stackDir).withFreePorts();
         Path work = tmp.resolve("work");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                // one libtorch thread: the tiny network gains nothing from more on a shared machine
-                "-Dai.djl.pytorch.num_threads=1",
-                "-cp", System.getProperty("java.class.path"), TinyDemoMain.class.getName(),
-                // no step budget and no interval checkpoint: only the stop writes one; a version every step
-                "max.steps=0", "checkpoint.interval.steps=1000", "version.interval.steps=1",
-                "version.interval.minutes=0", "--",
-                "--stack.dir", stackDir.toString(),
-                "--stack.broker.port", String.valueOf(stack.brokerPort()),
-                "--stack.controller.port", String.valueOf(stack.controllerPort()),
-                "--stack.registry.port", String.valueOf(stack.registryPort()),
-                "--stack.registry.management.port", String.valueOf(stack.registryManagementPort()),
-                // share one unpacked registry between test runs
-                "--stack.registry.home", Path.of("target/extrema-stack/registry").toAbsolutePath().toString(),
-                "--data", SampleData.require().resolve("train.tar.gz").toString(),
-                "--rate", "0", "--work.dir", work.toString(), "--dashboard.port", "0",
-                "--status.interval.seconds", "1"));
+        // no step budget and no interval checkpoint: only the stop writes one; a version every step
+        List<String> command = TinyDemoMain.command(stack, work, List.of("max.steps=0", "checkpoint.interval.steps=1000",
+                "version.interval.steps=1", "version.interval.minutes=0"), "--rate", "0", "--status.interval.seconds", "1");
         Path log = tmp.resolve("demo.log");
         Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -240,25 +241,8 @@ class StreamingTrainerTest {
         s.put("metrics.interval.steps", "1");
         // Train until every image is read and drawn at least once: then nothing is pending, and a restart that
         // only read what the checkpoint does not reflect would find nothing to train on.
-        StreamingTrainer first = new StreamingTrainer(new TrainerConfig(s));
-        CompletableFuture<Void> run = runAsync(first);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (true) {
-                List<TrainingMetrics> m = values(f.readAll(f.metrics, TrainingMetrics.class));
-                TrainingMetrics latest = m.isEmpty() ? null : m.get(m.size() - 1);
-                if (latest != null && latest.getExtra().get("recordsConsumed") == 200
-                        && latest.getExtra().get("recordsPending") == 0) {
-                    break;
-                }
-                assertFalse(run.isDone(), "trainer stopped early");
-                assertTrue(System.nanoTime() < deadline, "not every image drawn: " + latest);
-                Thread.sleep(100);
-            }
-        } finally {
-            first.stop();
-            run.get(60, TimeUnit.SECONDS);
-        }
+        trainUntil(f, s, 0, m -> m.get("recordsConsumed") == 200 && m.get("recordsPending") == 0,
+                "every image read and drawn");
         TrainerState stopped = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         Map<TopicPartition, Long> end = f.endOffsets(f.images);
         stopped.offsets().forEach((tp, p) -> {
@@ -323,25 +307,8 @@ class StreamingTrainerTest {
         f.produce(images.subList(160, 320));
         s.put("metrics.interval.steps", "1");
         int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
-        StreamingTrainer restarted = new StreamingTrainer(new TrainerConfig(s));
-        CompletableFuture<Void> run = runAsync(restarted);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (true) {
-                List<TrainingMetrics> m = values(f.readAll(f.metrics, TrainingMetrics.class));
-                TrainingMetrics latest = m.size() > metricsBefore ? m.get(m.size() - 1) : null;
-                if (latest != null && latest.getExtra().get("imagesTrained") >= 320
-                        && latest.getExtra().get("recordsPending") == 0) {
-                    break;
-                }
-                assertFalse(run.isDone(), "trainer stopped early");
-                assertTrue(System.nanoTime() < deadline, "not every image trained: " + latest);
-                Thread.sleep(200);
-            }
-        } finally {
-            restarted.stop();
-            run.get(60, TimeUnit.SECONDS);
-        }
+        trainUntil(f, s, metricsBefore, m -> m.get("imagesTrained") >= 320 && m.get("recordsPending") == 0,
+                "every image trained");
         TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertEquals(320, done.imagesTrained(), "every image once: none lost, none counted twice");
         Map<TopicPartition, Long> end = f.endOffsets(f.images);
@@ -425,6 +392,32 @@ class StreamingTrainerTest {
         for (TopicPartition tp : parts) {
             assertEquals(end.get(tp), done.offsets().get(tp).next(), "every record of " + tp + " is reflected");
             assertEquals(end.get(tp), committed.get(tp), "committed offset of " + tp);
+        }
+    }
+
+    /**
+     * Trains with {@code settings} until the newest metrics record after the first {@code skip} has {@code extra}
+     * figures that satisfy {@code done} (within 2 minutes), then stops the trainer cleanly.
+     */
+    private static void trainUntil(TrainerFixture f, Map<String, String> settings, int skip,
+                                   Predicate<Map<String, Double>> done, String what) throws Exception {
+        StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(settings));
+        CompletableFuture<Void> run = runAsync(trainer);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                List<TrainingMetrics> m = values(f.readAll(f.metrics, TrainingMetrics.class));
+                TrainingMetrics latest = m.size() > skip ? m.get(m.size() - 1) : null;
+                if (latest != null && done.test(latest.getExtra())) {
+                    return;
+                }
+                assertFalse(run.isDone(), "trainer stopped early");
+                assertTrue(System.nanoTime() < deadline, "not reached: " + what + "; last metrics " + latest);
+                Thread.sleep(100);
+            }
+        } finally {
+            trainer.stop();
+            run.get(60, TimeUnit.SECONDS);
         }
     }
 
