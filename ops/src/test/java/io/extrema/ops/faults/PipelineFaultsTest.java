@@ -100,6 +100,11 @@ class PipelineFaultsTest {
                 brokerDown(stack, seen, parts);
                 registryDown(stack, serving, seen, parts);
 
+                // Keep streaming until the monitor has closed the windows of every fault: a window closes only when
+                // stream time passes its end plus the grace (2 min by default).
+                long lastRecovered = faults.get(faults.size() - 1).recoveredAt();
+                seen.await(() -> seen.windows.stream().anyMatch(w -> w.start() > lastRecovered), Duration.ofMinutes(5),
+                        "the monitor closing the windows of the whole run" + logs(parts));
                 images.close();
                 assertEquals(0, images.failed(), "sends the producer gave up on");
                 Set<String> produced = images.acknowledged();
