@@ -1,6 +1,8 @@
 package io.extrema.trainer.config;
 
+import ai.djl.Device;
 import io.extrema.images.ImageLimits;
+import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
@@ -213,6 +215,35 @@ public final class TrainerConfig extends AbstractConfig {
     /** Settings for the Avro serdes: the registry URL and credentials. */
     public Map<String, Object> serdeConfig() {
         return ClientSettings.serdeConfig(this);
+    }
+
+    /** The model preset with the {@code model.}-prefixed overrides applied. */
+    public ExtremaConfig modelConfig() {
+        Map<String, String> map = ExtremaConfig.preset(getString(MODEL_PRESET)).toMap();
+        map.putAll(modelOverrides());
+        return ExtremaConfig.fromMap(map);
+    }
+
+    /** The training device: {@code auto} is the first GPU DJL reports, else the CPU. */
+    public Device device() {
+        Device best = ComputeDevice.best(); // also sizes libtorch's thread pools for this machine
+        return switch (getString(DEVICE)) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> best;
+        };
+    }
+
+    /** Shorter side of a buffered image: the setting, or 8/7 of the model's image size when it is 0. */
+    public int replayStoreSide(ExtremaConfig model) {
+        int side = getInt(REPLAY_STORE_SIDE);
+        return side > 0 ? side : (int) Math.ceil(model.imageSize() * 8 / 7.0);
+    }
+
+    /** Images buffered before the first step: the setting, or one batch when it is 0. */
+    public int replayMinFill(ExtremaConfig model) {
+        int fill = getInt(REPLAY_MIN_FILL);
+        return fill > 0 ? fill : model.batchSize();
     }
 
     /** Model preset field overrides that were set: {@code model.<field>} keys, by field name. */

@@ -1,6 +1,5 @@
 package io.extrema.trainer.config;
 
-import io.extrema.trainer.StreamingTrainer;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +35,8 @@ class TrainerConfigTest {
         assertEquals(7, c.getInt(TrainerConfig.CHECKPOINT_INTERVAL_STEPS));
         assertEquals("min-redundancy", c.replayPolicy().configName());
         assertEquals(Map.of("batchSize", "16", "depth", "1", "warmupSteps", "3"), c.modelOverrides());
-        assertEquals(16, StreamingTrainer.modelConfig(c).batchSize());
-        assertEquals(1, StreamingTrainer.modelConfig(c).depth());
+        assertEquals(16, c.modelConfig().batchSize());
+        assertEquals(1, c.modelConfig().depth());
     }
 
     @Test
@@ -47,7 +46,7 @@ class TrainerConfigTest {
         assertTrue(e.getMessage().contains("replay.policy"), e.getMessage());
         assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.factor", "0.5")));
         assertThrows(IllegalArgumentException.class,
-                () -> StreamingTrainer.modelConfig(new TrainerConfig(Map.of("model.heads", "5"))));
+                () -> new TrainerConfig(Map.of("model.heads", "5")).modelConfig());
         assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
         assertTrue(TrainerConfig.help().contains("model.maskRatio"), "model fields are declared settings");
     }
