@@ -106,6 +106,17 @@ public final class CheckpointStore {
         return Optional.empty();
     }
 
+    /**
+     * The model file of a checkpoint named by path: the path itself when it is a file, else the newest complete
+     * checkpoint's in the directory it names; empty when there is none.
+     */
+    public static Optional<Path> modelFile(Path fileOrDirectory) throws IOException {
+        if (Files.isRegularFile(fileOrDirectory)) {
+            return Optional.of(fileOrDirectory);
+        }
+        return new CheckpointStore(fileOrDirectory, Integer.MAX_VALUE).latest().map(Stored::modelFile);
+    }
+
     /** Complete checkpoints, newest first. */
     public List<Path> complete() throws IOException {
         if (!Files.isDirectory(root)) {

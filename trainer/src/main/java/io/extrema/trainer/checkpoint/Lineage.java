@@ -5,19 +5,24 @@ import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.checkpoint.ConfigMismatchException;
+import io.extrema.schemas.models.ModelVersion;
+import io.extrema.schemas.models.ModelVersionReader;
 import io.extrema.trainer.config.TrainerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir},
- * else a new network) and where each checkpoint goes. A checkpoint of another lineage or of another model
- * configuration is refused: the architecture changes with a new lineage.
+ * else a new network, warm-started from {@value TrainerConfig#INIT} when that is set) and where each checkpoint
+ * goes. A checkpoint of another lineage or of another model configuration is refused: the architecture changes
+ * with a new lineage.
  */
 public final class Lineage {
     private static final Logger log = LoggerFactory.getLogger(Lineage.class);
@@ -59,19 +64,58 @@ public final class Lineage {
                 .orElse(new TrainerState(0, name, new TreeMap<>(), 0, 0, Map.of()));
     }
 
-    /** The network to train, on the configured device: the newest checkpoint's, else a new one. */
+    /**
+     * The network to train, on the configured device: the newest checkpoint's; else, without one, a warm start from
+     * {@value TrainerConfig#INIT} when it is set, or a new network. Resuming wins over {@code init}: a restart must
+     * never reset the network.
+     */
     public ExtremaTrainer network() throws IOException {
-        if (newest.isEmpty()) {
+        String init = config.getString(TrainerConfig.INIT);
+        if (newest.isPresent()) {
+            CheckpointStore.Stored stored = newest.get();
+            if (init.isBlank()) {
+                log.info("resuming from checkpoint {}", stored.dir());
+            } else {
+                log.info("resuming from checkpoint {}; {}={} is ignored (a restart never resets the network)",
+                        stored.dir(), TrainerConfig.INIT, init);
+            }
+            try {
+                return Checkpoint.load(stored.modelFile(), modelConfig, config.device());
+            } catch (ConfigMismatchException e) {
+                throw new IllegalStateException("the checkpoint in " + stored.modelDir() + " was trained with another "
+                        + "model configuration " + e.differences() + "; start a new lineage (model.name, "
+                        + "checkpoint.dir) to change it", e);
+            }
+        }
+        if (init.isBlank()) {
             return new ExtremaTrainer(ExtremaModel.create(modelConfig, config.device()));
         }
-        CheckpointStore.Stored stored = newest.get();
-        log.info("resuming from checkpoint {}", stored.dir());
+        return warmStart(init);
+    }
+
+    /** A new network with the weights {@code init} names (see {@link Checkpoint#warmStart} for what is copied). */
+    private ExtremaTrainer warmStart(String init) throws IOException {
+        byte[] weights;
+        Optional<TrainerConfig.VersionRef> ref = config.initVersion();
+        if (ref.isPresent()) {
+            String topic = config.getString(TrainerConfig.TOPIC_MODELS);
+            ModelVersion version = ModelVersionReader.read(config.kafkaClientConfig(), config.serdeConfig(), topic,
+                    ref.get().modelName(), ref.get().version()).orElseThrow(() -> new IllegalStateException(
+                    TrainerConfig.INIT + "=" + init + ": no such verified model version on " + topic));
+            log.info("warm start from model version {} v{} (step {}): its target weights into both encoders, "
+                    + "a fresh predictor", version.modelName(), version.version(), version.step());
+            weights = version.weights();
+        } else {
+            Path file = CheckpointStore.modelFile(Path.of(init)).orElseThrow(() -> new IllegalStateException(
+                    TrainerConfig.INIT + "=" + init + ": neither a checkpoint file nor a directory holding one"));
+            log.info("warm start from checkpoint {}: its online, predictor and target weights", file);
+            weights = Files.readAllBytes(file);
+        }
         try {
-            return Checkpoint.load(stored.modelFile(), modelConfig, config.device());
+            return Checkpoint.warmStart(weights, modelConfig, config.device());
         } catch (ConfigMismatchException e) {
-            throw new IllegalStateException("the checkpoint in " + stored.modelDir() + " was trained with another "
-                    + "model configuration " + e.differences() + "; start a new lineage (model.name, checkpoint.dir) "
-                    + "to change it", e);
+            throw new IllegalStateException(TrainerConfig.INIT + "=" + init + " was trained with another model "
+                    + "configuration " + e.differences() + "; set the model settings to match it", e);
         }
     }
 

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,5 +50,19 @@ class TrainerConfigTest {
                 () -> new TrainerConfig(Map.of("model.heads", "5")).modelConfig());
         assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
         assertTrue(TrainerConfig.help().contains("model.maskRatio"), "model fields are declared settings");
+    }
+
+    @Test
+    void initNamesACheckpointPathOrAModelVersion() {
+        assertEquals(Optional.empty(), new TrainerConfig(Map.of()).initVersion());
+        assertEquals(Optional.empty(), new TrainerConfig(Map.of("init", "runs/a/checkpoints")).initVersion());
+        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 0)),
+                new TrainerConfig(Map.of("init", "extrema@latest")).initVersion());
+        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 12)),
+                new TrainerConfig(Map.of("init", "extrema@12")).initVersion());
+        for (String bad : new String[] {"extrema@0", "@latest", "@3"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("init", bad)));
+            assertTrue(e.getMessage().contains("init"), e.getMessage());
+        }
     }
 }
