@@ -59,6 +59,40 @@ public final class Checkpoint {
     return rebuild(archive, expected, device);
   }
 
+  /**
+   * A new lineage's trainer on {@code device} whose network starts from another one's weights (a warm start),
+   * refusing weights of any configuration but {@code expected} with a {@link ConfigMismatchException}:
+   *
+   * <ul>
+   *   <li>a checkpoint ({@value #KIND}): its online, predictor and target weights;
+   *   <li>exported target weights ({@value Embedder#KIND}, what a model version carries): the target's, into the
+   *       target and the online branch alike; the predictor starts as a fresh one of {@code expected}'s seed.
+   * </ul>
+   *
+   * <p>Nothing else is taken: the AdamW moments start at zero and the step counters at 0, so the learning-rate
+   * warmup and the EMA momentum schedule run again. Zero moments make Adam's first updates about lr in size
+   * whatever the gradients, so a warmup is what keeps them from throwing the copied weights away; and the
+   * schedules and step count belong to the new lineage, not to where its weights came from.
+   */
+  public static ExtremaTrainer warmStart(byte[] weights, ExtremaConfig expected, Device device) throws IOException {
+    TensorArchive archive = TensorArchive.read(weights);
+    boolean checkpoint = KIND.equals(archive.kind());
+    if (!checkpoint && !Embedder.KIND.equals(archive.kind())) {
+      throw new CheckpointException("expected a '" + KIND + "' or '" + Embedder.KIND + "' archive but this one is '"
+          + archive.kind() + "'");
+    }
+    archive.requireConfig(expected);
+    ExtremaModel model = ExtremaModel.create(expected, device);
+    try {
+      archive.copyInto(model.targetParameters());
+      archive.copyInto(checkpoint ? model.trainableParameters() : model.onlineUnderTargetNames());
+      return new ExtremaTrainer(model);
+    } catch (CheckpointException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
   /** The one "create a trainer, restore into it, close it if that fails". */
   private static ExtremaTrainer rebuild(TensorArchive archive, ExtremaConfig config, Device device)
       throws CheckpointException {

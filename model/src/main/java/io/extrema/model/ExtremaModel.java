@@ -118,6 +118,14 @@ public final class ExtremaModel implements AutoCloseable {
   }
 
   /**
+   * The online encoder, CA blocks and projector under the names of the target parameters that mirror them
+   * (both branches are the same blocks), so target weights can be copied into the online branch.
+   */
+  Map<String, Parameter> onlineUnderTargetNames() {
+    return named(new LinkedHashMap<>(), "target.", online);
+  }
+
+  /**
    * Whether AdamW's decoupled weight decay applies: not to 1-D parameters (biases, LayerNorm gains and shifts,
    * LayerScale gains) nor the class token. The position embedding is a fixed table, not a parameter at all.
    */

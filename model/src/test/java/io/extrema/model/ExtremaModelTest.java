@@ -13,6 +13,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -293,6 +294,68 @@ class ExtremaModelTest {
         assertTrue(e.differences().contains("heads=2 (expected 3)"), e.differences().toString());
       }
       assertThrows(CheckpointException.class, () -> Embedder.load(CONFIG, saved)); // wrong kind
+    }
+  }
+
+  @Test
+  void aWarmStartTakesTheWeightsOfACheckpointOrAModelVersionAndNothingElse() throws Exception {
+    float[] images = TinyModels.images(B, SIDE, 40);
+    try (ExtremaTrainer source = ExtremaTrainer.create(CONFIG); NDManager m = NDManager.newBaseManager();
+         ExtremaModel fresh = ExtremaModel.create(CONFIG, Device.cpu())) {
+      for (int i = 0; i < 3; i++) {
+        source.step(images, images, B); // the online branch moves ahead of its EMA target
+      }
+      NDArray x = batch(m, 41);
+      float[] online = classTokens(source.model(), false, x);
+      float[] target = classTokens(source.model(), true, x);
+      assertFalse(java.util.Arrays.equals(online, target), "the source's branches differ");
+
+      try (ExtremaTrainer b = Checkpoint.warmStart(Checkpoint.toBytes(source), CONFIG, Device.cpu())) {
+        assertArrayEquals(online, classTokens(b.model(), false, x));
+        assertArrayEquals(target, classTokens(b.model(), true, x));
+        assertWeightsEqual(source.model().predictor(), b.model().predictor());
+        assertStartsAtStepZero(b);
+      }
+      try (ExtremaTrainer b = Checkpoint.warmStart(source.model().exportTarget(), CONFIG, Device.cpu())) {
+        assertWeightsEqual(source.model().target(), b.model().online());
+        // Equal weights; the online branch computes the same forward only to float rounding.
+        assertArrayEquals(target, classTokens(b.model(), false, x), 1e-5f, "online encoder from the version's target");
+        assertArrayEquals(target, classTokens(b.model(), true, x));
+        assertWeightsEqual(fresh.predictor(), b.model().predictor());
+        assertStartsAtStepZero(b);
+      }
+
+      ExtremaConfig wider = CONFIG.with("dim", "48").with("heads", "3");
+      for (byte[] weights : List.of(Checkpoint.toBytes(source), source.model().exportTarget())) {
+        ConfigMismatchException e = assertThrows(ConfigMismatchException.class,
+            () -> Checkpoint.warmStart(weights, wider, Device.cpu()));
+        assertTrue(e.differences().contains("dim=32 (expected 48)"), e.differences().toString());
+      }
+    }
+  }
+
+  private static float[] classTokens(ExtremaModel model, boolean target, NDArray images) {
+    try (Embedder embedder = model.embedder(target)) {
+      return embedder.embed(images).instance().toFloatArray();
+    }
+  }
+
+  private static void assertWeightsEqual(Block expected, Block actual) {
+    var want = expected.getParameters();
+    var have = actual.getParameters();
+    assertEquals(want.size(), have.size());
+    for (int i = 0; i < want.size(); i++) {
+      assertArrayEquals(want.get(i).getValue().getArray().toFloatArray(),
+          have.get(i).getValue().getArray().toFloatArray(), want.get(i).getKey());
+    }
+  }
+
+  /** Counters at zero and AdamW's moments empty: the schedules start again. */
+  private static void assertStartsAtStepZero(ExtremaTrainer trainer) {
+    assertEquals(0, trainer.appliedSteps());
+    assertEquals(0, trainer.skippedSteps());
+    for (NDArray moment : trainer.optimizer().moments().values()) {
+      assertEquals(0f, moment.abs().max().getFloat());
     }
   }
 

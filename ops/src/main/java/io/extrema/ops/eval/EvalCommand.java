@@ -26,16 +26,13 @@ import io.extrema.ops.cli.StatusLine;
 import io.extrema.ops.cli.UsageException;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
-import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.models.ModelVersion;
-import io.extrema.schemas.models.ModelVersionAssembler;
-import io.extrema.schemas.serde.SpecificAvroDeserializer;
+import io.extrema.schemas.models.ModelVersionReader;
 import io.extrema.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,16 +41,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code extrema eval --train PATH --test PATH}: k-NN (k = 20, cosine, temperature-weighted votes) and linear-probe
@@ -296,13 +289,8 @@ public final class EvalCommand implements Command {
     private static Path checkpointFile(String given) throws IOException {
         if (given.isBlank()) throw new UsageException("model=checkpoint needs --" + CHECKPOINT);
         Path path = Path.of(given);
-        if (Files.isRegularFile(path)) return path;
-        CheckpointStore.Stored latest = new CheckpointStore(path, Integer.MAX_VALUE).latest()
+        return CheckpointStore.modelFile(path)
                 .orElseThrow(() -> new UsageException("no complete checkpoint in " + path));
-        try (var files = Files.list(latest.modelDir())) {
-            return files.filter(Files::isRegularFile).findFirst()
-                    .orElseThrow(() -> new UsageException("no model file in " + latest.modelDir()));
-        }
     }
 
     /** The models topic's deserializer settings: the registry URL and credentials. */
@@ -312,40 +300,12 @@ public final class EvalCommand implements Command {
 
     /** Reads the models topic to its end and returns the requested verified version. */
     private static ModelVersion fromTopic(AbstractConfig s, Map<String, Object> kafka) {
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.getString(BOOTSTRAP_SERVERS));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class);
-        parts.configure(serdeConfig(s), false);
+        Map<String, Object> clients = new HashMap<>(kafka);
+        clients.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.getString(BOOTSTRAP_SERVERS));
         String topic = s.getString(MODELS_TOPIC);
-        String name = s.getString(MODEL_NAME);
         long wanted = s.getLong(VERSION);
-        ModelVersionAssembler assembler = new ModelVersionAssembler();
-        ModelVersion chosen = null;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
-                    if (r.value() == null) continue;
-                    var outcome = assembler.accept(parts.deserialize(topic, r.value()));
-                    if (outcome.isPresent() && outcome.get() instanceof ModelVersionAssembler.Verified v) {
-                        ModelVersion mv = v.version();
-                        boolean lineage = name.isEmpty() || name.equals(mv.modelName());
-                        boolean match = wanted == 0 ? chosen == null || mv.version() > chosen.version() : mv.version() == wanted;
-                        if (lineage && match) chosen = mv;
-                    }
-                }
-            }
-        }
-        if (chosen == null) {
-            throw new UsageException(wanted == 0 ? "no verified model version on " + topic
-                    : "model version " + wanted + " is not on " + topic + " (retired or never published)");
-        }
-        return chosen;
+        return ModelVersionReader.read(clients, serdeConfig(s), topic, s.getString(MODEL_NAME), wanted)
+                .orElseThrow(() -> new UsageException(wanted == 0 ? "no verified model version on " + topic
+                        : "model version " + wanted + " is not on " + topic + " (retired or never published)"));
     }
 }

@@ -37,6 +37,8 @@ public final class CheckpointStore {
     public static final String OFFSETS_FILE = "offsets.json";
     public static final String STATE_FILE = "trainer.json";
     public static final String MODEL_DIR = "model";
+    /** The model's {@code Checkpoint} file in {@value #MODEL_DIR}. */
+    public static final String MODEL_FILE = "extrema.ckpt";
     private static final String PREFIX = "step-";
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +53,10 @@ public final class CheckpointStore {
     public record Stored(Path dir, TrainerState state) {
         public Path modelDir() {
             return dir.resolve(MODEL_DIR);
+        }
+
+        public Path modelFile() {
+            return modelDir().resolve(MODEL_FILE);
         }
     }
 
@@ -98,6 +104,17 @@ public final class CheckpointStore {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The model file of a checkpoint named by path: the path itself when it is a file, else the newest complete
+     * checkpoint's in the directory it names; empty when there is none.
+     */
+    public static Optional<Path> modelFile(Path fileOrDirectory) throws IOException {
+        if (Files.isRegularFile(fileOrDirectory)) {
+            return Optional.of(fileOrDirectory);
+        }
+        return new CheckpointStore(fileOrDirectory, Integer.MAX_VALUE).latest().map(Stored::modelFile);
     }
 
     /** Complete checkpoints, newest first. */

@@ -1,6 +1,8 @@
 package io.extrema.trainer.config;
 
+import ai.djl.Device;
 import io.extrema.images.ImageLimits;
+import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
@@ -11,6 +13,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -19,7 +22,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every trainer setting, declared once (type, default, validator, doc) so {@code --help} and the docs come from here.
@@ -49,6 +55,7 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String DEVICE = "device";
     public static final String SEED = "seed";
     public static final String MAX_STEPS = "max.steps";
+    public static final String INIT = "init";
 
     public static final String DECODE_THREADS = "decode.threads";
     public static final String DECODE_QUEUE = "decode.queue.capacity";
@@ -79,6 +86,15 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String PROBE_MAX_IMAGES = "probe.max.images";
 
     private static final ImageLimits DEFAULT_LIMITS = ImageLimits.defaults();
+    /** {@value #INIT} naming a model version rather than a path. */
+    private static final Pattern VERSION_REF = Pattern.compile("(.*)@(latest|\\d+)");
+
+    /**
+     * A model version on the models topic, as {@value #INIT} names one.
+     *
+     * @param version the version; 0 for the newest verified one ({@code @latest})
+     */
+    public record VersionRef(String modelName, long version) {}
 
     public static final ConfigDef DEF = ClientSettings.define(new ConfigDef()) // where
             .define(GROUP_ID, Type.STRING, "extrema-trainer", Importance.HIGH,
@@ -99,6 +115,14 @@ public final class TrainerConfig extends AbstractConfig {
             .define(SEED, Type.LONG, 42L, Importance.LOW, "Seed of the replay sampling and augmentation.")
             .define(MAX_STEPS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
                     "Stop (gracefully) after this many steps in total; 0 trains until stopped.")
+            .define(INIT, Type.STRING, "", TrainerConfig::validateInit, Importance.MEDIUM,
+                    "Warm start: what a new lineage's network starts from while checkpoint.dir holds no checkpoint. "
+                            + "A checkpoint file or directory (its newest checkpoint): its online, predictor and "
+                            + "target weights. Or <model name>@<version> or <model name>@latest, a model version on "
+                            + "topic.models: its target weights, into the online and target encoders, with a fresh "
+                            + "predictor. The optimiser and the schedules start again at step 0, and the model "
+                            + "settings must match the source's. Ignored once checkpoint.dir holds a checkpoint; "
+                            + "empty starts from a random network.")
             // intake
             .define(DECODE_THREADS, Type.INT, Math.max(1, Runtime.getRuntime().availableProcessors() - 1),
                     Range.atLeast(1), Importance.MEDIUM,
@@ -213,6 +237,52 @@ public final class TrainerConfig extends AbstractConfig {
     /** Settings for the Avro serdes: the registry URL and credentials. */
     public Map<String, Object> serdeConfig() {
         return ClientSettings.serdeConfig(this);
+    }
+
+    /** The model preset with the {@code model.}-prefixed overrides applied. */
+    public ExtremaConfig modelConfig() {
+        Map<String, String> map = ExtremaConfig.preset(getString(MODEL_PRESET)).toMap();
+        map.putAll(modelOverrides());
+        return ExtremaConfig.fromMap(map);
+    }
+
+    /** The training device: {@code auto} is the first GPU DJL reports, else the CPU. */
+    public Device device() {
+        Device best = ComputeDevice.best(); // also sizes libtorch's thread pools for this machine
+        return switch (getString(DEVICE)) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> best;
+        };
+    }
+
+    /** Shorter side of a buffered image: the setting, or 8/7 of the model's image size when it is 0. */
+    public int replayStoreSide(ExtremaConfig model) {
+        int side = getInt(REPLAY_STORE_SIDE);
+        return side > 0 ? side : (int) Math.ceil(model.imageSize() * 8 / 7.0);
+    }
+
+    /** Images buffered before the first step: the setting, or one batch when it is 0. */
+    public int replayMinFill(ExtremaConfig model) {
+        int fill = getInt(REPLAY_MIN_FILL);
+        return fill > 0 ? fill : model.batchSize();
+    }
+
+    /** The model version {@value #INIT} names, if it names one rather than a checkpoint path. */
+    public Optional<VersionRef> initVersion() {
+        Matcher m = VERSION_REF.matcher(getString(INIT));
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new VersionRef(m.group(1), m.group(2).equals("latest") ? 0 : Long.parseLong(m.group(2))));
+    }
+
+    private static void validateInit(String name, Object value) {
+        Matcher m = VERSION_REF.matcher(String.valueOf(value));
+        if (m.matches() && (m.group(1).isEmpty() || m.group(2).matches("0+"))) {
+            throw new ConfigException(name, value, "a model version is <model name>@<version from 1> or "
+                    + "<model name>@latest");
+        }
     }
 
     /** Model preset field overrides that were set: {@code model.<field>} keys, by field name. */

@@ -1,6 +1,5 @@
 package io.extrema.trainer.config;
 
-import io.extrema.trainer.StreamingTrainer;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,8 +36,8 @@ class TrainerConfigTest {
         assertEquals(7, c.getInt(TrainerConfig.CHECKPOINT_INTERVAL_STEPS));
         assertEquals("min-redundancy", c.replayPolicy().configName());
         assertEquals(Map.of("batchSize", "16", "depth", "1", "warmupSteps", "3"), c.modelOverrides());
-        assertEquals(16, StreamingTrainer.modelConfig(c).batchSize());
-        assertEquals(1, StreamingTrainer.modelConfig(c).depth());
+        assertEquals(16, c.modelConfig().batchSize());
+        assertEquals(1, c.modelConfig().depth());
     }
 
     @Test
@@ -47,8 +47,22 @@ class TrainerConfigTest {
         assertTrue(e.getMessage().contains("replay.policy"), e.getMessage());
         assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.factor", "0.5")));
         assertThrows(IllegalArgumentException.class,
-                () -> StreamingTrainer.modelConfig(new TrainerConfig(Map.of("model.heads", "5"))));
+                () -> new TrainerConfig(Map.of("model.heads", "5")).modelConfig());
         assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
         assertTrue(TrainerConfig.help().contains("model.maskRatio"), "model fields are declared settings");
+    }
+
+    @Test
+    void initNamesACheckpointPathOrAModelVersion() {
+        assertEquals(Optional.empty(), new TrainerConfig(Map.of()).initVersion());
+        assertEquals(Optional.empty(), new TrainerConfig(Map.of("init", "runs/a/checkpoints")).initVersion());
+        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 0)),
+                new TrainerConfig(Map.of("init", "extrema@latest")).initVersion());
+        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 12)),
+                new TrainerConfig(Map.of("init", "extrema@12")).initVersion());
+        for (String bad : new String[] {"extrema@0", "@latest", "@3"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("init", bad)));
+            assertTrue(e.getMessage().contains("init"), e.getMessage());
+        }
     }
 }

@@ -1,12 +1,17 @@
 package io.extrema.trainer.it;
 
+import ai.djl.Device;
+import io.extrema.model.Checkpoint;
 import io.extrema.model.Embedder;
 import io.extrema.model.ExtremaConfig;
+import io.extrema.model.ExtremaModel;
+import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.FloatEmbeddings;
 import io.extrema.schemas.avro.DeadLetter;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.avro.TrainingMetrics;
+import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionAssembler;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
@@ -35,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -152,15 +158,10 @@ class StreamingTrainerTest {
         assertEquals(f.images, dead.get("bad-raw").getTopic());
 
         // Model versions: published at steps 15 and 30, reassembled and verified, and loadable by serving.
-        ModelVersionAssembler assembler = new ModelVersionAssembler();
-        List<io.extrema.schemas.models.ModelVersion> verified = new ArrayList<>();
-        for (ConsumerRecord<byte[], ModelPart> r : f.readAll(f.models, ModelPart.class)) {
-            assembler.accept(r.value()).ifPresent(o -> verified.add(
-                    assertInstanceOf(ModelVersionAssembler.Verified.class, o).version()));
-        }
-        assertEquals(List.of(1L, 2L), verified.stream().map(io.extrema.schemas.models.ModelVersion::version).toList());
-        assertEquals(List.of(15L, 30L), verified.stream().map(io.extrema.schemas.models.ModelVersion::step).toList());
-        io.extrema.schemas.models.ModelVersion v2 = verified.get(1);
+        List<ModelVersion> verified = versions(f, "test-model");
+        assertEquals(List.of(1L, 2L), verified.stream().map(ModelVersion::version).toList());
+        assertEquals(List.of(15L, 30L), verified.stream().map(ModelVersion::step).toList());
+        ModelVersion v2 = verified.get(1);
         ExtremaConfig cfg = ExtremaConfig.fromMap(v2.config());
         assertEquals(32, cfg.dim());
         assertTrue(v2.metrics().containsKey("loss"));
@@ -393,6 +394,114 @@ class StreamingTrainerTest {
             assertEquals(end.get(tp), done.offsets().get(tp).next(), "every record of " + tp + " is reflected");
             assertEquals(end.get(tp), committed.get(tp), "committed offset of " + tp);
         }
+    }
+
+    @Test
+    void aNewLineageWarmStartsFromAnotherOnesCheckpointOrVersionAndARestartResumesInstead(StackEndpoints stack,
+                                                                                          @TempDir Path dir)
+            throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 1);
+        f.produce(TrainerFixture.goodImages(160, "img-"));
+        // Lineage A trains 30 steps from a random network and publishes its version 1 at the last.
+        Path checkpointsA = dir.resolve("a");
+        Map<String, String> a = f.settings(checkpointsA);
+        a.put("replay.factor", "1000");
+        a.put("max.steps", "30");
+        a.put("version.interval.steps", "30");
+        new StreamingTrainer(new TrainerConfig(a)).run();
+        Path fileA = new CheckpointStore(checkpointsA, 2).latest().orElseThrow().modelFile();
+        ExtremaConfig config = new TrainerConfig(a).modelConfig();
+        float[] images = new float[8 * 3 * 32 * 32];
+        Random random = new Random(7);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian();
+        }
+        float[][] embeddedByA;
+        try (ExtremaTrainer trained = Checkpoint.load(fileA, config, Device.cpu());
+             Embedder target = trained.model().embedder(true)) {
+            embeddedByA = target.embed(images, 8).instance();
+        }
+        float[][] embeddedFresh;
+        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu()); Embedder target = fresh.embedder(true)) {
+            embeddedFresh = target.embed(images, 8).instance();
+        }
+        double trainedAway = distance(embeddedFresh, embeddedByA);
+
+        // B: a lineage of its own (name, group, checkpoints) warm-started from A's checkpoint directory; it
+        // publishes every step, so its version 1 is A's network after one step of B.
+        Path checkpointsB = dir.resolve("b");
+        Map<String, String> b = lineage(f, "b", checkpointsB, checkpointsA.toString());
+        b.put("max.steps", "2");
+        new StreamingTrainer(new TrainerConfig(b)).run();
+        List<ModelVersion> firstRun = versions(f, "test-model-b");
+        assertEquals(List.of(1L, 2L), firstRun.stream().map(ModelVersion::step).toList(), "B counts from step 0");
+        assertEquals(1, firstRun.get(0).version());
+        assertEquals(2, new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state().step());
+        double fromA = distance(embed(firstRun.get(0), images), embeddedByA);
+        assertTrue(fromA < 0.2 * trainedAway, "B's version 1 is " + fromA + " from A's network, a fresh one "
+                + trainedAway);
+
+        // C starts from A's newest model version on the models topic: its target weights in both encoders.
+        Map<String, String> c = lineage(f, "c", dir.resolve("c"), "test-model@latest");
+        c.put("max.steps", "1");
+        new StreamingTrainer(new TrainerConfig(c)).run();
+        ModelVersion firstOfC = versions(f, "test-model-c").get(0);
+        assertEquals(1, firstOfC.step());
+        double cFromA = distance(embed(firstOfC, images), embeddedByA);
+        assertTrue(cFromA < 0.2 * trainedAway, "C's version 1 is " + cFromA + " from A's network, a fresh one "
+                + trainedAway);
+
+        // A restart of B resumes its checkpoint at step 2, init notwithstanding: its versions go on from step 3.
+        b.put("max.steps", "4");
+        new StreamingTrainer(new TrainerConfig(b)).run();
+        List<ModelVersion> all = versions(f, "test-model-b");
+        assertEquals(List.of(3L, 4L), all.subList(firstRun.size(), all.size()).stream().map(ModelVersion::step)
+                .toList(), "the restart continues B, it does not start again from A");
+        TrainerState resumed = new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state();
+        assertEquals(4, resumed.step());
+        assertEquals(4 * 16, resumed.imagesTrained());
+    }
+
+    /** Settings of lineage {@code test-model-<name>}: its own group and checkpoints, warm-started from init. */
+    private static Map<String, String> lineage(TrainerFixture f, String name, Path checkpoints, String init) {
+        Map<String, String> s = f.settings(checkpoints);
+        s.put("model.name", "test-model-" + name);
+        s.put("group.id", f.group + "-" + name);
+        s.put("init", init);
+        s.put("replay.factor", "1000");
+        s.put("version.interval.steps", "1");
+        s.put("version.keep", "10"); // every version stays to be read
+        return s;
+    }
+
+    private static float[][] embed(ModelVersion version, float[] images) throws java.io.IOException {
+        try (Embedder embedder = Embedder.load(version.weights())) {
+            return embedder.embed(images, images.length / (3 * 32 * 32)).instance();
+        }
+    }
+
+    /** Mean Euclidean distance between the rows of two batches of embeddings. */
+    private static double distance(float[][] x, float[][] y) {
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            double d = 0;
+            for (int j = 0; j < x[i].length; j++) {
+                d += (x[i][j] - y[i][j]) * (double) (x[i][j] - y[i][j]);
+            }
+            sum += Math.sqrt(d);
+        }
+        return sum / x.length;
+    }
+
+    /** The verified model versions of {@code lineage} on the models topic, in the order they were published. */
+    private static List<ModelVersion> versions(TrainerFixture f, String lineage) {
+        ModelVersionAssembler assembler = new ModelVersionAssembler();
+        List<ModelVersion> verified = new ArrayList<>();
+        for (ConsumerRecord<byte[], ModelPart> r : f.readAll(f.models, ModelPart.class)) {
+            assembler.accept(r.value()).ifPresent(o -> verified.add(
+                    assertInstanceOf(ModelVersionAssembler.Verified.class, o).version()));
+        }
+        return verified.stream().filter(v -> v.modelName().equals(lineage)).toList();
     }
 
     /**

@@ -1,0 +1,126 @@
+package io.extrema.trainer.checkpoint;
+
+import io.extrema.model.Checkpoint;
+import io.extrema.model.ExtremaConfig;
+import io.extrema.model.ExtremaModel;
+import io.extrema.model.ExtremaTrainer;
+import io.extrema.model.checkpoint.ConfigMismatchException;
+import io.extrema.schemas.models.ModelVersion;
+import io.extrema.schemas.models.ModelVersionReader;
+import io.extrema.trainer.config.TrainerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir},
+ * else a new network, warm-started from {@value TrainerConfig#INIT} when that is set) and where each checkpoint
+ * goes. A checkpoint of another lineage or of another model configuration is refused: the architecture changes
+ * with a new lineage.
+ */
+public final class Lineage {
+    private static final Logger log = LoggerFactory.getLogger(Lineage.class);
+
+    private final TrainerConfig config;
+    private final ExtremaConfig modelConfig;
+    private final String name;
+    private final CheckpointStore store;
+    private final Optional<CheckpointStore.Stored> newest;
+
+    private Lineage(TrainerConfig config, ExtremaConfig modelConfig, CheckpointStore store,
+                    Optional<CheckpointStore.Stored> newest) {
+        this.config = config;
+        this.modelConfig = modelConfig;
+        this.name = config.getString(TrainerConfig.MODEL_NAME);
+        this.store = store;
+        this.newest = newest;
+    }
+
+    /** The lineage {@code config} names, with the newest checkpoint of its directory, if any. */
+    public static Lineage open(TrainerConfig config, ExtremaConfig modelConfig) throws IOException {
+        CheckpointStore store = new CheckpointStore(config.checkpointDir(), config.getInt(TrainerConfig.CHECKPOINT_KEEP));
+        Lineage lineage = new Lineage(config, modelConfig, store, store.latest());
+        String owner = lineage.state().modelName();
+        if (!owner.equals(lineage.name)) {
+            throw new IllegalStateException("checkpoint in " + config.checkpointDir() + " belongs to model " + owner
+                    + ", not " + lineage.name);
+        }
+        return lineage;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The newest checkpoint's bookkeeping, or that of a lineage that has not trained yet. */
+    public TrainerState state() {
+        return newest.map(CheckpointStore.Stored::state)
+                .orElse(new TrainerState(0, name, new TreeMap<>(), 0, 0, Map.of()));
+    }
+
+    /**
+     * The network to train, on the configured device: the newest checkpoint's; else, without one, a warm start from
+     * {@value TrainerConfig#INIT} when it is set, or a new network. Resuming wins over {@code init}: a restart must
+     * never reset the network.
+     */
+    public ExtremaTrainer network() throws IOException {
+        String init = config.getString(TrainerConfig.INIT);
+        if (newest.isPresent()) {
+            CheckpointStore.Stored stored = newest.get();
+            if (init.isBlank()) {
+                log.info("resuming from checkpoint {}", stored.dir());
+            } else {
+                log.info("resuming from checkpoint {}; {}={} is ignored (a restart never resets the network)",
+                        stored.dir(), TrainerConfig.INIT, init);
+            }
+            try {
+                return Checkpoint.load(stored.modelFile(), modelConfig, config.device());
+            } catch (ConfigMismatchException e) {
+                throw new IllegalStateException("the checkpoint in " + stored.modelDir() + " was trained with another "
+                        + "model configuration " + e.differences() + "; start a new lineage (model.name, "
+                        + "checkpoint.dir) to change it", e);
+            }
+        }
+        if (init.isBlank()) {
+            return new ExtremaTrainer(ExtremaModel.create(modelConfig, config.device()));
+        }
+        return warmStart(init);
+    }
+
+    /** A new network with the weights {@code init} names (see {@link Checkpoint#warmStart} for what is copied). */
+    private ExtremaTrainer warmStart(String init) throws IOException {
+        byte[] weights;
+        Optional<TrainerConfig.VersionRef> ref = config.initVersion();
+        if (ref.isPresent()) {
+            String topic = config.getString(TrainerConfig.TOPIC_MODELS);
+            ModelVersion version = ModelVersionReader.read(config.kafkaClientConfig(), config.serdeConfig(), topic,
+                    ref.get().modelName(), ref.get().version()).orElseThrow(() -> new IllegalStateException(
+                    TrainerConfig.INIT + "=" + init + ": no such verified model version on " + topic));
+            log.info("warm start from model version {} v{} (step {}): its target weights into both encoders, "
+                    + "a fresh predictor", version.modelName(), version.version(), version.step());
+            weights = version.weights();
+        } else {
+            Path file = CheckpointStore.modelFile(Path.of(init)).orElseThrow(() -> new IllegalStateException(
+                    TrainerConfig.INIT + "=" + init + ": neither a checkpoint file nor a directory holding one"));
+            log.info("warm start from checkpoint {}: its online, predictor and target weights", file);
+            weights = Files.readAllBytes(file);
+        }
+        try {
+            return Checkpoint.warmStart(weights, modelConfig, config.device());
+        } catch (ConfigMismatchException e) {
+            throw new IllegalStateException(TrainerConfig.INIT + "=" + init + " was trained with another model "
+                    + "configuration " + e.differences() + "; set the model settings to match it", e);
+        }
+    }
+
+    /** Writes a checkpoint between steps, so the offsets in {@code state} are exactly what the weights reflect. */
+    public CheckpointStore.Stored save(TrainerState state, ExtremaTrainer trainer) throws IOException {
+        return store.save(state, modelDir -> Checkpoint.save(trainer, modelDir.resolve(CheckpointStore.MODEL_FILE)));
+    }
+}
