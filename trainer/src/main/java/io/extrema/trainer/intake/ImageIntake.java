@@ -267,9 +267,7 @@ public final class ImageIntake implements AutoCloseable {
             return;
         }
         if (purpose == Purpose.REFILL) {
-            if (buffer.refill(item)) {
-                counters.refilled.incrementAndGet();
-            }
+            buffer.refill(item); // counted by the buffer (Stats.refilled)
             return;
         }
         counters.decoded.incrementAndGet();

@@ -10,8 +10,6 @@ public final class IntakeCounters {
     public final AtomicLong decoded = new AtomicLong();
     /** Records sent to the dead-letter topic. */
     public final AtomicLong deadLettered = new AtomicLong();
-    /** Records the checkpoint reflects, read again after a restart and put back into the replay buffer. */
-    public final AtomicLong refilled = new AtomicLong();
     /** Records read again after a restart and not trained because the checkpoint reflects them (refills included). */
     public final AtomicLong skippedReflected = new AtomicLong();
     /** Sum of the consumer lag over the assigned partitions at the last poll. */

@@ -113,7 +113,7 @@ public final class MetricsInterval {
         extra.put("imagesTrained", (double) imagesTrained);
         extra.put("recordsPending", (double) intake.ledger().pendingCount());
         extra.put("skippedReflected", (double) counters.skippedReflected.get());
-        extra.put("replayRefilled", (double) counters.refilled.get());
+        extra.put("replayRefilled", (double) replay.refilled());
         extra.put("rssBytes", ProcessMemory.rssBytes());
         extra.put("modelsRecordsUnreadable", (double) modelsUnreadable);
         return extra;
