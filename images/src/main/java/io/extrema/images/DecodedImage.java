@@ -6,8 +6,8 @@ package io.extrema.images;
 public record DecodedImage(int width, int height, byte[] rgb) {
     public DecodedImage {
         if ((long) width * height * 3 != rgb.length) {
-            throw new IllegalArgumentException(width + "x" + height + " RGB needs " + (long) width * height * 3
-                    + " bytes, got " + rgb.length);
+            throw new IllegalArgumentException(
+                    width + "x" + height + " RGB needs " + (long) width * height * 3 + " bytes, got " + rgb.length);
         }
     }
 }

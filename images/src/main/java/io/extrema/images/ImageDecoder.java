@@ -79,7 +79,8 @@ public final class ImageDecoder {
                 rgb[i + 1] = bgr[i + 1];
                 rgb[i + 2] = bgr[i];
             }
-        } else if (cm instanceof ComponentColorModel && (cm.getNumColorComponents() == 1 || cm.getColorSpace().isCS_sRGB())) {
+        } else if (cm instanceof ComponentColorModel
+                && (cm.getNumColorComponents() == 1 || cm.getColorSpace().isCS_sRGB())) {
             copyBands(raster, cm.getNumColorComponents() == 1, rgb);
         } else {
             int[] row = new int[w];
@@ -97,9 +98,12 @@ public final class ImageDecoder {
 
     private static boolean isPackedBgr(Raster raster) {
         return raster.getSampleModel() instanceof PixelInterleavedSampleModel sm
-                && sm.getPixelStride() == 3 && sm.getScanlineStride() == raster.getWidth() * 3
-                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
-                && ((DataBufferByte) raster.getDataBuffer()).getData().length == raster.getWidth() * raster.getHeight() * 3;
+                && sm.getPixelStride() == 3
+                && sm.getScanlineStride() == raster.getWidth() * 3
+                && raster.getSampleModelTranslateX() == 0
+                && raster.getSampleModelTranslateY() == 0
+                && ((DataBufferByte) raster.getDataBuffer()).getData().length
+                        == raster.getWidth() * raster.getHeight() * 3;
     }
 
     /** Gray or sRGB component rasters of any bit depth, scaled to 8 bits; alpha (the last band) is ignored. */
@@ -142,9 +146,11 @@ public final class ImageDecoder {
             if (format == ImageFormat.JPEG) {
                 reader = create(jdkJpegProvider());
             } else {
-                Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.name().toLowerCase());
+                Iterator<ImageReader> readers =
+                        ImageIO.getImageReadersByFormatName(format.name().toLowerCase());
                 if (!readers.hasNext()) {
-                    throw new ImageRejectedException(RejectReason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format);
+                    throw new ImageRejectedException(
+                            RejectReason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format);
                 }
                 reader = readers.next();
             }
@@ -154,10 +160,14 @@ public final class ImageDecoder {
     }
 
     private static ImageReaderSpi jdkJpegProvider() throws ImageRejectedException {
-        Iterator<ImageReaderSpi> providers = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class,
-                p -> p.getClass().getName().equals("com.sun.imageio.plugins.jpeg.JPEGImageReaderSpi"), false);
+        Iterator<ImageReaderSpi> providers = IIORegistry.getDefaultInstance()
+                .getServiceProviders(
+                        ImageReaderSpi.class,
+                        p -> p.getClass().getName().equals("com.sun.imageio.plugins.jpeg.JPEGImageReaderSpi"),
+                        false);
         if (!providers.hasNext()) {
-            throw new ImageRejectedException(RejectReason.UNSUPPORTED_FORMAT, "the JDK's JPEG reader is not registered");
+            throw new ImageRejectedException(
+                    RejectReason.UNSUPPORTED_FORMAT, "the JDK's JPEG reader is not registered");
         }
         return providers.next();
     }
@@ -166,7 +176,8 @@ public final class ImageDecoder {
         // Registered from its jar's service file; it deregisters itself when it finds no JDK reader to delegate to.
         ImageReaderSpi provider = IIORegistry.getDefaultInstance().getServiceProviderByClass(JPEGImageReaderSpi.class);
         if (provider == null) {
-            throw new ImageRejectedException(RejectReason.UNSUPPORTED_COLOR_SPACE,
+            throw new ImageRejectedException(
+                    RejectReason.UNSUPPORTED_COLOR_SPACE,
                     "CMYK/YCCK JPEG: the TwelveMonkeys JPEG reader is not registered");
         }
         return provider;
@@ -176,7 +187,8 @@ public final class ImageDecoder {
         try {
             return provider.createReaderInstance();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a reader from " + provider.getClass().getName(), e);
+            throw new UncheckedIOException(
+                    "cannot create a reader from " + provider.getClass().getName(), e);
         }
     }
 
@@ -185,13 +197,18 @@ public final class ImageDecoder {
         if (e instanceof ImageRejectedException rejected) return rejected;
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = String.valueOf(t.getMessage()).toLowerCase();
-            if (t instanceof EOFException || message.contains("end of file") || message.contains("premature")
+            if (t instanceof EOFException
+                    || message.contains("end of file")
+                    || message.contains("premature")
                     || message.contains("unexpected end")) {
-                return new ImageRejectedException(RejectReason.TRUNCATED, format + " data ends early: " + t.getMessage(), e);
+                return new ImageRejectedException(
+                        RejectReason.TRUNCATED, format + " data ends early: " + t.getMessage(), e);
             }
             if (t instanceof IIOException && message.contains("unsupported image type")) {
-                return new ImageRejectedException(RejectReason.UNSUPPORTED_COLOR_SPACE,
-                        format + " colour model not supported: " + t.getMessage(), e);
+                return new ImageRejectedException(
+                        RejectReason.UNSUPPORTED_COLOR_SPACE,
+                        format + " colour model not supported: " + t.getMessage(),
+                        e);
             }
         }
         return new ImageRejectedException(RejectReason.CORRUPT, format + " does not decode: " + e, e);

@@ -2,7 +2,11 @@ package io.extrema.images;
 
 /** Image container formats, recognised from their magic bytes (never from a file name). */
 public enum ImageFormat {
-    JPEG, PNG, GIF, BMP, TIFF,
+    JPEG,
+    PNG,
+    GIF,
+    BMP,
+    TIFF,
     /** Recognised but not readable by the JDK's ImageIO. */
     WEBP,
     /** No known image signature. */
@@ -15,8 +19,12 @@ public enum ImageFormat {
         if (startsWith(bytes, 'G', 'I', 'F', '8')) return GIF;
         if (startsWith(bytes, 'B', 'M')) return BMP;
         if (startsWith(bytes, 'I', 'I', 42, 0) || startsWith(bytes, 'M', 'M', 0, 42)) return TIFF;
-        if (startsWith(bytes, 'R', 'I', 'F', 'F') && bytes.length >= 12
-                && bytes[8] == 'W' && bytes[9] == 'E' && bytes[10] == 'B' && bytes[11] == 'P') return WEBP;
+        if (startsWith(bytes, 'R', 'I', 'F', 'F')
+                && bytes.length >= 12
+                && bytes[8] == 'W'
+                && bytes[9] == 'E'
+                && bytes[10] == 'B'
+                && bytes[11] == 'P') return WEBP;
         return UNKNOWN;
     }
 

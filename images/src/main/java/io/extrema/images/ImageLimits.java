@@ -7,8 +7,8 @@ package io.extrema.images;
 public record ImageLimits(long maxBytes, long maxPixels, int maxWidth, int maxHeight) {
     public ImageLimits {
         if (maxBytes <= 0 || maxPixels <= 0 || maxWidth <= 0 || maxHeight <= 0) {
-            throw new IllegalArgumentException("image limits must be positive: " + maxBytes + ", " + maxPixels
-                    + ", " + maxWidth + ", " + maxHeight);
+            throw new IllegalArgumentException("image limits must be positive: " + maxBytes + ", " + maxPixels + ", "
+                    + maxWidth + ", " + maxHeight);
         }
     }
 
@@ -23,8 +23,8 @@ public record ImageLimits(long maxBytes, long maxPixels, int maxWidth, int maxHe
     /** Refuses a byte count above {@link #maxBytes()}. */
     public void checkBytes(long bytes) throws ImageRejectedException {
         if (bytes > maxBytes) {
-            throw new ImageRejectedException(RejectReason.TOO_LARGE_BYTES,
-                    bytes + " bytes exceed the limit of " + maxBytes);
+            throw new ImageRejectedException(
+                    RejectReason.TOO_LARGE_BYTES, bytes + " bytes exceed the limit of " + maxBytes);
         }
     }
 
@@ -41,7 +41,8 @@ public record ImageLimits(long maxBytes, long maxPixels, int maxWidth, int maxHe
         }
         long pixels = (long) width * height;
         if (pixels > maxPixels) {
-            throw new ImageRejectedException(RejectReason.TOO_MANY_PIXELS,
+            throw new ImageRejectedException(
+                    RejectReason.TOO_MANY_PIXELS,
                     width + "x" + height + " = " + pixels + " pixels exceed " + maxPixels);
         }
     }

@@ -33,8 +33,10 @@ public final class ImageProbe {
             case BMP -> bmp(bytes);
             case TIFF -> viaImageIO(bytes, format);
             case WEBP -> throw new ImageRejectedException(UNSUPPORTED_FORMAT, "WebP is not readable by this decoder");
-            case UNKNOWN -> throw new ImageRejectedException(NOT_AN_IMAGE,
-                    "no JPEG, PNG, GIF, BMP or TIFF signature (starts with " + hexPrefix(bytes) + ")");
+            case UNKNOWN ->
+                throw new ImageRejectedException(
+                        NOT_AN_IMAGE,
+                        "no JPEG, PNG, GIF, BMP or TIFF signature (starts with " + hexPrefix(bytes) + ")");
         };
     }
 
@@ -51,8 +53,10 @@ public final class ImageProbe {
             header = jpeg.header;
             limits.checkDimensions(header.width(), header.height());
             if (header.channels() != 1 && header.channels() != 3 && header.channels() != 4) {
-                throw new ImageRejectedException(UNSUPPORTED_COLOR_SPACE, header.channels()
-                        + "-component JPEG (only gray, colour and CMYK/YCCK are decoded); convert it to RGB first");
+                throw new ImageRejectedException(
+                        UNSUPPORTED_COLOR_SPACE,
+                        header.channels()
+                                + "-component JPEG (only gray, colour and CMYK/YCCK are decoded); convert it to RGB first");
             }
             jpeg.checkComplete();
         } else {
@@ -81,8 +85,11 @@ public final class ImageProbe {
                 int length = segmentLength();
                 if (isFrameHeader(marker)) {
                     if (marker > 0xC2) {
-                        throw new ImageRejectedException(UNSUPPORTED_FORMAT, String.format(
-                                "JPEG SOF%d (lossless, hierarchical or arithmetic-coded) is not supported", marker - 0xC0));
+                        throw new ImageRejectedException(
+                                UNSUPPORTED_FORMAT,
+                                String.format(
+                                        "JPEG SOF%d (lossless, hierarchical or arithmetic-coded) is not supported",
+                                        marker - 0xC0));
                     }
                     if (length < 8) throw new ImageRejectedException(CORRUPT, "JPEG frame header too short");
                     int height = u16(b, pos + 3);
@@ -149,10 +156,10 @@ public final class ImageProbe {
             throw new ImageRejectedException(CORRUPT, "PNG declares " + width + "x" + height);
         }
         int channels = switch (b[25]) {
-            case 0 -> 1;     // gray
-            case 2, 3 -> 3;  // RGB, palette
-            case 4 -> 2;     // gray + alpha
-            case 6 -> 4;     // RGBA
+            case 0 -> 1; // gray
+            case 2, 3 -> 3; // RGB, palette
+            case 4 -> 2; // gray + alpha
+            case 6 -> 4; // RGBA
             default -> throw new ImageRejectedException(CORRUPT, "PNG colour type " + b[25]);
         };
         return new ImageHeader(ImageFormat.PNG, (int) width, (int) height, channels);
@@ -213,15 +220,17 @@ public final class ImageProbe {
                 if (b[end] != 0x3B) throw new ImageRejectedException(TRUNCATED, "GIF has no trailer byte");
             }
             case BMP -> {
-                if (u32le(b, 14) < 40 || b.length < 34 || u32le(b, 30) != 0) return; // only uncompressed is sized simply
+                if (u32le(b, 14) < 40 || b.length < 34 || u32le(b, 30) != 0)
+                    return; // only uncompressed is sized simply
                 ImageHeader h = bmp(b);
                 long stride = (((long) u16le(b, 28) * h.width() + 31) / 32) * 4;
                 long needed = u32le(b, 10) + stride * h.height();
                 if (b.length < needed) {
-                    throw new ImageRejectedException(TRUNCATED, "BMP pixel array needs " + needed + " bytes, file has " + b.length);
+                    throw new ImageRejectedException(
+                            TRUNCATED, "BMP pixel array needs " + needed + " bytes, file has " + b.length);
                 }
             }
-            default -> { }
+            default -> {}
         }
     }
 

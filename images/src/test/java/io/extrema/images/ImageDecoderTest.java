@@ -19,7 +19,9 @@ class ImageDecoderTest {
             int dr = Math.abs((image.rgb()[i] & 0xFF) - r);
             int dg = Math.abs((image.rgb()[i + 1] & 0xFF) - g);
             int db = Math.abs((image.rgb()[i + 2] & 0xFF) - b);
-            assertTrue(dr <= tolerance && dg <= tolerance && db <= tolerance, "pixel " + i / 3 + " off by " + dr + "," + dg + "," + db);
+            assertTrue(
+                    dr <= tolerance && dg <= tolerance && db <= tolerance,
+                    "pixel " + i / 3 + " off by " + dr + "," + dg + "," + db);
         }
     }
 
@@ -43,8 +45,12 @@ class ImageDecoderTest {
         assertEquals(23, png.width());
         assertEquals(17, png.height());
         assertArrayEquals(expectedRgb(source), png.rgb());
-        assertArrayEquals(expectedRgb(source), ImageDecoder.decode(TestImages.encode(source, "bmp"), LIMITS).rgb());
-        assertArrayEquals(expectedRgb(source), ImageDecoder.decode(TestImages.encode(source, "tiff"), LIMITS).rgb());
+        assertArrayEquals(
+                expectedRgb(source),
+                ImageDecoder.decode(TestImages.encode(source, "bmp"), LIMITS).rgb());
+        assertArrayEquals(
+                expectedRgb(source),
+                ImageDecoder.decode(TestImages.encode(source, "tiff"), LIMITS).rgb());
     }
 
     @Test
@@ -60,12 +66,14 @@ class ImageDecoderTest {
         assertEveryPixel(ImageDecoder.decode(TestImages.png(TestImages.gray(9, 7, 100)), LIMITS), 100, 100, 100, 0);
         assertEveryPixel(ImageDecoder.decode(TestImages.jpeg(TestImages.gray(16, 16, 100)), LIMITS), 100, 100, 100, 1);
         // 16-bit gray: 0x6400 / 65535 * 255 = 99.6
-        assertEveryPixel(ImageDecoder.decode(TestImages.png(TestImages.gray16(9, 7, 0x6400)), LIMITS), 100, 100, 100, 0);
+        assertEveryPixel(
+                ImageDecoder.decode(TestImages.png(TestImages.gray16(9, 7, 0x6400)), LIMITS), 100, 100, 100, 0);
     }
 
     @Test
     void alphaIsDroppedAndPalettesExpanded() throws Exception {
-        assertEveryPixel(ImageDecoder.decode(TestImages.png(TestImages.rgba(6, 5, 0x40112233)), LIMITS), 0x11, 0x22, 0x33, 0);
+        assertEveryPixel(
+                ImageDecoder.decode(TestImages.png(TestImages.rgba(6, 5, 0x40112233)), LIMITS), 0x11, 0x22, 0x33, 0);
         for (String format : new String[] {"png", "gif", "bmp"}) {
             DecodedImage image = ImageDecoder.decode(TestImages.encode(TestImages.palette(8, 2), format), LIMITS);
             assertArrayEquals(new byte[] {(byte) 255, 0, 0}, Arrays.copyOfRange(image.rgb(), 0, 3), format);
@@ -75,7 +83,10 @@ class ImageDecoderTest {
 
     /** The test files' patches, left to right, 16 pixels wide: which of R, G, B each has (1) or lacks (0). */
     private static final String[] PATCHES = {"red", "green", "blue", "cyan", "magenta", "yellow", "white", "black"};
-    private static final int[][] CHANNELS = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}, {1, 1, 1}, {0, 0, 0}};
+
+    private static final int[][] CHANNELS = {
+        {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}, {1, 1, 1}, {0, 0, 0}
+    };
     private static final String[] CMYK_FILES = {"cmyk.jpg", "cmyk-icc.jpg", "ycck.jpg", "ycck-icc.jpg"};
 
     /** Asserts every pixel of patch {@code patch}; {@code check} gets the pixel's R, G, B. */
@@ -85,7 +96,9 @@ class ImageDecoderTest {
                 int o = (y * image.width() + x) * 3;
                 for (int c = 0; c < 3; c++) {
                     int v = image.rgb()[o + c] & 0xFF;
-                    assertTrue(check[c].test(v), what + " " + PATCHES[patch] + " at " + x + "," + y + ": channel " + c + " = " + v);
+                    assertTrue(
+                            check[c].test(v),
+                            what + " " + PATCHES[patch] + " at " + x + "," + y + ": channel " + c + " = " + v);
                 }
             }
         }
@@ -94,7 +107,9 @@ class ImageDecoderTest {
     /** The Adobe APP14 colour transform byte (0 CMYK, 2 YCCK), or -1 without that segment. */
     private static int adobeTransform(byte[] jpeg) {
         for (int i = 2; i + 16 < jpeg.length; i++) {
-            if (jpeg[i] == (byte) 0xFF && jpeg[i + 1] == (byte) 0xEE && new String(jpeg, i + 4, 5, StandardCharsets.US_ASCII).equals("Adobe")) {
+            if (jpeg[i] == (byte) 0xFF
+                    && jpeg[i + 1] == (byte) 0xEE
+                    && new String(jpeg, i + 4, 5, StandardCharsets.US_ASCII).equals("Adobe")) {
                 return jpeg[i + 15];
             }
         }
@@ -107,7 +122,8 @@ class ImageDecoderTest {
             byte[] jpeg = TestImages.cmykJpeg(file);
             assertEquals(new ImageHeader(ImageFormat.JPEG, 128, 16, 4), ImageProbe.probe(jpeg), file);
             assertEquals(file.startsWith("ycck") ? 2 : 0, adobeTransform(jpeg), file);
-            assertEquals(file.contains("-icc"), new String(jpeg, StandardCharsets.ISO_8859_1).contains("ICC_PROFILE"), file);
+            assertEquals(
+                    file.contains("-icc"), new String(jpeg, StandardCharsets.ISO_8859_1).contains("ICC_PROFILE"), file);
         }
     }
 
@@ -136,14 +152,15 @@ class ImageDecoderTest {
         for (String file : new String[] {"cmyk-icc.jpg", "ycck-icc.jpg"}) {
             DecodedImage image = ImageDecoder.decode(TestImages.cmykJpeg(file), LIMITS);
             assertPatch(image, 3, file, v -> v <= 6, v -> Math.abs(v - 174) <= 6, v -> Math.abs(v - 239) <= 6);
-            assertPatch(image, 7, file, v -> Math.abs(v - 35) <= 6, v -> Math.abs(v - 31) <= 6, v -> Math.abs(v - 32) <= 6);
+            assertPatch(
+                    image, 7, file, v -> Math.abs(v - 35) <= 6, v -> Math.abs(v - 31) <= 6, v -> Math.abs(v - 32) <= 6);
         }
     }
 
     @Test
     void aTwoComponentJpegIsStillRefusedWithAReason() throws Exception {
-        ImageRejectedException e = assertThrows(ImageRejectedException.class,
-                () -> ImageDecoder.decode(TestImages.rawJpeg(16, 16, 2), LIMITS));
+        ImageRejectedException e = assertThrows(
+                ImageRejectedException.class, () -> ImageDecoder.decode(TestImages.rawJpeg(16, 16, 2), LIMITS));
         assertEquals(RejectReason.UNSUPPORTED_COLOR_SPACE, e.reason());
         assertTrue(e.getMessage().contains("2-component"), e.getMessage());
     }
@@ -153,14 +170,18 @@ class ImageDecoderTest {
         byte[] png = TestImages.png(TestImages.rgb(64, 64));
         byte[] corrupt = png.clone();
         for (int i = 60; i < corrupt.length - 30; i++) corrupt[i] = (byte) 0xA5; // IDAT garbage, IEND intact
-        RejectReason reason = assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(corrupt, LIMITS)).reason();
+        RejectReason reason = assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(corrupt, LIMITS))
+                .reason();
         assertTrue(reason == RejectReason.CORRUPT || reason == RejectReason.TRUNCATED, reason.toString());
 
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(64, 64));
         byte[] cut = Arrays.copyOf(jpeg, jpeg.length / 2 + 2);
         cut[cut.length - 2] = (byte) 0xFF; // a fake end-of-image marker fools the probe; the decoder notices
         cut[cut.length - 1] = (byte) 0xD9;
-        assertEquals(RejectReason.TRUNCATED, assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(cut, LIMITS)).reason());
+        assertEquals(
+                RejectReason.TRUNCATED,
+                assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(cut, LIMITS))
+                        .reason());
 
         // the same through the CMYK/YCCK reader
         for (String file : CMYK_FILES) {
@@ -168,8 +189,11 @@ class ImageDecoderTest {
             byte[] cmykCut = Arrays.copyOf(cmyk, cmyk.length - 20);
             cmykCut[cmykCut.length - 2] = (byte) 0xFF;
             cmykCut[cmykCut.length - 1] = (byte) 0xD9;
-            assertEquals(RejectReason.TRUNCATED,
-                    assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(cmykCut, LIMITS)).reason(), file);
+            assertEquals(
+                    RejectReason.TRUNCATED,
+                    assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(cmykCut, LIMITS))
+                            .reason(),
+                    file);
         }
     }
 }

@@ -10,19 +10,35 @@ import org.junit.jupiter.api.Test;
 class ImageProbeTest {
 
     private static RejectReason refusal(byte[] bytes, ImageLimits limits) {
-        return assertThrows(ImageRejectedException.class, () -> ImageProbe.check(bytes, limits)).reason();
+        return assertThrows(ImageRejectedException.class, () -> ImageProbe.check(bytes, limits))
+                .reason();
     }
 
     @Test
     void readsFormatSizeAndChannelsFromHeaders() throws Exception {
-        assertEquals(new ImageHeader(ImageFormat.JPEG, 40, 30, 3), ImageProbe.probe(TestImages.jpeg(TestImages.rgb(40, 30))));
-        assertEquals(new ImageHeader(ImageFormat.JPEG, 17, 9, 1), ImageProbe.probe(TestImages.jpeg(TestImages.gray(17, 9, 80))));
-        assertEquals(new ImageHeader(ImageFormat.PNG, 40, 30, 3), ImageProbe.probe(TestImages.png(TestImages.rgb(40, 30))));
-        assertEquals(new ImageHeader(ImageFormat.PNG, 5, 6, 4), ImageProbe.probe(TestImages.png(TestImages.rgba(5, 6, 0x80FF0000))));
-        assertEquals(new ImageHeader(ImageFormat.PNG, 5, 6, 1), ImageProbe.probe(TestImages.png(TestImages.gray16(5, 6, 1000))));
-        assertEquals(new ImageHeader(ImageFormat.GIF, 12, 8, 3), ImageProbe.probe(TestImages.encode(TestImages.palette(12, 8), "gif")));
-        assertEquals(new ImageHeader(ImageFormat.BMP, 12, 8, 3), ImageProbe.probe(TestImages.encode(TestImages.rgb(12, 8), "bmp")));
-        assertEquals(new ImageHeader(ImageFormat.TIFF, 12, 8, 3), ImageProbe.probe(TestImages.encode(TestImages.rgb(12, 8), "tiff")));
+        assertEquals(
+                new ImageHeader(ImageFormat.JPEG, 40, 30, 3),
+                ImageProbe.probe(TestImages.jpeg(TestImages.rgb(40, 30))));
+        assertEquals(
+                new ImageHeader(ImageFormat.JPEG, 17, 9, 1),
+                ImageProbe.probe(TestImages.jpeg(TestImages.gray(17, 9, 80))));
+        assertEquals(
+                new ImageHeader(ImageFormat.PNG, 40, 30, 3), ImageProbe.probe(TestImages.png(TestImages.rgb(40, 30))));
+        assertEquals(
+                new ImageHeader(ImageFormat.PNG, 5, 6, 4),
+                ImageProbe.probe(TestImages.png(TestImages.rgba(5, 6, 0x80FF0000))));
+        assertEquals(
+                new ImageHeader(ImageFormat.PNG, 5, 6, 1),
+                ImageProbe.probe(TestImages.png(TestImages.gray16(5, 6, 1000))));
+        assertEquals(
+                new ImageHeader(ImageFormat.GIF, 12, 8, 3),
+                ImageProbe.probe(TestImages.encode(TestImages.palette(12, 8), "gif")));
+        assertEquals(
+                new ImageHeader(ImageFormat.BMP, 12, 8, 3),
+                ImageProbe.probe(TestImages.encode(TestImages.rgb(12, 8), "bmp")));
+        assertEquals(
+                new ImageHeader(ImageFormat.TIFF, 12, 8, 3),
+                ImageProbe.probe(TestImages.encode(TestImages.rgb(12, 8), "tiff")));
     }
 
     @Test
@@ -31,14 +47,17 @@ class ImageProbeTest {
         assertEquals(RejectReason.TOO_WIDE, refusal(pngBomb, ImageLimits.defaults()));
         ImageLimits noSideLimit = new ImageLimits(1 << 20, 40_000_000, 1 << 20, 1 << 20);
         assertEquals(RejectReason.TOO_MANY_PIXELS, refusal(pngBomb, noSideLimit));
-        ImageRejectedException decoded = assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(pngBomb, noSideLimit));
+        ImageRejectedException decoded =
+                assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(pngBomb, noSideLimit));
         assertEquals(RejectReason.TOO_MANY_PIXELS, decoded.reason());
 
         byte[] jpegBomb = TestImages.jpegDeclaring(TestImages.jpeg(TestImages.rgb(16, 16)), 60_000, 60_000);
         assertEquals(new ImageHeader(ImageFormat.JPEG, 60_000, 60_000, 3), assertDoesNotThrowProbe(jpegBomb));
         assertEquals(RejectReason.TOO_TALL, refusal(jpegBomb, new ImageLimits(1 << 20, 40_000_000, 1 << 20, 1000)));
-        assertEquals(RejectReason.TOO_MANY_PIXELS,
-                assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(jpegBomb, noSideLimit)).reason());
+        assertEquals(
+                RejectReason.TOO_MANY_PIXELS,
+                assertThrows(ImageRejectedException.class, () -> ImageDecoder.decode(jpegBomb, noSideLimit))
+                        .reason());
     }
 
     private static ImageHeader assertDoesNotThrowProbe(byte[] bytes) {
@@ -53,9 +72,11 @@ class ImageProbeTest {
     void refusesEmptyOversizedNonImageAndUnsupportedBytes() throws Exception {
         ImageLimits limits = ImageLimits.defaults();
         assertEquals(RejectReason.EMPTY, refusal(new byte[0], limits));
-        assertEquals(RejectReason.NOT_AN_IMAGE, refusal("hello, not an image".getBytes(StandardCharsets.UTF_8), limits));
+        assertEquals(
+                RejectReason.NOT_AN_IMAGE, refusal("hello, not an image".getBytes(StandardCharsets.UTF_8), limits));
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(64, 64));
-        assertEquals(RejectReason.TOO_LARGE_BYTES, refusal(jpeg, new ImageLimits(jpeg.length - 1, 1 << 20, 1024, 1024)));
+        assertEquals(
+                RejectReason.TOO_LARGE_BYTES, refusal(jpeg, new ImageLimits(jpeg.length - 1, 1 << 20, 1024, 1024)));
         byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.ISO_8859_1);
         assertEquals(RejectReason.UNSUPPORTED_FORMAT, refusal(webp, limits));
         byte[] arithmetic = jpeg.clone();
@@ -67,7 +88,9 @@ class ImageProbeTest {
         }
         assertEquals(RejectReason.UNSUPPORTED_FORMAT, refusal(arithmetic, limits));
         assertEquals(RejectReason.UNSUPPORTED_COLOR_SPACE, refusal(TestImages.rawJpeg(16, 16, 2), limits));
-        assertEquals(new ImageHeader(ImageFormat.JPEG, 128, 16, 4), ImageProbe.check(TestImages.cmykJpeg("ycck.jpg"), limits));
+        assertEquals(
+                new ImageHeader(ImageFormat.JPEG, 128, 16, 4),
+                ImageProbe.check(TestImages.cmykJpeg("ycck.jpg"), limits));
     }
 
     @Test

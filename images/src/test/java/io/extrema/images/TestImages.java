@@ -22,7 +22,8 @@ public final class TestImages {
     public static BufferedImage rgb(int w, int h) {
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) image.setRGB(x, y, ((x * 7) & 0xFF) << 16 | ((y * 11) & 0xFF) << 8 | (((x + y) * 3) & 0xFF));
+            for (int x = 0; x < w; x++)
+                image.setRGB(x, y, ((x * 7) & 0xFF) << 16 | ((y * 11) & 0xFF) << 8 | (((x + y) * 3) & 0xFF));
         }
         return image;
     }
@@ -55,7 +56,8 @@ public final class TestImages {
 
     /** Two-colour palette image: left half red, right half blue. */
     public static BufferedImage palette(int w, int h) {
-        IndexColorModel cm = new IndexColorModel(1, 2, new byte[] {(byte) 255, 0}, new byte[] {0, 0}, new byte[] {0, (byte) 255});
+        IndexColorModel cm =
+                new IndexColorModel(1, 2, new byte[] {(byte) 255, 0}, new byte[] {0, 0}, new byte[] {0, (byte) 255});
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_BINARY, cm);
         WritableRaster r = image.getRaster();
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) r.setSample(x, y, 0, x < w / 2 ? 0 : 1);
@@ -110,8 +112,8 @@ public final class TestImages {
         byte[] ihdr = new byte[13];
         putInt(ihdr, 0, width);
         putInt(ihdr, 4, height);
-        ihdr[8] = 8;  // bit depth
-        ihdr[9] = 2;  // RGB
+        ihdr[8] = 8; // bit depth
+        ihdr[9] = 2; // RGB
         chunk(out, "IHDR", ihdr);
         chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
         chunk(out, "IEND", new byte[0]);

@@ -49,7 +49,8 @@ public final class DirectoryWatch {
         try (WatchService watcher = FileSystems.getDefault().newWatchService()) {
             registerTree(watcher, root);
             while (!Thread.currentThread().isInterrupted()) {
-                WatchKey key = watcher.poll(Math.max(10, TimeUnit.NANOSECONDS.toMillis(settleNanos) / 4), TimeUnit.MILLISECONDS);
+                WatchKey key = watcher.poll(
+                        Math.max(10, TimeUnit.NANOSECONDS.toMillis(settleNanos) / 4), TimeUnit.MILLISECONDS);
                 if (key != null) {
                     Path dir = (Path) key.watchable();
                     for (WatchEvent<?> event : key.pollEvents()) {
@@ -75,7 +76,9 @@ public final class DirectoryWatch {
                 d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
                 if (!dir.equals(root)) { // a new folder: files may have landed in it before it was registered
                     try (Stream<Path> files = Files.list(d)) {
-                        files.filter(Files::isRegularFile).filter(f -> ImageSource.isImageName(f.getFileName().toString()))
+                        files.filter(Files::isRegularFile)
+                                .filter(f ->
+                                        ImageSource.isImageName(f.getFileName().toString()))
                                 .filter(f -> !sent.contains(f))
                                 .forEach(f -> pending.putIfAbsent(f, new Seen(-1, -1, System.nanoTime())));
                     }
@@ -110,7 +113,8 @@ public final class DirectoryWatch {
     }
 
     private void send(Path path, long size) throws IOException {
-        String key = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        String key =
+                root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         long maxBytes = ingestor.limitsMaxBytes();
         if (size > maxBytes) {
             ingestor.skipped(new SkippedEntry(key, size), sourceName);
@@ -123,7 +127,8 @@ public final class DirectoryWatch {
             return;
         }
         Path parent = path.getParent();
-        String label = labelByFolder && !root.equals(parent) ? parent.getFileName().toString() : null;
+        String label =
+                labelByFolder && !root.equals(parent) ? parent.getFileName().toString() : null;
         ingestor.send(new SourceImage(key, bytes, label, Map.of()), sourceName);
     }
 }

@@ -31,8 +31,12 @@ public final class ImagePublisher implements AutoCloseable {
     private final String topic;
     private final String dlqTopic;
 
-    public ImagePublisher(Producer<String, byte[]> producer, Serializer<ImageRecord> images,
-                          Serializer<DeadLetter> deadLetters, String topic, String dlqTopic) {
+    public ImagePublisher(
+            Producer<String, byte[]> producer,
+            Serializer<ImageRecord> images,
+            Serializer<DeadLetter> deadLetters,
+            String topic,
+            String dlqTopic) {
         this.producer = producer;
         this.images = images;
         this.deadLetters = deadLetters;
@@ -46,8 +50,12 @@ public final class ImagePublisher implements AutoCloseable {
         images.configure(config.serdeConfigs(), false);
         SpecificAvroSerializer<DeadLetter> deadLetters = new SpecificAvroSerializer<>();
         deadLetters.configure(config.serdeConfigs(), false);
-        return new ImagePublisher(new KafkaProducer<>(config.producerConfigs()), images, deadLetters,
-                config.getString(IngestConfig.TOPIC), config.getString(IngestConfig.DLQ_TOPIC));
+        return new ImagePublisher(
+                new KafkaProducer<>(config.producerConfigs()),
+                images,
+                deadLetters,
+                config.getString(IngestConfig.TOPIC),
+                config.getString(IngestConfig.DLQ_TOPIC));
     }
 
     public String topic() {
@@ -64,12 +72,22 @@ public final class ImagePublisher implements AutoCloseable {
      * Dead-letters a refused image: its original bytes (null when they were never read, as for an oversized
      * upload), the reason, and where it came from in the headers {@code source} and {@code key}.
      */
-    public Future<RecordMetadata> deadLetter(String source, String key, byte[] original, ImageRejectedException why,
-                                             Callback callback) {
-        DeadLetter letter = DeadLetters.of(STAGE, null, null, null, key.getBytes(StandardCharsets.UTF_8), original,
-                Map.of("source", ByteBuffer.wrap(source.getBytes(StandardCharsets.UTF_8)),
-                        "reason", ByteBuffer.wrap(why.reason().name().getBytes(StandardCharsets.UTF_8))),
-                why.getMessage(), why.getClass().getName());
+    public Future<RecordMetadata> deadLetter(
+            String source, String key, byte[] original, ImageRejectedException why, Callback callback) {
+        DeadLetter letter = DeadLetters.of(
+                STAGE,
+                null,
+                null,
+                null,
+                key.getBytes(StandardCharsets.UTF_8),
+                original,
+                Map.of(
+                        "source",
+                        ByteBuffer.wrap(source.getBytes(StandardCharsets.UTF_8)),
+                        "reason",
+                        ByteBuffer.wrap(why.reason().name().getBytes(StandardCharsets.UTF_8))),
+                why.getMessage(),
+                why.getClass().getName());
         return producer.send(new ProducerRecord<>(dlqTopic, key, deadLetters.serialize(dlqTopic, letter)), callback);
     }
 

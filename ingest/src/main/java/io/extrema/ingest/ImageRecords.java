@@ -26,8 +26,13 @@ public final class ImageRecords {
      * @param idMode {@link IngestConfig#ID_SHA256} or {@link IngestConfig#ID_KEY}
      * @param id     an id given by the caller (HTTP), or null to derive one by {@code idMode}
      */
-    public static ImageRecord build(SourceImage image, ImageValidator.Accepted accepted, String idMode, String id,
-                                    String source, Instant eventTime) {
+    public static ImageRecord build(
+            SourceImage image,
+            ImageValidator.Accepted accepted,
+            String idMode,
+            String id,
+            String source,
+            Instant eventTime) {
         String recordId = id != null ? id : IngestConfig.ID_KEY.equals(idMode) ? image.key() : sha256(accepted.bytes());
         return ImageRecord.newBuilder()
                 .setId(recordId)

@@ -41,8 +41,11 @@ public final class ImageValidator {
     }
 
     public static ImageValidator of(IngestConfig config) {
-        return new ImageValidator(config.limits(), config.getBoolean(IngestConfig.VALIDATE),
-                config.getBoolean(IngestConfig.VALIDATE_DECODE), config.getInt(IngestConfig.RESIZE_MAX_SIDE));
+        return new ImageValidator(
+                config.limits(),
+                config.getBoolean(IngestConfig.VALIDATE),
+                config.getBoolean(IngestConfig.VALIDATE_DECODE),
+                config.getInt(IngestConfig.RESIZE_MAX_SIDE));
     }
 
     public ImageLimits limits() {
@@ -97,7 +100,8 @@ public final class ImageValidator {
 
     private static byte[] encode(BufferedImage image, boolean jpeg) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageWriter writer = ImageIO.getImageWritersByFormatName(jpeg ? "jpeg" : "png").next();
+        ImageWriter writer =
+                ImageIO.getImageWritersByFormatName(jpeg ? "jpeg" : "png").next();
         try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
             writer.setOutput(stream);
             ImageWriteParam param = writer.getDefaultWriteParam();
@@ -116,6 +120,7 @@ public final class ImageValidator {
 
     /** Refusal for bytes that were never read because they exceed the byte limit (large files, big uploads). */
     public static ImageRejectedException tooLarge(long size, long maxBytes) {
-        return new ImageRejectedException(RejectReason.TOO_LARGE_BYTES, size + " bytes exceed the limit of " + maxBytes);
+        return new ImageRejectedException(
+                RejectReason.TOO_LARGE_BYTES, size + " bytes exceed the limit of " + maxBytes);
     }
 }

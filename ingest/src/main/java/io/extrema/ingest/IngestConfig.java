@@ -56,49 +56,144 @@ public final class IngestConfig extends AbstractConfig {
     private static final ImageLimits LIMITS = ImageLimits.defaults();
 
     public static final ConfigDef CONFIG = withSerdeSettings(ClientSettings.define(new ConfigDef()))
-            .define(TOPIC, Type.STRING, Topics.IMAGES, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    TOPIC,
+                    Type.STRING,
+                    Topics.IMAGES,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Topic the ImageRecords are written to, keyed by image id.")
-            .define(DLQ_TOPIC, Type.STRING, Topics.DLQ_INGEST, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    DLQ_TOPIC,
+                    Type.STRING,
+                    Topics.DLQ_INGEST,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Dead-letter topic: every refused image goes there as a DeadLetter with its original bytes and the reason.")
-            .define(SOURCE_NAME, Type.STRING, "", Importance.LOW,
+            .define(
+                    SOURCE_NAME,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
                     "The records' source field; empty = the path (or 'stdin', 'http').")
-            .define(ID_MODE, Type.STRING, ID_SHA256, ValidString.in(ID_SHA256, ID_KEY), Importance.MEDIUM,
+            .define(
+                    ID_MODE,
+                    Type.STRING,
+                    ID_SHA256,
+                    ValidString.in(ID_SHA256, ID_KEY),
+                    Importance.MEDIUM,
                     "sha256: id = hex SHA-256 of the bytes sent, so re-sending a file is idempotent downstream. "
                             + "key: id = the path inside the source (relative path, tar member name).")
-            .define(LABEL_BY_FOLDER, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    LABEL_BY_FOLDER,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "Label images by their parent folder (ImageFolder: split/<class>/x.jpg) unless a WebDataset .cls gives one.")
-            .define(SHUFFLE_SEED, Type.LONG, null, Importance.LOW,
+            .define(
+                    SHUFFLE_SEED,
+                    Type.LONG,
+                    null,
+                    Importance.LOW,
                     "Folders: send in a seeded random order instead of sorted path order. Tars keep their order.")
-            .define(VALIDATE, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    VALIDATE,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "Check every image's header against the limits before sending (false sends bytes unchecked: benchmarks only).")
-            .define(VALIDATE_DECODE, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    VALIDATE_DECODE,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "Also decode every image fully (catches corrupt pixel data; about 10x slower than the header check).")
-            .define(MAX_BYTES, Type.LONG, LIMITS.maxBytes(), Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    MAX_BYTES,
+                    Type.LONG,
+                    LIMITS.maxBytes(),
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Largest encoded image accepted, in bytes. The images topic accepts 8 MiB messages.")
-            .define(MAX_PIXELS, Type.LONG, LIMITS.maxPixels(), Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    MAX_PIXELS,
+                    Type.LONG,
+                    LIMITS.maxPixels(),
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Largest declared width x height accepted; checked from the header, so decompression bombs are never decoded.")
             .define(MAX_WIDTH, Type.INT, LIMITS.maxWidth(), Range.atLeast(1), Importance.LOW, "Largest declared width.")
-            .define(MAX_HEIGHT, Type.INT, LIMITS.maxHeight(), Range.atLeast(1), Importance.LOW, "Largest declared height.")
-            .define(RESIZE_MAX_SIDE, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    MAX_HEIGHT,
+                    Type.INT,
+                    LIMITS.maxHeight(),
+                    Range.atLeast(1),
+                    Importance.LOW,
+                    "Largest declared height.")
+            .define(
+                    RESIZE_MAX_SIDE,
+                    Type.INT,
+                    0,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "0: send bytes as they are. N: images with a side longer than N are scaled down to N and re-encoded "
                             + "(JPEG stays JPEG, anything else becomes PNG); smaller images are never re-encoded.")
-            .define(RATE, Type.DOUBLE, 0.0, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    RATE,
+                    Type.DOUBLE,
+                    0.0,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "Images per second to send at (replay, load tests, demos); 0 = as fast as possible.")
-            .define(LOOPS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+            .define(
+                    LOOPS,
+                    Type.INT,
+                    1,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "How many times to send the source; 0 = forever (until interrupted).")
-            .define(TOLERATE_REFUSED, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    TOLERATE_REFUSED,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "Exit with status 0 even when images were refused (they are still reported and dead-lettered).")
             .define(QUIET, Type.BOOLEAN, false, Importance.LOW, "No progress bar; only the final summary.")
-            .define(WATCH_SETTLE_MS, Type.LONG, 1000L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    WATCH_SETTLE_MS,
+                    Type.LONG,
+                    1000L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Watch mode: a new file is sent once its size has not changed for this long (it is fully written).")
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "HTTP endpoint: address to bind.")
-            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+            .define(
+                    HTTP_PORT,
+                    Type.INT,
+                    8080,
+                    Range.between(0, 65535),
+                    Importance.MEDIUM,
                     "HTTP endpoint: port (0 = any free port).")
-            .define(HTTP_THREADS, Type.INT, 8, Range.atLeast(1), Importance.LOW,
+            .define(
+                    HTTP_THREADS,
+                    Type.INT,
+                    8,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "HTTP endpoint: request threads; each holds at most one body in memory.")
-            .define(HTTP_QUEUE, Type.INT, 64, Range.atLeast(0), Importance.LOW,
+            .define(
+                    HTTP_QUEUE,
+                    Type.INT,
+                    64,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "HTTP endpoint: requests waiting for a thread; beyond it the server answers 503.")
-            .define(ACK_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    ACK_TIMEOUT_MS,
+                    Type.LONG,
+                    30_000L,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "How long to wait for the broker's acknowledgement of a record before reporting Kafka unavailable.");
 
     /**

@@ -61,8 +61,12 @@ public final class IngestRun {
     public int watch(Path dir) {
         return run((publisher, ingestor) -> {
             if (!Files.isDirectory(dir)) throw new IOException("not a folder: " + dir);
-            DirectoryWatch watch = new DirectoryWatch(dir, ingestor, sourceName(dir.toString()),
-                    config.getLong(IngestConfig.WATCH_SETTLE_MS), config.getBoolean(IngestConfig.LABEL_BY_FOLDER));
+            DirectoryWatch watch = new DirectoryWatch(
+                    dir,
+                    ingestor,
+                    sourceName(dir.toString()),
+                    config.getLong(IngestConfig.WATCH_SETTLE_MS),
+                    config.getBoolean(IngestConfig.LABEL_BY_FOLDER));
             untilInterrupted(() -> watch.run(new Progress(err, quiet(), -1, stats)));
             publisher.flush();
         });
@@ -167,14 +171,16 @@ public final class IngestRun {
     private static void untilInterrupted(Blocking body) throws IOException {
         Thread main = Thread.currentThread();
         CountDownLatch closed = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            main.interrupt();
-            try {
-                closed.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "ingest-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    main.interrupt();
+                    try {
+                        closed.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "ingest-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             body.run();

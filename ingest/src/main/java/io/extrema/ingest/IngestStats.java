@@ -77,14 +77,24 @@ public final class IngestStats {
     public String summary() {
         double s = Math.max(elapsedSeconds(), 1e-9);
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Sent %d images, %.1f MB in %.1f s (%.0f images/s, %.2f MB/s)%n",
-                sent(), sentBytes() / 1e6, s, sent() / s, sentBytes() / 1e6 / s));
+        b.append(String.format(
+                Locale.ROOT,
+                "Sent %d images, %.1f MB in %.1f s (%.0f images/s, %.2f MB/s)%n",
+                sent(),
+                sentBytes() / 1e6,
+                s,
+                sent() / s,
+                sentBytes() / 1e6 / s));
         b.append("Refused ").append(refusedTotal());
         if (!refused.isEmpty()) b.append(' ').append(refusedByReason());
         b.append(String.format("%n"));
         if (failed() > 0) {
-            b.append("Failed ").append(failed()).append(" (not acknowledged by Kafka: ")
-                    .append(firstFailure() == null ? "?" : firstFailure().getMessage()).append(")").append(String.format("%n"));
+            b.append("Failed ")
+                    .append(failed())
+                    .append(" (not acknowledged by Kafka: ")
+                    .append(firstFailure() == null ? "?" : firstFailure().getMessage())
+                    .append(")")
+                    .append(String.format("%n"));
         }
         return b.toString();
     }

@@ -51,7 +51,8 @@ public final class Ingestor {
     }
 
     /** Sends every image of the source {@code loops} times (0 = until interrupted), then waits for the acks. */
-    public void run(SourceOpener opener, String sourceName, int loops, Progress progress) throws IOException, InterruptedException {
+    public void run(SourceOpener opener, String sourceName, int loops, Progress progress)
+            throws IOException, InterruptedException {
         for (int loop = 0; loops == 0 || loop < loops; loop++) {
             try (ImageSource source = opener.open()) {
                 for (SourceImage image : source) {
@@ -69,7 +70,11 @@ public final class Ingestor {
     /** An entry the source skipped unread because it exceeds the byte limit: counted and dead-lettered without bytes. */
     public void skipped(SkippedEntry entry, String sourceName) {
         stats.offer();
-        refuse(sourceName, entry.key(), null, ImageValidator.tooLarge(entry.size(), validator.limits().maxBytes()));
+        refuse(
+                sourceName,
+                entry.key(),
+                null,
+                ImageValidator.tooLarge(entry.size(), validator.limits().maxBytes()));
     }
 
     /** Validates and sends one image; never throws for a bad image (it is refused and dead-lettered instead). */

@@ -38,13 +38,21 @@ public final class Progress {
         long done = stats.offered();
         double s = Math.max(stats.elapsedSeconds(), 1e-9);
         double rate = done / s;
-        String counts = String.format("%d sent, %d refused, %.0f images/s, %.2f MB/s", stats.sent(),
-                stats.refusedTotal(), rate, stats.sentBytes() / 1e6 / s);
+        String counts = String.format(
+                "%d sent, %d refused, %.0f images/s, %.2f MB/s",
+                stats.sent(), stats.refusedTotal(), rate, stats.sentBytes() / 1e6 / s);
         if (total <= 0) return done + " read, " + counts;
         double fraction = Math.min(1.0, (double) done / total);
         int filled = (int) (fraction * 30);
         long eta = rate > 0 ? (long) ((total - done) / rate) : -1;
-        return String.format("[%s%s] %d/%d %3.0f%% %s ETA %s", "#".repeat(filled), ".".repeat(30 - filled), done, total,
-                fraction * 100, counts, eta < 0 ? "?" : String.format("%d:%02d", eta / 60, eta % 60));
+        return String.format(
+                "[%s%s] %d/%d %3.0f%% %s ETA %s",
+                "#".repeat(filled),
+                ".".repeat(30 - filled),
+                done,
+                total,
+                fraction * 100,
+                counts,
+                eta < 0 ? "?" : String.format("%d:%02d", eta / 60, eta % 60));
     }
 }

@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -65,12 +64,15 @@ class IngestSourcesTest {
     }
 
     /** Runs one ingest mode against {@code topic} with {@code settings} on top; the summary is printed. */
-    private static int run(Topic topic, InputStream stdin, Map<String, String> settings,
-                           Function<IngestRun, Integer> mode) {
+    private static int run(
+            Topic topic, InputStream stdin, Map<String, String> settings, Function<IngestRun, Integer> mode) {
         Map<String, String> all = new HashMap<>(topic.settings());
         all.putAll(settings);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int status = mode.apply(new IngestRun(new IngestConfig(all), stdin, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = mode.apply(new IngestRun(
+                new IngestConfig(all),
+                stdin,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream())));
         System.out.println(out.toString(StandardCharsets.UTF_8));
         return status;
@@ -81,7 +83,9 @@ class IngestSourcesTest {
     }
 
     private static String reasonOf(DeadLetter letter) {
-        return StandardCharsets.UTF_8.decode(letter.getHeaders().get("reason").duplicate()).toString();
+        return StandardCharsets.UTF_8
+                .decode(letter.getHeaders().get("reason").duplicate())
+                .toString();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -112,7 +116,8 @@ class IngestSourcesTest {
 
         List<ConsumerRecord<String, ImageRecord>> records = topic.images();
         assertEquals(20, records.size());
-        Map<String, ImageRecord> byId = records.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        Map<String, ImageRecord> byId =
+                records.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         for (var e : cifar.entrySet()) {
             String id = ImageRecords.sha256(e.getValue());
             ImageRecord r = byId.get(id);
@@ -126,10 +131,20 @@ class IngestSourcesTest {
             assertEquals(dir.toString(), r.getSource());
         }
 
-        Map<String, DeadLetter> letters = topic.deadLetters().stream()
-                .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
-        assertEquals(Map.of("bad/corrupt.jpg", "CORRUPT", "bad/truncated.jpg", "TRUNCATED", "bad/empty.png", "EMPTY",
-                "bad/text.jpg", "NOT_AN_IMAGE", "bad/bomb.png", "TOO_WIDE"),
+        Map<String, DeadLetter> letters =
+                topic.deadLetters().stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        assertEquals(
+                Map.of(
+                        "bad/corrupt.jpg",
+                        "CORRUPT",
+                        "bad/truncated.jpg",
+                        "TRUNCATED",
+                        "bad/empty.png",
+                        "EMPTY",
+                        "bad/text.jpg",
+                        "NOT_AN_IMAGE",
+                        "bad/bomb.png",
+                        "TOO_WIDE"),
                 letters.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> reasonOf(e.getValue()))));
         for (var e : bad.entrySet()) {
             DeadLetter letter = letters.get("bad/" + e.getKey());
@@ -162,10 +177,15 @@ class IngestSourcesTest {
             out.write(shard.tar());
         }
         Topic topic = Topic.create(stack);
-        assertEquals(IngestRun.OK, send(topic, gz, Map.of("id.mode", "key", "tolerate.refused", "true", "source.name", "shards")));
+        assertEquals(
+                IngestRun.OK,
+                send(topic, gz, Map.of("id.mode", "key", "tolerate.refused", "true", "source.name", "shards")));
 
-        Map<String, ImageRecord> byId = topic.images().stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
-        assertEquals(List.of("sample-000.jpg", "sample-001.jpg", "test/ship/0007.jpg"), byId.keySet().stream().sorted().toList());
+        Map<String, ImageRecord> byId =
+                topic.images().stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        assertEquals(
+                List.of("sample-000.jpg", "sample-001.jpg", "test/ship/0007.jpg"),
+                byId.keySet().stream().sorted().toList());
         ImageRecord first = byId.get("sample-000.jpg");
         assertEquals("3", first.getLabel());
         assertEquals(Map.of("camera", "gate-2", "exposure", "0.5"), first.getAttributes());
@@ -173,7 +193,9 @@ class IngestSourcesTest {
         assertEquals("shards", first.getSource());
         assertNull(byId.get("sample-001.jpg").getLabel());
         assertEquals("ship", byId.get("test/ship/0007.jpg").getLabel());
-        assertEquals(List.of("EMPTY"), topic.deadLetters().stream().map(r -> reasonOf(r.value())).toList());
+        assertEquals(
+                List.of("EMPTY"),
+                topic.deadLetters().stream().map(r -> reasonOf(r.value())).toList());
     }
 
     @Test
@@ -217,8 +239,11 @@ class IngestSourcesTest {
         Files.write(dir.resolve("in/already-there.jpg"), cifar().get("dog/0000.jpg"));
         Topic topic = Topic.create(stack);
         int[] status = {-1};
-        Thread watcher = new Thread(() -> status[0] = run(topic, InputStream.nullInputStream(),
-                Map.of("watch.settle.ms", "300"), r -> r.watch(dir.resolve("in"))));
+        Thread watcher = new Thread(() -> status[0] = run(
+                topic,
+                InputStream.nullInputStream(),
+                Map.of("watch.settle.ms", "300"),
+                r -> r.watch(dir.resolve("in"))));
         watcher.start();
         Thread.sleep(1000); // let the watch register
         byte[] image = cifar().get("frog/0001.jpg");
@@ -251,13 +276,19 @@ class IngestSourcesTest {
         Topic topic = Topic.create(stack);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = new IngestRun(new IngestConfig(topic.settings()), InputStream.nullInputStream(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+        int status = new IngestRun(
+                        new IngestConfig(topic.settings()),
+                        InputStream.nullInputStream(),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
                 .sendPath(Path.of("/does/not/exist"));
         assertEquals(IngestRun.SOURCE, status);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("cannot read the source"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("cannot read the source"),
+                err.toString(StandardCharsets.UTF_8));
         // The summary is the run's result: on standard output, each line capitalised like every command's output.
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Sent 0 images"), out.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                out.toString(StandardCharsets.UTF_8).startsWith("Sent 0 images"), out.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("\nRefused 0"), out.toString(StandardCharsets.UTF_8));
     }
 

@@ -11,12 +11,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.avro.specific.SpecificRecord;
 
 /** A uniquely named images topic and dead-letter topic on the test stack, and reading them back in full. */
 record Topic(StackEndpoints stack, String imagesTopic, String dlqTopic) {
@@ -24,7 +24,8 @@ record Topic(StackEndpoints stack, String imagesTopic, String dlqTopic) {
     static Topic create(StackEndpoints stack) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         Topic t = new Topic(stack, "test.images." + suffix, "test.dlq.ingest." + suffix);
-        LocalStackExtension.createTopic(stack, t.imagesTopic, 2, Map.of("max.message.bytes", String.valueOf(8 * 1024 * 1024)));
+        LocalStackExtension.createTopic(
+                stack, t.imagesTopic, 2, Map.of("max.message.bytes", String.valueOf(8 * 1024 * 1024)));
         LocalStackExtension.createTopic(stack, t.dlqTopic, 1);
         return t;
     }
@@ -52,11 +53,15 @@ record Topic(StackEndpoints stack, String imagesTopic, String dlqTopic) {
     private <T extends SpecificRecord> List<ConsumerRecord<String, T>> readAll(String topic, Class<T> type) {
         SpecificAvroDeserializer<T> values = new SpecificAvroDeserializer<>(type);
         values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false);
         try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

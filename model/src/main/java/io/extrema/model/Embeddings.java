@@ -12,8 +12,8 @@ import ai.djl.ndarray.NDArray;
  */
 public record Embeddings(NDArray instance, NDArray tokens, NDArray projection) {
 
-  /** Mean of the patch tokens [B, D], a k-NN feature to compare with the class token. */
-  public NDArray meanTokens() {
-    return tokens.mean(new int[] {1});
-  }
+    /** Mean of the patch tokens [B, D], a k-NN feature to compare with the class token. */
+    public NDArray meanTokens() {
+        return tokens.mean(new int[] {1});
+    }
 }

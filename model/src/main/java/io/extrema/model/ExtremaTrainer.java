@@ -27,153 +27,183 @@ import java.util.SplittableRandom;
  */
 public final class ExtremaTrainer implements AutoCloseable {
 
-  private final ExtremaModel model;
-  private final ExtremaConfig config;
-  private final AdamW optimizer;
-  private final MaskSampler sampler;
-  private long step;
-  private long skipped;
-  private long emaAppliedFor = -1;
+    private final ExtremaModel model;
+    private final ExtremaConfig config;
+    private final AdamW optimizer;
+    private final MaskSampler sampler;
+    private long step;
+    private long skipped;
+    private long emaAppliedFor = -1;
 
-  public ExtremaTrainer(ExtremaModel model) {
-    this.model = model;
-    this.config = model.config();
-    this.sampler = MaskSampler.of(config);
-    this.optimizer = new AdamW(model.manager(), config.beta1(), config.beta2(), config.adamEps(), config.weightDecay());
-    for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
-      double lrScale = e.getKey().startsWith("predictor.") ? config.predictorLrScale() : 1.0;
-      optimizer.add(e.getKey(), e.getValue(), ExtremaModel.decays(e.getKey(), e.getValue()), lrScale);
+    public ExtremaTrainer(ExtremaModel model) {
+        this.model = model;
+        this.config = model.config();
+        this.sampler = MaskSampler.of(config);
+        this.optimizer =
+                new AdamW(model.manager(), config.beta1(), config.beta2(), config.adamEps(), config.weightDecay());
+        for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
+            double lrScale = e.getKey().startsWith("predictor.") ? config.predictorLrScale() : 1.0;
+            optimizer.add(e.getKey(), e.getValue(), ExtremaModel.decays(e.getKey(), e.getValue()), lrScale);
+        }
     }
-  }
 
-  /** A new model on the best device and its trainer; closing the trainer closes the model. */
-  public static ExtremaTrainer create(ExtremaConfig config) {
-    return new ExtremaTrainer(ExtremaModel.create(config));
-  }
-
-  public ExtremaModel model() {
-    return model;
-  }
-
-  public ExtremaConfig config() {
-    return config;
-  }
-
-  /** Optimiser updates applied so far (the step counter of every schedule). */
-  public long appliedSteps() {
-    return step;
-  }
-
-  public long skippedSteps() {
-    return skipped;
-  }
-
-  /** As {@link #step(NDArray, NDArray)} from CHW float arrays of {@code batch} images each. */
-  public StepResult step(float[] online, float[] target, int batch) {
-    int side = config.imageSize();
-    Shape shape = new Shape(batch, 3, side, side);
-    try (NDManager scope = model.manager().newSubManager()) {
-      return step(scope.create(online, shape), scope.create(target, shape));
+    /** A new model on the best device and its trainer; closing the trainer closes the model. */
+    public static ExtremaTrainer create(ExtremaConfig config) {
+        return new ExtremaTrainer(ExtremaModel.create(config));
     }
-  }
 
-  /**
-   * One training step.
-   *
-   * @param onlineImages [B, 3, H, W] float32, normalised; masked inside the step
-   * @param targetImages [B, 3, H, W] float32, normalised; the same crop, independently colour-augmented
-   */
-  public StepResult step(NDArray onlineImages, NDArray targetImages) {
-    long started = System.nanoTime();
-    Shape shape = onlineImages.getShape();
-    Shape expected = new Shape(shape.get(0), 3, config.imageSize(), config.imageSize());
-    if (!shape.equals(expected) || !targetImages.getShape().equals(expected)) {
-      throw new IllegalArgumentException("expected two batches of " + expected + ", got " + shape + " and "
-          + targetImages.getShape());
+    public ExtremaModel model() {
+        return model;
     }
-    int batch = (int) shape.get(0);
-    int views = config.numMasks();
-    double lr = StepSchedule.learningRate(config, step);
-    double momentum = StepSchedule.emaMomentum(config, step);
-    SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), step + skipped));
-    ParameterStore ps = model.parameterStore();
-    try (NDManager scope = model.manager().newSubManager()) {
-      NDArray online = onDevice(onlineImages, scope);
-      NDArray target = onDevice(targetImages, scope);
-      if (!finite(online) || !finite(target)) {
-        return skip(started, lr, momentum, Double.NaN, Double.NaN, null);
-      }
-      if (emaAppliedFor != step) {
-        model.updateTarget(momentum); // before the target's forward, as in the paper
-        emaAppliedFor = step;
-      }
-      NDArray z = model.target().project(ps, target, null, 1, StochasticDepth.none(), false) // [B, P]
-          .normalize(2, -1);
-      NDArray keep = sampler.sampleArray(scope, batch, random); // [B, K·n]
-      StochasticDepth depth = StochasticDepth.linear(config.dropPath(), config.depth(), random.split());
-      NDArray loss;
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray q = model.online().project(ps, online, keep, views, depth, true); // [B·K, P]
-        NDArray p = model.predictor().forward(ps, q, true).normalize(2, -1); // [B·K, P]
-        NDArray cos = p.mul(z.repeat(0, views)).sum(new int[] {1}); // [B·K], image-major like the views
-        loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
-        collector.backward(loss);
-      }
-      NDArray gradient = optimizer.flatGradients(scope); // [T]
-      float[] stats = NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
-      float[][] projections = Rows.split(z.toFloatArray(), batch); // z: [B, P] → B rows, for the caller too
-      double lossValue = stats[0];
-      double gradNorm = Math.sqrt(stats[1]);
-      if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
-        optimizer.zeroGradients();
-        return skip(started, lr, momentum, lossValue, gradNorm, projections);
-      }
-      double clip = config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
-      optimizer.step(gradient, lr, clip);
-      optimizer.zeroGradients();
-      return new StepResult(step++, lossValue, lr, momentum, gradNorm, false, skipped,
-          EmbeddingSpread.spread(projections), projections, (System.nanoTime() - started) / 1e6);
+
+    public ExtremaConfig config() {
+        return config;
     }
-  }
 
-  private StepResult skip(long started, double lr, double momentum, double loss, double gradNorm,
-      float[][] projections) {
-    skipped++;
-    return new StepResult(step, loss, lr, momentum, gradNorm, true, skipped, Double.NaN, projections,
-        (System.nanoTime() - started) / 1e6);
-  }
+    /** Optimiser updates applied so far (the step counter of every schedule). */
+    public long appliedSteps() {
+        return step;
+    }
 
-  private NDArray onDevice(NDArray images, NDManager scope) {
-    NDArray copy = images.toDevice(model.device(), true);
-    copy.attach(scope);
-    return copy;
-  }
+    public long skippedSteps() {
+        return skipped;
+    }
 
-  private static boolean finite(NDArray x) {
-    return !x.isNaN().logicalOr(x.isInfinite()).any().getBoolean();
-  }
+    /** As {@link #step(NDArray, NDArray)} from CHW float arrays of {@code batch} images each. */
+    public StepResult step(float[] online, float[] target, int batch) {
+        int side = config.imageSize();
+        Shape shape = new Shape(batch, 3, side, side);
+        try (NDManager scope = model.manager().newSubManager()) {
+            return step(scope.create(online, shape), scope.create(target, shape));
+        }
+    }
 
-  // --- state for Checkpoint ---
+    /**
+     * One training step.
+     *
+     * @param onlineImages [B, 3, H, W] float32, normalised; masked inside the step
+     * @param targetImages [B, 3, H, W] float32, normalised; the same crop, independently colour-augmented
+     */
+    public StepResult step(NDArray onlineImages, NDArray targetImages) {
+        long started = System.nanoTime();
+        Shape shape = onlineImages.getShape();
+        Shape expected = new Shape(shape.get(0), 3, config.imageSize(), config.imageSize());
+        if (!shape.equals(expected) || !targetImages.getShape().equals(expected)) {
+            throw new IllegalArgumentException(
+                    "expected two batches of " + expected + ", got " + shape + " and " + targetImages.getShape());
+        }
+        int batch = (int) shape.get(0);
+        int views = config.numMasks();
+        double lr = StepSchedule.learningRate(config, step);
+        double momentum = StepSchedule.emaMomentum(config, step);
+        SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), step + skipped));
+        ParameterStore ps = model.parameterStore();
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray online = onDevice(onlineImages, scope);
+            NDArray target = onDevice(targetImages, scope);
+            if (!finite(online) || !finite(target)) {
+                return skip(started, lr, momentum, Double.NaN, Double.NaN, null);
+            }
+            if (emaAppliedFor != step) {
+                model.updateTarget(momentum); // before the target's forward, as in the paper
+                emaAppliedFor = step;
+            }
+            NDArray z = model.target()
+                    .project(ps, target, null, 1, StochasticDepth.none(), false) // [B, P]
+                    .normalize(2, -1);
+            NDArray keep = sampler.sampleArray(scope, batch, random); // [B, K·n]
+            StochasticDepth depth = StochasticDepth.linear(config.dropPath(), config.depth(), random.split());
+            NDArray loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray q = model.online().project(ps, online, keep, views, depth, true); // [B·K, P]
+                NDArray p = model.predictor().forward(ps, q, true).normalize(2, -1); // [B·K, P]
+                NDArray cos = p.mul(z.repeat(0, views)).sum(new int[] {1}); // [B·K], image-major like the views
+                loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
+                collector.backward(loss);
+            }
+            NDArray gradient = optimizer.flatGradients(scope); // [T]
+            float[] stats =
+                    NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
+            float[][] projections = Rows.split(z.toFloatArray(), batch); // z: [B, P] → B rows, for the caller too
+            double lossValue = stats[0];
+            double gradNorm = Math.sqrt(stats[1]);
+            if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
+                optimizer.zeroGradients();
+                return skip(started, lr, momentum, lossValue, gradNorm, projections);
+            }
+            double clip =
+                    config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
+            optimizer.step(gradient, lr, clip);
+            optimizer.zeroGradients();
+            return new StepResult(
+                    step++,
+                    lossValue,
+                    lr,
+                    momentum,
+                    gradNorm,
+                    false,
+                    skipped,
+                    EmbeddingSpread.spread(projections),
+                    projections,
+                    (System.nanoTime() - started) / 1e6);
+        }
+    }
 
-  AdamW optimizer() {
-    return optimizer;
-  }
+    private StepResult skip(
+            long started, double lr, double momentum, double loss, double gradNorm, float[][] projections) {
+        skipped++;
+        return new StepResult(
+                step,
+                loss,
+                lr,
+                momentum,
+                gradNorm,
+                true,
+                skipped,
+                Double.NaN,
+                projections,
+                (System.nanoTime() - started) / 1e6);
+    }
 
-  Map<String, String> counters() {
-    return Map.of("step", Long.toString(step), "skipped", Long.toString(skipped),
-        "emaAppliedFor", Long.toString(emaAppliedFor), "adamUpdates", Long.toString(optimizer.updates()),
-        "rng", "SplittableRandom(" + Seeds.formula("step+skipped") + ")");
-  }
+    private NDArray onDevice(NDArray images, NDManager scope) {
+        NDArray copy = images.toDevice(model.device(), true);
+        copy.attach(scope);
+        return copy;
+    }
 
-  void restoreCounters(Map<String, String> state) {
-    step = Long.parseLong(state.get("step"));
-    skipped = Long.parseLong(state.get("skipped"));
-    emaAppliedFor = Long.parseLong(state.get("emaAppliedFor"));
-    optimizer.setUpdates(Long.parseLong(state.get("adamUpdates")));
-  }
+    private static boolean finite(NDArray x) {
+        return !x.isNaN().logicalOr(x.isInfinite()).any().getBoolean();
+    }
 
-  @Override
-  public void close() {
-    model.close();
-  }
+    // --- state for Checkpoint ---
+
+    AdamW optimizer() {
+        return optimizer;
+    }
+
+    Map<String, String> counters() {
+        return Map.of(
+                "step",
+                Long.toString(step),
+                "skipped",
+                Long.toString(skipped),
+                "emaAppliedFor",
+                Long.toString(emaAppliedFor),
+                "adamUpdates",
+                Long.toString(optimizer.updates()),
+                "rng",
+                "SplittableRandom(" + Seeds.formula("step+skipped") + ")");
+    }
+
+    void restoreCounters(Map<String, String> state) {
+        step = Long.parseLong(state.get("step"));
+        skipped = Long.parseLong(state.get("skipped"));
+        emaAppliedFor = Long.parseLong(state.get("emaAppliedFor"));
+        optimizer.setUpdates(Long.parseLong(state.get("adamUpdates")));
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
 }

@@ -8,4 +8,4 @@ package io.extrema.model;
  * @param projection [B][P] projector outputs
  * @param tokens [B][N·D] patch tokens, row-major per image
  */
-public record FloatEmbeddings(float[][] instance, float[][] meanTokens, float[][] projection, float[][] tokens) { }
+public record FloatEmbeddings(float[][] instance, float[][] meanTokens, float[][] projection, float[][] tokens) {}

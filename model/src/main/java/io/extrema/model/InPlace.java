@@ -12,24 +12,23 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class InPlace {
 
-  private InPlace() {
-  }
+    private InPlace() {}
 
-  /** {@code target[...] = source}; the shapes must be equal. */
-  public static void copy(NDArray source, NDArray target) {
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      target.set(new NDIndex("..."), source);
-    } finally {
-      JniUtils.setGradMode(gradMode);
+    /** {@code target[...] = source}; the shapes must be equal. */
+    public static void copy(NDArray source, NDArray target) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            target.set(new NDIndex("..."), source);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
     }
-  }
 
-  /** {@code target[...] = values}, row-major in {@code target}'s shape. */
-  public static void copy(float[] values, NDArray target) {
-    try (NDArray source = target.getManager().create(values, target.getShape())) {
-      copy(source, target);
+    /** {@code target[...] = values}, row-major in {@code target}'s shape. */
+    public static void copy(float[] values, NDArray target) {
+        try (NDArray source = target.getManager().create(values, target.getShape())) {
+            copy(source, target);
+        }
     }
-  }
 }

@@ -16,70 +16,70 @@ import java.util.SplittableRandom;
  */
 public final class MaskSampler {
 
-  private final int numPatches;
-  private final int keep;
-  private final int views;
-  private final boolean disjoint; // the one place that decides: K·keep ≤ N
+    private final int numPatches;
+    private final int keep;
+    private final int views;
+    private final boolean disjoint; // the one place that decides: K·keep ≤ N
 
-  public MaskSampler(int numPatches, int keep, int views) {
-    if (keep < 1 || keep > numPatches || views < 1) {
-      throw new IllegalArgumentException("need 1 <= keep <= numPatches and views >= 1");
+    public MaskSampler(int numPatches, int keep, int views) {
+        if (keep < 1 || keep > numPatches || views < 1) {
+            throw new IllegalArgumentException("need 1 <= keep <= numPatches and views >= 1");
+        }
+        this.numPatches = numPatches;
+        this.keep = keep;
+        this.views = views;
+        this.disjoint = (long) views * keep <= numPatches;
     }
-    this.numPatches = numPatches;
-    this.keep = keep;
-    this.views = views;
-    this.disjoint = (long) views * keep <= numPatches;
-  }
 
-  public static MaskSampler of(ExtremaConfig config) {
-    return new MaskSampler(config.numPatches(), config.keptTokens(), config.numMasks());
-  }
+    public static MaskSampler of(ExtremaConfig config) {
+        return new MaskSampler(config.numPatches(), config.keptTokens(), config.numMasks());
+    }
 
-  /** Kept indices [batch][K][keep]. */
-  public int[][][] sample(int batch, SplittableRandom random) {
-    int[][][] masks = new int[batch][views][];
-    int[] perm = new int[numPatches];
-    for (int b = 0; b < batch; b++) {
-      shuffle(perm, random);
-      for (int k = 0; k < views; k++) {
-        if (disjoint) {
-          masks[b][k] = Arrays.copyOfRange(perm, k * keep, (k + 1) * keep);
-        } else {
-          if (k > 0) {
+    /** Kept indices [batch][K][keep]. */
+    public int[][][] sample(int batch, SplittableRandom random) {
+        int[][][] masks = new int[batch][views][];
+        int[] perm = new int[numPatches];
+        for (int b = 0; b < batch; b++) {
             shuffle(perm, random);
-          }
-          masks[b][k] = Arrays.copyOf(perm, keep);
+            for (int k = 0; k < views; k++) {
+                if (disjoint) {
+                    masks[b][k] = Arrays.copyOfRange(perm, k * keep, (k + 1) * keep);
+                } else {
+                    if (k > 0) {
+                        shuffle(perm, random);
+                    }
+                    masks[b][k] = Arrays.copyOf(perm, keep);
+                }
+                Arrays.sort(masks[b][k]);
+            }
         }
-        Arrays.sort(masks[b][k]);
-      }
+        return masks;
     }
-    return masks;
-  }
 
-  /** The same masks as one int64 tensor [B, K·keep] for a gather (view k of image b at columns k·keep...). */
-  public NDArray sampleArray(NDManager manager, int batch, SplittableRandom random) {
-    int[][][] masks = sample(batch, random);
-    long[] flat = new long[batch * views * keep];
-    int i = 0;
-    for (int[][] image : masks) {
-      for (int[] view : image) {
-        for (int index : view) {
-          flat[i++] = index;
+    /** The same masks as one int64 tensor [B, K·keep] for a gather (view k of image b at columns k·keep...). */
+    public NDArray sampleArray(NDManager manager, int batch, SplittableRandom random) {
+        int[][][] masks = sample(batch, random);
+        long[] flat = new long[batch * views * keep];
+        int i = 0;
+        for (int[][] image : masks) {
+            for (int[] view : image) {
+                for (int index : view) {
+                    flat[i++] = index;
+                }
+            }
         }
-      }
+        return manager.create(flat, new Shape(batch, (long) views * keep));
     }
-    return manager.create(flat, new Shape(batch, (long) views * keep));
-  }
 
-  private void shuffle(int[] perm, SplittableRandom random) {
-    for (int i = 0; i < perm.length; i++) {
-      perm[i] = i;
+    private void shuffle(int[] perm, SplittableRandom random) {
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        for (int i = perm.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
     }
-    for (int i = perm.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
-  }
 }

@@ -18,5 +18,14 @@ package io.extrema.model;
  *     (non-finite input)
  * @param millis wall time of the step
  */
-public record StepResult(long step, double loss, double lr, double momentum, double gradNorm, boolean skipped,
-    long skippedTotal, double embeddingStd, float[][] targetProjections, double millis) { }
+public record StepResult(
+        long step,
+        double loss,
+        double lr,
+        double momentum,
+        double gradNorm,
+        boolean skipped,
+        long skippedTotal,
+        double embeddingStd,
+        float[][] targetProjections,
+        double millis) {}

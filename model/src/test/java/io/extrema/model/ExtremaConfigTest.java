@@ -20,14 +20,15 @@ class ExtremaConfigTest {
 
     @Test
     void anUnknownPresetIsRefusedWithTheKnownNames() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ExtremaConfig.preset("vit-small-16"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ExtremaConfig.preset("vit-small-16"));
         assertTrue(e.getMessage().contains("cifar-tiny, vit-small16, vit-base16"), e.getMessage());
     }
 
     @Test
     void overridesSurviveTheRoundTripThroughSettings() {
-        ExtremaConfig changed = ExtremaConfig.preset("cifar-tiny").with("depth", "2").with("numMasks", "1");
+        ExtremaConfig changed =
+                ExtremaConfig.preset("cifar-tiny").with("depth", "2").with("numMasks", "1");
         assertEquals(changed, ExtremaConfig.fromMap(changed.toMap()));
         assertEquals(2, changed.depth());
         assertEquals(1, changed.numMasks());
@@ -50,11 +51,14 @@ class ExtremaConfigTest {
 
     @Test
     void theModelsCropScaleIsTheCropItsViewsAreCutWith() {
-        AugmentationConfig views = AugmentationConfig.of(ExtremaConfig.cifarTiny().with("cropScaleMin", "0.5"));
+        AugmentationConfig views =
+                AugmentationConfig.of(ExtremaConfig.cifarTiny().with("cropScaleMin", "0.5"));
         assertEquals(0.5, views.scaleMin());
         assertEquals(1.0, views.scaleMax());
         assertEquals(AugmentationConfig.paper(32).jitterProbability(), views.jitterProbability());
-        assertEquals(0.2, AugmentationConfig.of(ExtremaConfig.vitSmall16()).scaleMin(),
+        assertEquals(
+                0.2,
+                AugmentationConfig.of(ExtremaConfig.vitSmall16()).scaleMin(),
                 "the GPU presets keep the paper's crop");
     }
 }

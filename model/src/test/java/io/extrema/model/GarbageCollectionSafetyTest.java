@@ -17,51 +17,54 @@ import org.junit.jupiter.api.Test;
  */
 class GarbageCollectionSafetyTest {
 
-  private static final int STEPS = 30;
+    private static final int STEPS = 30;
 
-  @Test
-  void trainingUnderConstantCollectionMatchesTrainingWithoutIt() throws InterruptedException {
-    ExtremaConfig config = TinyModels.config();
-    List<StepResult> quiet = train(config);
-    Thread collector = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        System.gc();
+    @Test
+    void trainingUnderConstantCollectionMatchesTrainingWithoutIt() throws InterruptedException {
+        ExtremaConfig config = TinyModels.config();
+        List<StepResult> quiet = train(config);
+        Thread collector = new Thread(
+                () -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        System.gc();
+                        try {
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "gc-pressure");
+        collector.setDaemon(true);
+        collector.start();
+        List<StepResult> collected;
         try {
-          Thread.sleep(2);
-        } catch (InterruptedException e) {
-          return;
+            collected = train(config);
+        } finally {
+            collector.interrupt();
+            collector.join();
         }
-      }
-    }, "gc-pressure");
-    collector.setDaemon(true);
-    collector.start();
-    List<StepResult> collected;
-    try {
-      collected = train(config);
-    } finally {
-      collector.interrupt();
-      collector.join();
+        List<StepResult> skipped =
+                collected.stream().filter(StepResult::skipped).toList();
+        assertEquals(List.of(), skipped, "steps skipped for non-finite loss or gradients under GC pressure");
+        // A corrupted gradient that happens to be finite is not skipped, but it changes every later loss: the same
+        // seeded run must give bit-identical losses with and without the collector running.
+        assertEquals(losses(quiet), losses(collected), "losses differ when the collector runs");
+        assertTrue(collected.stream().allMatch(r -> Double.isFinite(r.gradNorm())));
     }
-    List<StepResult> skipped = collected.stream().filter(StepResult::skipped).toList();
-    assertEquals(List.of(), skipped, "steps skipped for non-finite loss or gradients under GC pressure");
-    // A corrupted gradient that happens to be finite is not skipped, but it changes every later loss: the same
-    // seeded run must give bit-identical losses with and without the collector running.
-    assertEquals(losses(quiet), losses(collected), "losses differ when the collector runs");
-    assertTrue(collected.stream().allMatch(r -> Double.isFinite(r.gradNorm())));
-  }
 
-  private static List<StepResult> train(ExtremaConfig config) {
-    List<StepResult> results = new ArrayList<>();
-    try (ExtremaTrainer trainer = ExtremaTrainer.create(config)) {
-      float[] images = TinyModels.images(config.batchSize(), config.imageSize(), 3);
-      for (int i = 0; i < STEPS; i++) {
-        results.add(trainer.step(images, images, config.batchSize()));
-      }
+    private static List<StepResult> train(ExtremaConfig config) {
+        List<StepResult> results = new ArrayList<>();
+        try (ExtremaTrainer trainer = ExtremaTrainer.create(config)) {
+            float[] images = TinyModels.images(config.batchSize(), config.imageSize(), 3);
+            for (int i = 0; i < STEPS; i++) {
+                results.add(trainer.step(images, images, config.batchSize()));
+            }
+        }
+        return results;
     }
-    return results;
-  }
 
-  private static List<Double> losses(List<StepResult> results) {
-    return results.stream().map(StepResult::loss).toList();
-  }
+    private static List<Double> losses(List<StepResult> results) {
+        return results.stream().map(StepResult::loss).toList();
+    }
 }

@@ -37,8 +37,13 @@ final class ConfigDocsCommand implements Command {
 
     @Override
     public ConfigDef settings() {
-        return new ConfigDef().define(OUTPUT, ConfigDef.Type.STRING, "docs/configuration.md", Importance.HIGH,
-                "File to write; '-' prints to standard output.");
+        return new ConfigDef()
+                .define(
+                        OUTPUT,
+                        ConfigDef.Type.STRING,
+                        "docs/configuration.md",
+                        Importance.HIGH,
+                        "File to write; '-' prints to standard output.");
     }
 
     @Override
@@ -67,20 +72,38 @@ final class ConfigDocsCommand implements Command {
                         + "Any `--kafka.<client setting>` (for example `--kafka.security.protocol=SASL_SSL`) is "
                         + "passed to the command's Kafka clients with the prefix removed.\n\n");
         for (Command c : commands) {
-            md.append("- [`extrema ").append(c.name()).append("`](#extrema-").append(c.name()).append(")\n");
+            md.append("- [`extrema ")
+                    .append(c.name())
+                    .append("`](#extrema-")
+                    .append(c.name())
+                    .append(")\n");
         }
         for (Command c : commands) {
-            md.append("\n## extrema ").append(c.name()).append("\n\n").append(c.summary()).append("\n\n");
-            if (!c.arguments().isEmpty()) md.append("Arguments: `").append(c.arguments()).append("`\n\n");
+            md.append("\n## extrema ")
+                    .append(c.name())
+                    .append("\n\n")
+                    .append(c.summary())
+                    .append("\n\n");
+            if (!c.arguments().isEmpty())
+                md.append("Arguments: `").append(c.arguments()).append("`\n\n");
             md.append("| Setting | Type | Default | Valid values | Importance | Description |\n")
                     .append("|---|---|---|---|---|---|\n");
             for (ConfigDef.ConfigKey key : c.settings().configKeys().values()) {
-                md.append("| `").append(key.name).append("`<br>`").append(CommandLine.envName(key.name)).append("` | ")
-                        .append(key.type.name().toLowerCase(Locale.ROOT)).append(" | ")
-                        .append(cell(defaultText(key))).append(" | ")
-                        .append(key.validator == null ? "" : cell(key.validator.toString())).append(" | ")
-                        .append(key.importance.name().toLowerCase(Locale.ROOT)).append(" | ")
-                        .append(cell(key.documentation)).append(" |\n");
+                md.append("| `")
+                        .append(key.name)
+                        .append("`<br>`")
+                        .append(CommandLine.envName(key.name))
+                        .append("` | ")
+                        .append(key.type.name().toLowerCase(Locale.ROOT))
+                        .append(" | ")
+                        .append(cell(defaultText(key)))
+                        .append(" | ")
+                        .append(key.validator == null ? "" : cell(key.validator.toString()))
+                        .append(" | ")
+                        .append(key.importance.name().toLowerCase(Locale.ROOT))
+                        .append(" | ")
+                        .append(cell(key.documentation))
+                        .append(" |\n");
             }
         }
         return md.toString();

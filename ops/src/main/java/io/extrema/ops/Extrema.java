@@ -38,12 +38,16 @@ public final class Extrema {
     /** Runs one command line and returns the exit code: 0 ok, 1 failed, 2 bad usage (others per command). */
     static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         List<Command> commands = commands();
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
+        if (args.isEmpty()
+                || args.get(0).equals("--help")
+                || args.get(0).equals("-h")
+                || args.get(0).equals("help")) {
             (args.isEmpty() ? err : out).print(Help.forProgram(commands));
             return args.isEmpty() ? 2 : 0;
         }
         String name = args.get(0);
-        Optional<Command> command = commands.stream().filter(c -> c.name().equals(name)).findFirst();
+        Optional<Command> command =
+                commands.stream().filter(c -> c.name().equals(name)).findFirst();
         if (command.isEmpty()) {
             err.println("extrema: unknown command '" + name + "'");
             err.print(Help.forProgram(commands));

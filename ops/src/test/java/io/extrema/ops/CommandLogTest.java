@@ -29,13 +29,21 @@ class CommandLogTest {
     }
 
     private static Run extrema(Path tmp, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), Extrema.class.getName()));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Extrema.class.getName()));
         command.addAll(List.of(args));
         Path out = tmp.resolve("stdout.txt");
         Path err = tmp.resolve("stderr.txt");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         assertTrue(process.waitFor(3, TimeUnit.MINUTES), "extrema " + args[0] + " did not finish");
         return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
@@ -46,20 +54,37 @@ class CommandLogTest {
         Files.write(images.resolve("empty.jpg"), new byte[0]);
         Path log = tmp.resolve("logs/ingest.log");
         // Nothing listens on port 1; the unknown producer setting makes Kafka's client warn, deterministically.
-        Run run = extrema(tmp, "ingest", images.getParent().toString(), "--quiet",
-                "--bootstrap.servers", "127.0.0.1:1", "--schema.registry.url", "http://127.0.0.1:1",
-                "--schema.registry.max.retries", "0", "--schema.registry.outage.wait.ms", "0",
-                "--kafka.extrema.test.unused", "1", "--log.file", log.toString());
+        Run run = extrema(
+                tmp,
+                "ingest",
+                images.getParent().toString(),
+                "--quiet",
+                "--bootstrap.servers",
+                "127.0.0.1:1",
+                "--schema.registry.url",
+                "http://127.0.0.1:1",
+                "--schema.registry.max.retries",
+                "0",
+                "--schema.registry.outage.wait.ms",
+                "0",
+                "--kafka.extrema.test.unused",
+                "1",
+                "--log.file",
+                log.toString());
         assertEquals(IngestRun.REFUSED, run.exit(), run.terminal());
         String file = Files.readString(log);
 
         String kafkaWarning = "were supplied but are not used yet";
         assertTrue(file.contains(kafkaWarning) && file.contains("extrema.test.unused"), file);
         assertFalse(run.terminal().contains(kafkaWarning), run.terminal());
-        assertFalse(run.terminal().contains("ProducerConfig values"), "Kafka's INFO on the terminal:\n" + run.terminal());
+        assertFalse(
+                run.terminal().contains("ProducerConfig values"), "Kafka's INFO on the terminal:\n" + run.terminal());
 
         // Our own warning (the refused image), on the terminal and in the file; the file named at start.
-        assertTrue(run.err().lines().anyMatch(l -> l.contains(" WARN ") && l.contains("refused") && l.contains("empty.jpg")),
+        assertTrue(
+                run.err()
+                        .lines()
+                        .anyMatch(l -> l.contains(" WARN ") && l.contains("refused") && l.contains("empty.jpg")),
                 run.terminal());
         assertTrue(file.contains("refused") && file.contains("empty.jpg"), file);
         assertTrue(run.err().lines().findFirst().orElse("").equals("extrema ingest: log file " + log), run.err());
@@ -70,9 +95,23 @@ class CommandLogTest {
         Path sample = SampleData.require();
         Path log = tmp.resolve("eval.log");
         // A fresh network is created, exported and loaded: what once went through NDArray.set(Buffer).
-        Run run = extrema(tmp, "eval", "--model", "fresh", "--train", sample.resolve("train.tar.gz").toString(),
-                "--test", sample.resolve("test.tar.gz").toString(), "--max.images", "32", "--linear", "false",
-                "--status.interval.seconds", "0", "--log.file", log.toString());
+        Run run = extrema(
+                tmp,
+                "eval",
+                "--model",
+                "fresh",
+                "--train",
+                sample.resolve("train.tar.gz").toString(),
+                "--test",
+                sample.resolve("test.tar.gz").toString(),
+                "--max.images",
+                "32",
+                "--linear",
+                "false",
+                "--status.interval.seconds",
+                "0",
+                "--log.file",
+                log.toString());
         assertEquals(0, run.exit(), run.terminal());
         assertTrue(run.out().contains("raw pixels"), run.out());
         String file = Files.readString(log);

@@ -22,10 +22,13 @@ class ConfigDocsTest {
         for (Command command : Extrema.commands()) {
             String section = section(committed, command.name());
             for (ConfigDef.ConfigKey key : command.settings().configKeys().values()) {
-                assertTrue(section.contains("| `" + key.name + "`<br>"),
+                assertTrue(
+                        section.contains("| `" + key.name + "`<br>"),
                         "extrema " + command.name() + " --" + key.name + " missing: run ./extrema config-docs");
             }
-            assertEquals(command.settings().configKeys().size(), section.split("\n\\| `", -1).length - 1,
+            assertEquals(
+                    command.settings().configKeys().size(),
+                    section.split("\n\\| `", -1).length - 1,
                     "extrema " + command.name() + ": settings that no longer exist: run ./extrema config-docs");
             assertEquals(section(generated, command.name()).split("\n").length, section.split("\n").length);
         }

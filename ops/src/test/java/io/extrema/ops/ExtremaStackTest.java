@@ -28,7 +28,10 @@ class ExtremaStackTest {
     private int extrema(List<String> args) {
         out.reset();
         err.reset();
-        return Extrema.run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Extrema.run(
+                args,
+                Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -40,20 +43,29 @@ class ExtremaStackTest {
 
     @Test
     void startLeavesAStackWithTheProjectTopicsThatStatusSeesAndStopEnds() throws Exception {
-        Path dir = Path.of("target/extrema-stack/cli-" + ProcessHandle.current().pid()).toAbsolutePath();
+        Path dir = Path.of("target/extrema-stack/cli-" + ProcessHandle.current().pid())
+                .toAbsolutePath();
         int broker = freePort();
-        List<String> settings = List.of("--stack.dir", dir.toString(),
-                "--stack.broker.port", String.valueOf(broker), "--stack.controller.port=" + freePort(),
-                "--stack.registry.port", String.valueOf(freePort()),
-                "--stack.registry.management.port", String.valueOf(freePort()),
+        List<String> settings = List.of(
+                "--stack.dir",
+                dir.toString(),
+                "--stack.broker.port",
+                String.valueOf(broker),
+                "--stack.controller.port=" + freePort(),
+                "--stack.registry.port",
+                String.valueOf(freePort()),
+                "--stack.registry.management.port",
+                String.valueOf(freePort()),
                 // share one unpacked registry between test runs
-                "--stack.registry.home", Path.of("target/extrema-stack/registry").toAbsolutePath().toString());
+                "--stack.registry.home",
+                Path.of("target/extrema-stack/registry").toAbsolutePath().toString());
         try {
             assertEquals(0, extrema(with("start", settings)), err.toString());
             assertTrue(out.toString().contains("bootstrap.servers=127.0.0.1:" + broker), out.toString());
             assertTrue(out.toString().contains("/apis/ccompat/v7"), out.toString());
 
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker))) {
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker))) {
                 Set<String> names = admin.listTopics().names().get();
                 Topics.all().forEach(t -> assertTrue(names.contains(t.name()), "missing topic " + t.name()));
             }

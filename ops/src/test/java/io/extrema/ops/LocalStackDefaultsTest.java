@@ -41,26 +41,36 @@ class LocalStackDefaultsTest {
 
     private static Map<Command, Function<Invocation, Reached>> commands() {
         Map<Command, Function<Invocation, Reached>> all = new LinkedHashMap<>();
-        all.put(new IngestCommand(), i -> new Reached(
-                IngestCommand.config(i).producerConfigs().get(ClientSettings.BOOTSTRAP_SERVERS),
-                IngestCommand.config(i).serdeConfigs()));
-        all.put(new TrainCommand(), i -> new Reached(
-                TrainCommand.config(i).kafkaClientConfig().get(ClientSettings.BOOTSTRAP_SERVERS),
-                TrainCommand.config(i).serdeConfig()));
+        all.put(
+                new IngestCommand(),
+                i -> new Reached(
+                        IngestCommand.config(i).producerConfigs().get(ClientSettings.BOOTSTRAP_SERVERS),
+                        IngestCommand.config(i).serdeConfigs()));
+        all.put(
+                new TrainCommand(),
+                i -> new Reached(
+                        TrainCommand.config(i).kafkaClientConfig().get(ClientSettings.BOOTSTRAP_SERVERS),
+                        TrainCommand.config(i).serdeConfig()));
         all.put(new ServeCommand(), i -> {
             try (ServingMetrics metrics = new ServingMetrics()) {
                 Map<String, Object> streams = EmbeddingService.streamsConfig(ServeCommand.config(i), metrics);
                 return new Reached(streams.get(ClientSettings.BOOTSTRAP_SERVERS), streams);
             }
         });
-        all.put(new MonitorCommand(), i -> new Reached(
-                MonitorCommand.config(i).getString(MonitorConfig.BOOTSTRAP_SERVERS),
-                MonitorService.serdeConfigs(MonitorCommand.config(i))));
-        all.put(new DashboardCommand(), i -> new Reached(
-                DashboardCommand.config(i).getString(DashboardConfig.BOOTSTRAP_SERVERS),
-                DashboardCommand.config(i).serdeConfig()));
-        all.put(new EvalCommand(), i -> new Reached(i.settings().getString(EvalCommand.BOOTSTRAP_SERVERS),
-                EvalCommand.serdeConfig(i.settings())));
+        all.put(
+                new MonitorCommand(),
+                i -> new Reached(
+                        MonitorCommand.config(i).getString(MonitorConfig.BOOTSTRAP_SERVERS),
+                        MonitorService.serdeConfigs(MonitorCommand.config(i))));
+        all.put(
+                new DashboardCommand(),
+                i -> new Reached(
+                        DashboardCommand.config(i).getString(DashboardConfig.BOOTSTRAP_SERVERS),
+                        DashboardCommand.config(i).serdeConfig()));
+        all.put(
+                new EvalCommand(),
+                i -> new Reached(
+                        i.settings().getString(EvalCommand.BOOTSTRAP_SERVERS), EvalCommand.serdeConfig(i.settings())));
         return all;
     }
 
@@ -73,13 +83,18 @@ class LocalStackDefaultsTest {
 
     @Test
     void withoutAddressesEveryCommandReachesTheStackThatStackStartBringsUp() {
-        StackEndpoints stack = StackCommand.stackSettings(parse(new StackCommand(), "start").settings()).endpoints();
+        StackEndpoints stack = StackCommand.stackSettings(
+                        parse(new StackCommand(), "start").settings())
+                .endpoints();
         for (var e : commands().entrySet()) {
             String command = "extrema " + e.getKey().name();
             Reached reached = e.getValue().apply(parse(e.getKey(), "images"));
             assertEquals(stack.bootstrapServers(), reached.bootstrapServers(), command);
             // what the serializers ask for first; "at least one schema registry URL is needed" came from here
-            assertEquals(List.of(URI.create(stack.registryUrl())), new RegistryClientConfig(reached.serde()).urls(), command);
+            assertEquals(
+                    List.of(URI.create(stack.registryUrl())),
+                    new RegistryClientConfig(reached.serde()).urls(),
+                    command);
         }
     }
 }

@@ -58,12 +58,16 @@ class RegistryCredentialsTest {
         all.put(new DashboardCommand(), i -> List.of(DashboardCommand.config(i).serdeConfig()));
         all.put(new EvalCommand(), i -> List.of(EvalCommand.serdeConfig(i.settings())));
         all.put(new DemoCommand(), i -> {
-            Demo demo = new Demo(new DemoCommand().plan(i, "127.0.0.1:9092", "http://registry.example/apis/ccompat/v7"));
+            Demo demo =
+                    new Demo(new DemoCommand().plan(i, "127.0.0.1:9092", "http://registry.example/apis/ccompat/v7"));
             // every part the demo runs, and its own status reader
             try (ServingMetrics metrics = new ServingMetrics()) {
-                return List.of(demo.trainerConfig().serdeConfig(), demo.ingestConfig().serdeConfigs(),
+                return List.of(
+                        demo.trainerConfig().serdeConfig(),
+                        demo.ingestConfig().serdeConfigs(),
                         EmbeddingService.streamsConfig(demo.servingConfig(), metrics),
-                        MonitorService.serdeConfigs(demo.monitorConfig()), demo.dashboardConfig().serdeConfig(),
+                        MonitorService.serdeConfigs(demo.monitorConfig()),
+                        demo.dashboardConfig().serdeConfig(),
                         demo.serdeConfig());
             }
         });
@@ -73,7 +77,9 @@ class RegistryCredentialsTest {
     private Invocation parse(Command command, Map<String, String> env, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of(args));
         if (command instanceof EvalCommand) all.addAll(List.of("--train", "train", "--test", "test"));
-        if (command instanceof DemoCommand) all.addAll(List.of("--data", Files.createDirectories(dir.resolve("data")).toString()));
+        if (command instanceof DemoCommand)
+            all.addAll(List.of(
+                    "--data", Files.createDirectories(dir.resolve("data")).toString()));
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         return CommandLine.parse(command, all, env, quiet, quiet);
     }
@@ -81,7 +87,8 @@ class RegistryCredentialsTest {
     private static void assertCarried(Command command, List<Map<String, Object>> serdeConfigs) {
         for (Map<String, Object> serde : serdeConfigs) {
             RegistryClientConfig registry = new RegistryClientConfig(serde);
-            assertEquals(Optional.of(USER_INFO), registry.userInfo(), "extrema " + command.name() + ": " + serde.keySet());
+            assertEquals(
+                    Optional.of(USER_INFO), registry.userInfo(), "extrema " + command.name() + ": " + serde.keySet());
             assertEquals("USER_INFO", registry.getString(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE));
         }
     }
@@ -89,20 +96,36 @@ class RegistryCredentialsTest {
     @Test
     void everyCommandTakesTheConfluentNamesOnTheCommandLineAndHandsThemToItsSerdes() throws IOException {
         for (var e : commands().entrySet()) {
-            Invocation invocation = parse(e.getKey(), Map.of(), "--schema.registry.url", "http://registry.example/apis/ccompat/v7",
-                    "--basic.auth.credentials.source", "USER_INFO", "--basic.auth.user.info", USER_INFO);
+            Invocation invocation = parse(
+                    e.getKey(),
+                    Map.of(),
+                    "--schema.registry.url",
+                    "http://registry.example/apis/ccompat/v7",
+                    "--basic.auth.credentials.source",
+                    "USER_INFO",
+                    "--basic.auth.user.info",
+                    USER_INFO);
             assertCarried(e.getKey(), e.getValue().apply(invocation));
         }
     }
 
     @Test
     void oneConfigFileOrTheEnvironmentServesEveryCommand() throws IOException {
-        Path file = Files.writeString(dir.resolve("extrema.properties"), String.join("\n",
-                "schema.registry.url=http://registry.example/apis/ccompat/v7",
-                "basic.auth.credentials.source=USER_INFO",
-                "basic.auth.user.info=" + USER_INFO, ""));
-        Map<String, String> env = Map.of("EXTREMA_BASIC_AUTH_CREDENTIALS_SOURCE", "USER_INFO",
-                "EXTREMA_BASIC_AUTH_USER_INFO", USER_INFO, "EXTREMA_SCHEMA_REGISTRY_URL", "http://registry.example");
+        Path file = Files.writeString(
+                dir.resolve("extrema.properties"),
+                String.join(
+                        "\n",
+                        "schema.registry.url=http://registry.example/apis/ccompat/v7",
+                        "basic.auth.credentials.source=USER_INFO",
+                        "basic.auth.user.info=" + USER_INFO,
+                        ""));
+        Map<String, String> env = Map.of(
+                "EXTREMA_BASIC_AUTH_CREDENTIALS_SOURCE",
+                "USER_INFO",
+                "EXTREMA_BASIC_AUTH_USER_INFO",
+                USER_INFO,
+                "EXTREMA_SCHEMA_REGISTRY_URL",
+                "http://registry.example");
         for (var e : commands().entrySet()) {
             assertCarried(e.getKey(), e.getValue().apply(parse(e.getKey(), Map.of(), "--config", file.toString())));
             assertCarried(e.getKey(), e.getValue().apply(parse(e.getKey(), env)));
@@ -112,13 +135,18 @@ class RegistryCredentialsTest {
     @Test
     void withoutCredentialsNoneAreSentAndUserInfoAloneIsRefusedAtStart() throws IOException {
         for (var e : commands().entrySet()) {
-            for (Map<String, Object> serde : e.getValue().apply(parse(e.getKey(), Map.of(),
-                    "--schema.registry.url", "http://registry.example"))) {
-                assertEquals(Optional.empty(), new RegistryClientConfig(serde).userInfo(), "extrema " + e.getKey().name());
+            for (Map<String, Object> serde : e.getValue()
+                    .apply(parse(e.getKey(), Map.of(), "--schema.registry.url", "http://registry.example"))) {
+                assertEquals(
+                        Optional.empty(),
+                        new RegistryClientConfig(serde).userInfo(),
+                        "extrema " + e.getKey().name());
             }
             Invocation missing = parse(e.getKey(), Map.of(), "--basic.auth.credentials.source", "USER_INFO");
-            RuntimeException refused = assertThrows(RuntimeException.class,
-                    () -> e.getValue().apply(missing), "extrema " + e.getKey().name());
+            RuntimeException refused = assertThrows(
+                    RuntimeException.class,
+                    () -> e.getValue().apply(missing),
+                    "extrema " + e.getKey().name());
             assertTrue(refused.getMessage().contains("basic.auth.user.info"), refused.getMessage());
         }
     }

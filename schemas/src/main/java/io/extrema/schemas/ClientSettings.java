@@ -22,22 +22,31 @@ import org.apache.kafka.common.config.types.Password;
 public final class ClientSettings {
     /** Settings given as {@code kafka.<client setting>} reach the Kafka clients with the prefix removed. */
     public static final String KAFKA_PREFIX = "kafka.";
+
     public static final String BOOTSTRAP_SERVERS = CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG;
     public static final String SCHEMA_REGISTRY_URL = RegistryClientConfig.SCHEMA_REGISTRY_URL;
     public static final String BASIC_AUTH_CREDENTIALS_SOURCE = RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE;
     public static final String BASIC_AUTH_USER_INFO = RegistryClientConfig.BASIC_AUTH_USER_INFO;
     /** The local stack's addresses ({@code extrema stack start}): the defaults. */
     public static final String LOCAL_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+
     public static final String LOCAL_REGISTRY_URL = "http://127.0.0.1:8081/apis/ccompat/v7";
 
     private ClientSettings() {}
 
     /** Adds the Kafka and registry addresses (the local stack's by default) and the registry credentials. */
     public static ConfigDef define(ConfigDef def) {
-        return defineCredentials(def
-                .define(BOOTSTRAP_SERVERS, Type.STRING, LOCAL_BOOTSTRAP_SERVERS, Importance.HIGH,
+        return defineCredentials(def.define(
+                        BOOTSTRAP_SERVERS,
+                        Type.STRING,
+                        LOCAL_BOOTSTRAP_SERVERS,
+                        Importance.HIGH,
                         "Kafka bootstrap servers, host:port[,host:port].")
-                .define(SCHEMA_REGISTRY_URL, Type.STRING, LOCAL_REGISTRY_URL, Importance.HIGH,
+                .define(
+                        SCHEMA_REGISTRY_URL,
+                        Type.STRING,
+                        LOCAL_REGISTRY_URL,
+                        Importance.HIGH,
                         "Base URL of the Confluent-compatible schema registry (Apicurio: .../apis/ccompat/v7)."));
     }
 
@@ -69,8 +78,8 @@ public final class ClientSettings {
         if (userInfo != null && !userInfo.value().isEmpty()) {
             credentials.put(BASIC_AUTH_USER_INFO, userInfo);
         } else if (source.toUpperCase(Locale.ROOT).equals(RegistryClientConfig.CredentialsSource.USER_INFO.name())) {
-            throw new ConfigException(BASIC_AUTH_USER_INFO, null, "required when "
-                    + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO");
+            throw new ConfigException(
+                    BASIC_AUTH_USER_INFO, null, "required when " + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO");
         }
         return credentials;
     }

@@ -12,6 +12,7 @@ public final class Topics {
     public static final String EMBEDDINGS = "extrema.embeddings";
     /** Compacted, one partition: model versions are chunks then a manifest, and their order must be kept. */
     public static final String MODELS = "extrema.models";
+
     public static final String METRICS = "extrema.metrics";
     public static final String MONITOR = "extrema.monitor";
     public static final String ALERTS = "extrema.alerts";
@@ -29,11 +30,20 @@ public final class Topics {
     public static List<Spec> all() {
         return List.of(
                 // Partitions are the unit of serving parallelism; 4 lets up to 4 serving instances share the work.
-                new Spec(IMAGES, 4, Map.of("retention.ms", String.valueOf(3L * 24 * 3600 * 1000),
-                        "max.message.bytes", String.valueOf(8 * 1024 * 1024))),
+                new Spec(
+                        IMAGES,
+                        4,
+                        Map.of(
+                                "retention.ms",
+                                String.valueOf(3L * 24 * 3600 * 1000),
+                                "max.message.bytes",
+                                String.valueOf(8 * 1024 * 1024))),
                 new Spec(EMBEDDINGS, 4, WEEK),
                 // Compaction keeps every chunk of every live version (distinct keys); 1 MiB chunks fit default limits.
-                new Spec(MODELS, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(2 * 1024 * 1024))),
+                new Spec(
+                        MODELS,
+                        1,
+                        Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(2 * 1024 * 1024))),
                 new Spec(METRICS, 1, WEEK),
                 new Spec(MONITOR, 1, WEEK),
                 new Spec(ALERTS, 1, WEEK),

@@ -8,12 +8,6 @@ import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionCodec;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -25,6 +19,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Real JPEGs, image records and real model versions (freshly initialised tiny networks' exported weights). */
 public final class ServingFixtures {
@@ -32,8 +31,13 @@ public final class ServingFixtures {
     /** A network small enough that loading and embedding take milliseconds. */
     public static ExtremaConfig tinyConfig() {
         return ExtremaConfig.cifarTiny()
-                .with("heads", "2").with("dim", "32").with("depth", "1").with("caDepth", "1")
-                .with("projectorHidden", "64").with("projectorOut", "32").with("predictorHidden", "64");
+                .with("heads", "2")
+                .with("dim", "32")
+                .with("depth", "1")
+                .with("caDepth", "1")
+                .with("projectorHidden", "64")
+                .with("projectorOut", "32")
+                .with("predictorHidden", "64");
     }
 
     /** A 32x32 JPEG of coloured rectangles, different for every seed. */
@@ -61,7 +65,9 @@ public final class ServingFixtures {
                 .setSource("fixtures")
                 .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L))
                 .setEncoding(ImageEncoding.JPEG)
-                .setWidth(32).setHeight(32).setChannels(3)
+                .setWidth(32)
+                .setHeight(32)
+                .setChannels(3)
                 .setData(ByteBuffer.wrap(bytes))
                 .setLabel("label-" + id)
                 .setAttributes(Map.of("camera", "c1"))
@@ -72,8 +78,15 @@ public final class ServingFixtures {
     public static ModelVersion modelVersion(String name, long version, long seed) {
         ExtremaConfig config = tinyConfig().withSeed(seed);
         try (ExtremaModel model = ExtremaModel.create(config)) {
-            return new ModelVersion(name, version, version * 100, "extrema-target-weights", config.toMap(),
-                    Map.of("loss", 1.0), model.exportTarget(), System.currentTimeMillis());
+            return new ModelVersion(
+                    name,
+                    version,
+                    version * 100,
+                    "extrema-target-weights",
+                    config.toMap(),
+                    Map.of("loss", 1.0),
+                    model.exportTarget(),
+                    System.currentTimeMillis());
         }
     }
 
@@ -83,14 +96,20 @@ public final class ServingFixtures {
     }
 
     /** Sends the parts in order to the models topic. */
-    public static void publish(String bootstrap, String registryUrl, String topic,
-                               List<ModelVersionCodec.KeyedPart> parts) {
+    public static void publish(
+            String bootstrap, String registryUrl, String topic, List<ModelVersionCodec.KeyedPart> parts) {
         SpecificAvroSerializer<ModelPart> values = new SpecificAvroSerializer<>();
         values.configure(Map.of("schema.registry.url", registryUrl), false);
-        try (KafkaProducer<String, ModelPart> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(), values)) {
+        try (KafkaProducer<String, ModelPart> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        2 * 1024 * 1024),
+                new StringSerializer(),
+                values)) {
             for (ModelVersionCodec.KeyedPart p : parts) {
                 producer.send(new ProducerRecord<>(topic, p.key(), p.part()));
             }

@@ -50,8 +50,11 @@ public final class JavaRuntimeFinder {
                 home.resolve(".jdks"),
                 Path.of("C:\\Program Files\\Java"),
                 Path.of("C:\\Program Files\\Eclipse Adoptium"));
-        return new JavaRuntimeFinder(System.getenv(), Path.of(System.getProperty("java.home")),
-                Runtime.version().feature(), roots);
+        return new JavaRuntimeFinder(
+                System.getenv(),
+                Path.of(System.getProperty("java.home")),
+                Runtime.version().feature(),
+                roots);
     }
 
     /** A java home of at least {@code minFeature}, or a {@link StackException} telling the user how to provide one. */
@@ -65,8 +68,9 @@ public final class JavaRuntimeFinder {
             }
             return explicitHome;
         }
-        return find(minFeature).orElseThrow(() -> new StackException(
-                "the schema registry (Apicurio) needs Java " + minFeature + "+, and none was found (looked at $"
+        return find(minFeature)
+                .orElseThrow(() -> new StackException("the schema registry (Apicurio) needs Java " + minFeature
+                        + "+, and none was found (looked at $"
                         + ENV_VAR + ", $JAVA_HOME, the running JVM (Java " + currentFeature + ") and " + installRoots
                         + "). Install a JDK " + minFeature + " or newer (e.g. Eclipse Temurin) and point at it with "
                         + ENV_VAR + "=<jdk home> or the stack.registry.java.home setting."));

@@ -68,7 +68,10 @@ final class KafkaBroker {
             while (true) {
                 process.checkAlive();
                 try {
-                    if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) return;
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(3, TimeUnit.SECONDS)
+                            .isEmpty()) return;
                 } catch (Exception notYet) {
                     // not listening yet: keep polling until the deadline
                 }
@@ -81,17 +84,25 @@ final class KafkaBroker {
         Path idFile = dir.resolve("cluster.id");
         if (!Files.exists(idFile)) Files.writeString(idFile, Uuid.randomUuid().toString());
         String clusterId = Files.readString(idFile).trim();
-        List<String> command = javaCommand(classPath, log4j, "kafka.tools.StorageTool",
-                "format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted");
+        List<String> command = javaCommand(
+                classPath,
+                log4j,
+                "kafka.tools.StorageTool",
+                "format",
+                "--cluster-id",
+                clusterId,
+                "--config",
+                config.toString(),
+                "--ignore-formatted");
         Path formatLog = settings.stateDir().resolve("logs").resolve("broker-format.log");
-        ServiceProcess formatter = ServiceProcess.launch("broker storage format", command, dir, formatLog,
-                dir.resolve("format.pid"), true);
+        ServiceProcess formatter = ServiceProcess.launch(
+                "broker storage format", command, dir, formatLog, dir.resolve("format.pid"), true);
         Instant deadline = Instant.now().plus(settings.startTimeout());
         while (formatter.isAlive()) {
             if (Instant.now().isAfter(deadline)) {
                 formatter.stop(Duration.ZERO);
-                throw new StackException("formatting the broker log dir timed out; log " + formatLog + ":\n"
-                        + formatter.logTail(30));
+                throw new StackException(
+                        "formatting the broker log dir timed out; log " + formatLog + ":\n" + formatter.logTail(30));
             }
             ServiceProcess.sleep(100);
         }
@@ -110,7 +121,8 @@ final class KafkaBroker {
      */
     private String classDataArchiveOption(String classPath) throws IOException {
         String key = classPath + "|" + System.getProperty("java.home") + "|" + Runtime.version();
-        Path archive = dir.resolve("classes-" + Integer.toHexString(key.hashCode()) + ".jsa").toAbsolutePath();
+        Path archive = dir.resolve("classes-" + Integer.toHexString(key.hashCode()) + ".jsa")
+                .toAbsolutePath();
         if (Files.isRegularFile(archive)) return "-XX:SharedArchiveFile=" + archive;
         Files.deleteIfExists(partial(archive));
         return "-XX:ArchiveClassesAtExit=" + partial(archive);
@@ -135,9 +147,14 @@ final class KafkaBroker {
     private List<String> javaCommand(String classPath, Path log4j, String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                "-Xms128m",
+                "-Xmx512m",
+                "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
                 "-Dlog4j2.configurationFile=" + log4j.toUri(),
-                "-cp", classPath, mainClass));
+                "-cp",
+                classPath,
+                mainClass));
         command.addAll(List.of(args));
         return command;
     }
@@ -152,8 +169,10 @@ final class KafkaBroker {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@" + host + ":" + settings.controllerPort());
-        p.setProperty("listeners", "PLAINTEXT://" + host + ":" + settings.brokerPort()
-                + ",CONTROLLER://" + host + ":" + settings.controllerPort());
+        p.setProperty(
+                "listeners",
+                "PLAINTEXT://" + host + ":" + settings.brokerPort() + ",CONTROLLER://" + host + ":"
+                        + settings.controllerPort());
         p.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + settings.brokerPort());
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
@@ -179,19 +198,22 @@ final class KafkaBroker {
 
     private Path writeLog4jConfig() throws IOException {
         Path file = dir.resolve("log4j2.properties");
-        Files.writeString(file, String.join(System.lineSeparator(),
-                "appender.out.type=Console",
-                "appender.out.name=out",
-                "appender.out.layout.type=PatternLayout",
-                "appender.out.layout.pattern=[%d] %p %m (%c)%n",
-                "rootLogger.level=INFO",
-                "rootLogger.appenderRef.out.ref=out",
-                // the broker's per-partition chatter drowns the lines that matter when something fails
-                "logger.log.name=org.apache.kafka.storage.internals.log",
-                "logger.log.level=WARN",
-                "logger.unified.name=kafka.log",
-                "logger.unified.level=WARN",
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        System.lineSeparator(),
+                        "appender.out.type=Console",
+                        "appender.out.name=out",
+                        "appender.out.layout.type=PatternLayout",
+                        "appender.out.layout.pattern=[%d] %p %m (%c)%n",
+                        "rootLogger.level=INFO",
+                        "rootLogger.appenderRef.out.ref=out",
+                        // the broker's per-partition chatter drowns the lines that matter when something fails
+                        "logger.log.name=org.apache.kafka.storage.internals.log",
+                        "logger.log.level=WARN",
+                        "logger.unified.name=kafka.log",
+                        "logger.unified.level=WARN",
+                        ""));
         return file;
     }
 }

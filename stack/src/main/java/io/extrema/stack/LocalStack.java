@@ -37,6 +37,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Graceful stop: the broker flushes its log and writes its class-data archive; slow on a busy machine. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(40);
+
     private static final String STATE_FILE = "stack.properties";
     private static final String OWNER_PID = "owner.pid";
     /** A thread per task: the common pool has a single thread on 2 cores and may be busy with the caller's work. */
@@ -113,8 +114,10 @@ public final class LocalStack implements AutoCloseable {
         List<ServiceProcess> live = new ArrayList<>();
         KafkaBroker broker = new KafkaBroker(settings);
         SchemaRegistry registry = new SchemaRegistry(settings);
-        ServiceProcess.fromPidFile(KafkaBroker.NAME, broker.logFile(), broker.pidFile()).ifPresent(live::add);
-        ServiceProcess.fromPidFile(SchemaRegistry.NAME, registry.logFile(), registry.pidFile()).ifPresent(live::add);
+        ServiceProcess.fromPidFile(KafkaBroker.NAME, broker.logFile(), broker.pidFile())
+                .ifPresent(live::add);
+        ServiceProcess.fromPidFile(SchemaRegistry.NAME, registry.logFile(), registry.pidFile())
+                .ifPresent(live::add);
         stopAll(settings, live);
         deleteIfExists(broker.pidFile());
         deleteIfExists(registry.pidFile());
@@ -127,9 +130,17 @@ public final class LocalStack implements AutoCloseable {
         KafkaBroker broker = new KafkaBroker(actual);
         SchemaRegistry registry = new SchemaRegistry(actual);
         return new StackStatus(List.of(
-                serviceStatus(KafkaBroker.NAME, broker.logFile(), broker.pidFile(), actual.brokerPort(),
+                serviceStatus(
+                        KafkaBroker.NAME,
+                        broker.logFile(),
+                        broker.pidFile(),
+                        actual.brokerPort(),
                         actual.bootstrapServers()),
-                serviceStatus(SchemaRegistry.NAME, registry.logFile(), registry.pidFile(), actual.registryPort(),
+                serviceStatus(
+                        SchemaRegistry.NAME,
+                        registry.logFile(),
+                        registry.pidFile(),
+                        actual.registryPort(),
                         actual.registryUrl())));
     }
 
@@ -145,8 +156,10 @@ public final class LocalStack implements AutoCloseable {
                     result.getValue().get();
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new StackException("could not create topic " + result.getKey() + ": "
-                                + e.getCause().getMessage(), e.getCause());
+                        throw new StackException(
+                                "could not create topic " + result.getKey() + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                     }
                 }
             }
@@ -201,8 +214,12 @@ public final class LocalStack implements AutoCloseable {
      * Starts the services {@code status} shows down, registry and broker side by side (the registry is the slower
      * one), then waits for both, the ones already running included.
      */
-    private static void launch(StackSettings settings, Collection<TopicSpec> topics, List<ServiceProcess> launched,
-                               boolean owned, StackStatus status) {
+    private static void launch(
+            StackSettings settings,
+            Collection<TopicSpec> topics,
+            List<ServiceProcess> launched,
+            boolean owned,
+            StackStatus status) {
         SchemaRegistry registry = new SchemaRegistry(settings);
         KafkaBroker broker = new KafkaBroker(settings);
         boolean startRegistry = status.state(SchemaRegistry.NAME) == StackStatus.State.DOWN;
@@ -210,14 +227,17 @@ public final class LocalStack implements AutoCloseable {
         Path registryJava = startRegistry ? registry.javaHome() : null;
         checkPortsFree(settings, startBroker, startRegistry);
         Instant deadline = Instant.now().plus(settings.startTimeout());
-        CompletableFuture<ServiceProcess> registryStart = startRegistry ? CompletableFuture.supplyAsync(() -> {
-            ServiceProcess p = registry.launch(registryJava, owned);
-            synchronized (launched) {
-                launched.add(p);
-            }
-            return p;
-        }, OWN_THREAD) : CompletableFuture.completedFuture(alive(SchemaRegistry.NAME, registry.logFile(),
-                registry.pidFile()));
+        CompletableFuture<ServiceProcess> registryStart = startRegistry
+                ? CompletableFuture.supplyAsync(
+                        () -> {
+                            ServiceProcess p = registry.launch(registryJava, owned);
+                            synchronized (launched) {
+                                launched.add(p);
+                            }
+                            return p;
+                        },
+                        OWN_THREAD)
+                : CompletableFuture.completedFuture(alive(SchemaRegistry.NAME, registry.logFile(), registry.pidFile()));
         try {
             ServiceProcess brokerProcess;
             if (startBroker) {
@@ -245,16 +265,18 @@ public final class LocalStack implements AutoCloseable {
         createTopics(settings.bootstrapServers(), topics);
         registry.setGlobalCompatibility("BACKWARD");
         // a service revived under a living owner stays that owner's
-        Optional<ProcessHandle> owner = owned ? Optional.of(ProcessHandle.current())
+        Optional<ProcessHandle> owner = owned
+                ? Optional.of(ProcessHandle.current())
                 : readOwner(settings).filter(Owner::alive).flatMap(o -> ProcessHandle.of(o.pid()));
         writeState(settings, owner);
     }
 
     /** The running service a pid file names; fails if it exited since its status was read. */
     private static ServiceProcess alive(String name, Path log, Path pidFile) {
-        return ServiceProcess.fromPidFile(name, log, pidFile).orElseThrow(() -> new StackException("the " + name
-                + " exited while the stack was starting; last lines of " + log + ":" + System.lineSeparator()
-                + ServiceProcess.logTail(log, 40)));
+        return ServiceProcess.fromPidFile(name, log, pidFile)
+                .orElseThrow(() -> new StackException("the " + name
+                        + " exited while the stack was starting; last lines of " + log + ":" + System.lineSeparator()
+                        + ServiceProcess.logTail(log, 40)));
     }
 
     /**
@@ -262,7 +284,8 @@ public final class LocalStack implements AutoCloseable {
      * stopping them already, and a new start must not find them half-way down.
      */
     private static void stopOrphans(StackSettings settings) {
-        if (readOwner(settings).filter(owner -> !owner.alive()).isPresent() && !status(settings).allDown()) {
+        if (readOwner(settings).filter(owner -> !owner.alive()).isPresent()
+                && !status(settings).allDown()) {
             stop(settings);
         }
     }
@@ -274,12 +297,15 @@ public final class LocalStack implements AutoCloseable {
         }
         // stop in parallel: each waits for its own graceful exit
         CompletableFuture.allOf(copy.stream()
-                .map(p -> CompletableFuture.runAsync(() -> {
-                    if (p.stop(STOP_GRACE) && p.name.equals(KafkaBroker.NAME)) {
-                        new KafkaBroker(settings).keepClassDataArchive();
-                    }
-                }, OWN_THREAD))
-                .toArray(CompletableFuture[]::new)).join();
+                        .map(p -> CompletableFuture.runAsync(
+                                () -> {
+                                    if (p.stop(STOP_GRACE) && p.name.equals(KafkaBroker.NAME)) {
+                                        new KafkaBroker(settings).keepClassDataArchive();
+                                    }
+                                },
+                                OWN_THREAD))
+                        .toArray(CompletableFuture[]::new))
+                .join();
     }
 
     private static void removeHook(Thread hook) {
@@ -326,8 +352,8 @@ public final class LocalStack implements AutoCloseable {
 
     private static StackStatus.Service serviceStatus(String name, Path log, Path pidFile, int port, String address) {
         return ServiceProcess.fromPidFile(name, log, pidFile)
-                .map(p -> new StackStatus.Service(name,
-                        listening(port) ? StackStatus.State.UP : StackStatus.State.NOT_READY, p.pid(), address))
+                .map(p -> new StackStatus.Service(
+                        name, listening(port) ? StackStatus.State.UP : StackStatus.State.NOT_READY, p.pid(), address))
                 .orElseGet(() -> new StackStatus.Service(name, StackStatus.State.DOWN, -1, address));
     }
 
@@ -365,13 +391,18 @@ public final class LocalStack implements AutoCloseable {
 
     private static Optional<StackSettings> readState(StackSettings s) {
         try {
-            return readProperties(s).map(p -> new StackSettings(s.stateDir(),
-                    Integer.parseInt(p.getProperty("broker.port")),
-                    Integer.parseInt(p.getProperty("controller.port")),
-                    Integer.parseInt(p.getProperty("registry.port")),
-                    Integer.parseInt(p.getProperty("registry.management.port")),
-                    s.registryHome(), s.registryDistribution(), s.registryJavaHome(), s.startTimeout(),
-                    s.classDataArchives()));
+            return readProperties(s)
+                    .map(p -> new StackSettings(
+                            s.stateDir(),
+                            Integer.parseInt(p.getProperty("broker.port")),
+                            Integer.parseInt(p.getProperty("controller.port")),
+                            Integer.parseInt(p.getProperty("registry.port")),
+                            Integer.parseInt(p.getProperty("registry.management.port")),
+                            s.registryHome(),
+                            s.registryDistribution(),
+                            s.registryJavaHome(),
+                            s.startTimeout(),
+                            s.classDataArchives()));
         } catch (RuntimeException e) {
             return Optional.empty(); // a damaged state file: fall back to the configured ports
         }
@@ -380,17 +411,22 @@ public final class LocalStack implements AutoCloseable {
     /** The JVM the state file names as the stack's owner, alive or not: pid and start time (-1 unknown). */
     private record Owner(long pid, long started) {
         boolean alive() {
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(h -> started < 0 || ServiceProcess.startMillis(h) == started).isPresent();
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(h -> started < 0 || ServiceProcess.startMillis(h) == started)
+                    .isPresent();
         }
     }
 
     private static Optional<Owner> readOwner(StackSettings s) {
         try {
-            return readProperties(s).map(p -> p.getProperty(OWNER_PID)).filter(v -> !v.isBlank()).map(v -> {
-                String[] parts = v.trim().split("\\s+");
-                return new Owner(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : -1);
-            });
+            return readProperties(s)
+                    .map(p -> p.getProperty(OWNER_PID))
+                    .filter(v -> !v.isBlank())
+                    .map(v -> {
+                        String[] parts = v.trim().split("\\s+");
+                        return new Owner(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : -1);
+                    });
         } catch (NumberFormatException damaged) {
             return Optional.empty();
         }

@@ -29,7 +29,8 @@ final class RegistryDistribution {
 
     static final String VERSION = loadVersion();
     static final String FILE_NAME = "apicurio-registry-app-" + VERSION + "-all.tar.gz";
-    private static final Pattern LOCAL_REPOSITORY = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>");
+    private static final Pattern LOCAL_REPOSITORY =
+            Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>");
 
     private RegistryDistribution() {}
 
@@ -42,13 +43,16 @@ final class RegistryDistribution {
             return explicit;
         }
         Optional<Path> onClassPath = RuntimeClassPath.files().stream()
-                .filter(p -> p.getFileName() != null && p.getFileName().toString().equals(FILE_NAME))
+                .filter(p ->
+                        p.getFileName() != null && p.getFileName().toString().equals(FILE_NAME))
                 .filter(Files::isRegularFile)
                 .findFirst();
         if (onClassPath.isPresent()) return onClassPath.get();
         List<Path> tried = new ArrayList<>();
         for (Path repo : mavenRepositories(System.getenv(), Path.of(System.getProperty("user.home")))) {
-            Path candidate = repo.resolve("io/apicurio/apicurio-registry-app").resolve(VERSION).resolve(FILE_NAME);
+            Path candidate = repo.resolve("io/apicurio/apicurio-registry-app")
+                    .resolve(VERSION)
+                    .resolve(FILE_NAME);
             if (Files.isRegularFile(candidate)) return candidate;
             tried.add(candidate);
         }
@@ -87,8 +91,10 @@ final class RegistryDistribution {
         Path tmp = home.resolveSibling(home.getFileName() + ".unpacking-" + UUID.randomUUID());
         try {
             Files.createDirectories(tmp);
-            Process tar = new ProcessBuilder("tar", "-xzf", tarGz.toAbsolutePath().toString(), "-C", tmp.toString())
-                    .redirectErrorStream(true).start();
+            Process tar = new ProcessBuilder(
+                            "tar", "-xzf", tarGz.toAbsolutePath().toString(), "-C", tmp.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(tar.getInputStream().readAllBytes());
             if (tar.waitFor() != 0 || !Files.isRegularFile(tmp.resolve("quarkus-run.jar"))) {
                 throw new StackException("unpacking " + tarGz + " failed: " + output.strip());

@@ -52,7 +52,8 @@ final class RuntimeClassPath {
         Set<Path> referenced = new LinkedHashSet<>();
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest manifest = file.getManifest();
-            String value = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+            String value =
+                    manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
             if (value == null) return referenced;
             for (String item : value.trim().split("\\s+")) {
                 if (item.isEmpty()) continue;

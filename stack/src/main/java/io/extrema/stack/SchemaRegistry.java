@@ -27,7 +27,8 @@ final class SchemaRegistry {
     private static final String CONFLUENT_JSON = "application/vnd.schemaregistry.v1+json";
 
     private final StackSettings settings;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     SchemaRegistry(StackSettings settings) {
         this.settings = settings;
@@ -53,12 +54,13 @@ final class SchemaRegistry {
 
     /** Unpacks the distribution if needed and starts the registry on {@code javaHome} (not yet ready). */
     ServiceProcess launch(Path javaHome, boolean ownedByThisJvm) {
-        Path home = RegistryDistribution.unpack(RegistryDistribution.locate(settings.registryDistribution()),
-                settings.registryHome());
+        Path home = RegistryDistribution.unpack(
+                RegistryDistribution.locate(settings.registryDistribution()), settings.registryHome());
         String host = StackSettings.HOST;
         List<String> command = new ArrayList<>(List.of(
                 JavaRuntimeFinder.javaLauncher(javaHome).toString(),
-                "-Xms64m", "-Xmx512m",
+                "-Xms64m",
+                "-Xmx512m",
                 // start-up dominates a dev registry's life and lookups are few (clients cache them): C1 alone
                 // halves the start
                 "-XX:TieredStopAtLevel=1",
@@ -73,21 +75,31 @@ final class SchemaRegistry {
                 // a dev registry serves a handful of clients: 20 pooled connections only slow its start
                 "-Dapicurio.datasource.jdbc.initial-size=2",
                 "-Dapicurio.datasource.jdbc.min-size=2",
-                "-jar", home.resolve("quarkus-run.jar").toAbsolutePath().toString()));
+                "-jar",
+                home.resolve("quarkus-run.jar").toAbsolutePath().toString()));
         if (settings.classDataArchives()) {
             // a class-data archive made on the first run (Java 19+; rebuilt by the JVM itself if unusable) cuts a
             // warm start again
-            command.addAll(1, List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile="
-                    + settings.stateDir().resolve("registry-work").resolve("registry.jsa").toAbsolutePath()));
+            command.addAll(
+                    1,
+                    List.of(
+                            "-XX:+AutoCreateSharedArchive",
+                            "-XX:SharedArchiveFile="
+                                    + settings.stateDir()
+                                            .resolve("registry-work")
+                                            .resolve("registry.jsa")
+                                            .toAbsolutePath()));
         }
-        return ServiceProcess.launch(NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile(),
-                ownedByThisJvm);
+        return ServiceProcess.launch(
+                NAME, command, settings.stateDir().resolve("registry-work"), logFile(), pidFile(), ownedByThisJvm);
     }
 
     /** Waits until {@code GET /subjects} answers 200; fails with the log tail if it dies or times out. */
     void awaitReady(ServiceProcess process, Instant deadline) {
         HttpRequest subjects = HttpRequest.newBuilder(URI.create(settings.registryUrl() + "/subjects"))
-                .timeout(Duration.ofSeconds(3)).GET().build();
+                .timeout(Duration.ofSeconds(3))
+                .GET()
+                .build();
         while (true) {
             process.checkAlive();
             try {

@@ -29,11 +29,13 @@ final class ServiceProcess {
      * Kills the service if our JVM dies without running its shutdown hooks (kill -9, a test runner's timeout): a tiny
      * shell loop, so a crashed test run never leaves brokers behind. Null for detached services.
      */
-    private static final String ORPHAN_GUARD = String.join("\n",
+    private static final String ORPHAN_GUARD = String.join(
+            "\n",
             "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done",
             "kill \"$2\" 2>/dev/null; i=0",
             "while kill -0 \"$2\" 2>/dev/null && [ $i -lt 20 ]; do sleep 1; i=$((i+1)); done",
             "kill -9 \"$2\" 2>/dev/null");
+
     private static final Path SH = Path.of("/bin/sh");
 
     private final ProcessHandle handle;
@@ -52,12 +54,14 @@ final class ServiceProcess {
      * the process gets its own session, so Ctrl-C in the terminal reaches only our JVM (which then stops the service
      * gracefully) and a detached stack survives the terminal closing. {@code setsid} execs in place: the pid is kept.
      */
-    static ServiceProcess launch(String name, List<String> command, Path workDir, Path logFile, Path pidFile,
-                                 boolean ownedByThisJvm) {
+    static ServiceProcess launch(
+            String name, List<String> command, Path workDir, Path logFile, Path pidFile, boolean ownedByThisJvm) {
         try {
             Files.createDirectories(logFile.getParent());
             Files.createDirectories(workDir);
-            Files.writeString(logFile, "=== " + Instant.now() + " " + String.join(" ", command) + System.lineSeparator(),
+            Files.writeString(
+                    logFile,
+                    "=== " + Instant.now() + " " + String.join(" ", command) + System.lineSeparator(),
                     StandardCharsets.UTF_8);
             Process process = new ProcessBuilder(inOwnSession(command))
                     .directory(workDir.toFile())
@@ -173,7 +177,8 @@ final class ServiceProcess {
             file.readFully(bytes);
             String[] all = new String(bytes, StandardCharsets.UTF_8).split("\\R");
             int from = Math.max(0, all.length - lines);
-            return String.join(System.lineSeparator(), java.util.Arrays.asList(all).subList(from, all.length));
+            return String.join(
+                    System.lineSeparator(), java.util.Arrays.asList(all).subList(from, all.length));
         } catch (IOException e) {
             return "(could not read " + logFile + ": " + e.getMessage() + ")";
         }
@@ -194,8 +199,13 @@ final class ServiceProcess {
     private static Process guard(ProcessHandle service) throws IOException {
         if (!Files.isExecutable(SH)) return null; // no POSIX shell (Windows): only the shutdown hook protects
         // its own session too: a signal to our process group must not take the guard down with us
-        return new ProcessBuilder(inOwnSession(List.of(SH.toString(), "-c", ORPHAN_GUARD, "extrema-orphan-guard",
-                String.valueOf(ProcessHandle.current().pid()), String.valueOf(service.pid()))))
+        return new ProcessBuilder(inOwnSession(List.of(
+                        SH.toString(),
+                        "-c",
+                        ORPHAN_GUARD,
+                        "extrema-orphan-guard",
+                        String.valueOf(ProcessHandle.current().pid()),
+                        String.valueOf(service.pid()))))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -203,7 +213,10 @@ final class ServiceProcess {
 
     /** Start time to the second (what /proc gives), -1 where the OS does not tell: with the pid, a process's identity. */
     static long startMillis(ProcessHandle handle) {
-        return handle.info().startInstant().map(i -> i.toEpochMilli() / 1000 * 1000).orElse(-1L);
+        return handle.info()
+                .startInstant()
+                .map(i -> i.toEpochMilli() / 1000 * 1000)
+                .orElse(-1L);
     }
 
     private static java.io.File nullDevice() {

@@ -22,9 +22,17 @@ import java.time.Duration;
  * @param classDataArchives      let both JVMs write class-data archives on their first exit and load them on later
  *                               starts (faster warm starts, slower first stop); pointless for a throw-away state dir
  */
-public record StackSettings(Path stateDir, int brokerPort, int controllerPort, int registryPort, int registryManagementPort,
-                            Path registryHome, Path registryDistribution, Path registryJavaHome, Duration startTimeout,
-                            boolean classDataArchives) {
+public record StackSettings(
+        Path stateDir,
+        int brokerPort,
+        int controllerPort,
+        int registryPort,
+        int registryManagementPort,
+        Path registryHome,
+        Path registryDistribution,
+        Path registryJavaHome,
+        Duration startTimeout,
+        boolean classDataArchives) {
 
     public static final String HOST = "127.0.0.1";
     public static final int DEFAULT_BROKER_PORT = 9092;
@@ -40,40 +48,103 @@ public record StackSettings(Path stateDir, int brokerPort, int controllerPort, i
 
     /** Default ports, state in {@code stateDir}. */
     public static StackSettings defaults(Path stateDir) {
-        return new StackSettings(stateDir, DEFAULT_BROKER_PORT, DEFAULT_CONTROLLER_PORT, DEFAULT_REGISTRY_PORT,
-                DEFAULT_REGISTRY_MANAGEMENT_PORT, defaultRegistryHome(stateDir), null, null, DEFAULT_START_TIMEOUT, true);
+        return new StackSettings(
+                stateDir,
+                DEFAULT_BROKER_PORT,
+                DEFAULT_CONTROLLER_PORT,
+                DEFAULT_REGISTRY_PORT,
+                DEFAULT_REGISTRY_MANAGEMENT_PORT,
+                defaultRegistryHome(stateDir),
+                null,
+                null,
+                DEFAULT_START_TIMEOUT,
+                true);
     }
 
     /** Ports the OS says are free now: lets parallel test JVMs each run a stack. */
     public StackSettings withFreePorts() {
-        return new StackSettings(stateDir, freePort(), freePort(), freePort(), freePort(), registryHome,
-                registryDistribution, registryJavaHome, startTimeout, classDataArchives);
+        return new StackSettings(
+                stateDir,
+                freePort(),
+                freePort(),
+                freePort(),
+                freePort(),
+                registryHome,
+                registryDistribution,
+                registryJavaHome,
+                startTimeout,
+                classDataArchives);
     }
 
     public StackSettings withRegistryHome(Path home) {
-        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, home,
-                registryDistribution, registryJavaHome, startTimeout, classDataArchives);
+        return new StackSettings(
+                stateDir,
+                brokerPort,
+                controllerPort,
+                registryPort,
+                registryManagementPort,
+                home,
+                registryDistribution,
+                registryJavaHome,
+                startTimeout,
+                classDataArchives);
     }
 
     public StackSettings withRegistryDistribution(Path tarGz) {
-        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                tarGz, registryJavaHome, startTimeout, classDataArchives);
+        return new StackSettings(
+                stateDir,
+                brokerPort,
+                controllerPort,
+                registryPort,
+                registryManagementPort,
+                registryHome,
+                tarGz,
+                registryJavaHome,
+                startTimeout,
+                classDataArchives);
     }
 
     public StackSettings withRegistryJavaHome(Path javaHome) {
-        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                registryDistribution, javaHome, startTimeout, classDataArchives);
+        return new StackSettings(
+                stateDir,
+                brokerPort,
+                controllerPort,
+                registryPort,
+                registryManagementPort,
+                registryHome,
+                registryDistribution,
+                javaHome,
+                startTimeout,
+                classDataArchives);
     }
 
     public StackSettings withStartTimeout(Duration timeout) {
-        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                registryDistribution, registryJavaHome, timeout, classDataArchives);
+        return new StackSettings(
+                stateDir,
+                brokerPort,
+                controllerPort,
+                registryPort,
+                registryManagementPort,
+                registryHome,
+                registryDistribution,
+                registryJavaHome,
+                timeout,
+                classDataArchives);
     }
 
     /** For throw-away stacks (tests): no archive is written at exit, so stopping is quicker. */
     public StackSettings withoutClassDataArchives() {
-        return new StackSettings(stateDir, brokerPort, controllerPort, registryPort, registryManagementPort, registryHome,
-                registryDistribution, registryJavaHome, startTimeout, false);
+        return new StackSettings(
+                stateDir,
+                brokerPort,
+                controllerPort,
+                registryPort,
+                registryManagementPort,
+                registryHome,
+                registryDistribution,
+                registryJavaHome,
+                startTimeout,
+                false);
     }
 
     public String bootstrapServers() {

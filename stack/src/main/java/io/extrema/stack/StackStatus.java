@@ -23,7 +23,10 @@ public record StackStatus(List<Service> services) {
 
     /** The state of the service called {@code name}; DOWN for a name this status does not list. */
     public State state(String name) {
-        return services.stream().filter(s -> s.name().equals(name)).map(Service::state).findFirst()
+        return services.stream()
+                .filter(s -> s.name().equals(name))
+                .map(Service::state)
+                .findFirst()
                 .orElse(State.DOWN);
     }
 

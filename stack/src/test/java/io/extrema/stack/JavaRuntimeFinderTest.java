@@ -45,14 +45,21 @@ class JavaRuntimeFinderTest {
         Path installed = jdk("installed/jdk-25", "25");
         List<Path> roots = List.of(root.resolve("installed"));
 
-        var all = new JavaRuntimeFinder(Map.of(JavaRuntimeFinder.ENV_VAR, fromEnv.toString(), "JAVA_HOME",
-                javaHome.toString()), running, 23, roots);
+        var all = new JavaRuntimeFinder(
+                Map.of(JavaRuntimeFinder.ENV_VAR, fromEnv.toString(), "JAVA_HOME", javaHome.toString()),
+                running,
+                23,
+                roots);
         assertEquals(Optional.of(fromEnv), all.find(21));
-        assertEquals(Optional.of(javaHome), new JavaRuntimeFinder(Map.of("JAVA_HOME", javaHome.toString()), running, 23, roots).find(21));
+        assertEquals(
+                Optional.of(javaHome),
+                new JavaRuntimeFinder(Map.of("JAVA_HOME", javaHome.toString()), running, 23, roots).find(21));
         assertEquals(Optional.of(running), new JavaRuntimeFinder(Map.of(), running, 23, roots).find(21));
         // a JAVA_HOME that is too old is skipped, not fatal
         Path old = jdk("old", "17.0.1");
-        assertEquals(Optional.of(installed), new JavaRuntimeFinder(Map.of("JAVA_HOME", old.toString()), old, 17, roots).find(21));
+        assertEquals(
+                Optional.of(installed),
+                new JavaRuntimeFinder(Map.of("JAVA_HOME", old.toString()), old, 17, roots).find(21));
     }
 
     @Test
@@ -62,7 +69,8 @@ class JavaRuntimeFinderTest {
         Path noLauncher = root.resolve("installed/no-launcher");
         Files.createDirectories(noLauncher);
         Files.writeString(noLauncher.resolve("release"), "JAVA_VERSION=\"25\"\n");
-        var finder = new JavaRuntimeFinder(Map.of(), running, 17, List.of(root.resolve("installed"), root.resolve("missing")));
+        var finder = new JavaRuntimeFinder(
+                Map.of(), running, 17, List.of(root.resolve("installed"), root.resolve("missing")));
 
         assertEquals(Optional.empty(), finder.find(21));
         StackException e = assertThrows(StackException.class, () -> finder.require(21, null));

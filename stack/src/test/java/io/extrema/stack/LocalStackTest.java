@@ -32,7 +32,9 @@ class LocalStackTest {
     private static StackSettings freshSettings(String name) {
         Path stateDir = BASE.resolve(name + "-" + ProcessHandle.current().pid());
         LocalStack.deleteState(stateDir);
-        return StackSettings.defaults(stateDir).withRegistryHome(BASE.resolve("registry")).withoutClassDataArchives()
+        return StackSettings.defaults(stateDir)
+                .withRegistryHome(BASE.resolve("registry"))
+                .withoutClassDataArchives()
                 .withFreePorts();
     }
 
@@ -40,7 +42,8 @@ class LocalStackTest {
     void ownedStackCarriesARecordAndLeavesNothingBehindWhenClosed() throws Exception {
         StackSettings settings = freshSettings("owned");
         List<Long> pids;
-        try (LocalStack stack = LocalStack.start(settings, List.of(new TopicSpec("lifecycle", 2, Map.of("retention.ms", "60000"))))) {
+        try (LocalStack stack =
+                LocalStack.start(settings, List.of(new TopicSpec("lifecycle", 2, Map.of("retention.ms", "60000"))))) {
             pids = stack.pids();
             assertEquals(2, pids.size());
             StackEndpoints endpoints = stack.endpoints();
@@ -59,7 +62,10 @@ class LocalStackTest {
             Optional<ProcessHandle> handle = ProcessHandle.of(pid);
             assertFalse(handle.isPresent() && handle.get().isAlive(), "process " + pid + " still alive");
         }
-        for (int port : List.of(settings.brokerPort(), settings.controllerPort(), settings.registryPort(),
+        for (int port : List.of(
+                settings.brokerPort(),
+                settings.controllerPort(),
+                settings.registryPort(),
                 settings.registryManagementPort())) {
             assertFalse(LocalStack.listening(port), "port " + port + " still listening");
         }
@@ -80,7 +86,8 @@ class LocalStackTest {
             StackStatus status = LocalStack.status(onlyTheDir);
             assertTrue(status.allUp(), status.toString());
             assertEquals(endpoints.bootstrapServers(), status.services().get(0).address());
-            assertEquals(endpoints, LocalStack.startDetached(onlyTheDir, List.of()), "second start finds the running stack");
+            assertEquals(
+                    endpoints, LocalStack.startDetached(onlyTheDir, List.of()), "second start finds the running stack");
 
             assertTrue(LocalStack.stop(onlyTheDir));
             assertTrue(LocalStack.status(onlyTheDir).allDown());
@@ -104,29 +111,39 @@ class LocalStackTest {
             // SIGKILL each service in turn: `stack start` brings back exactly the dead one, on the same ports
             for (String victim : List.of("broker", "registry")) {
                 StackStatus.Service service = LocalStack.status(settings).services().stream()
-                        .filter(s -> s.name().equals(victim)).findFirst().orElseThrow();
+                        .filter(s -> s.name().equals(victim))
+                        .findFirst()
+                        .orElseThrow();
                 ProcessHandle handle = ProcessHandle.of(service.pid()).orElseThrow();
                 handle.destroyForcibly();
                 handle.onExit().get();
                 StackStatus afterKill = LocalStack.status(settings);
                 assertEquals(StackStatus.State.DOWN, afterKill.state(victim), afterKill.toString());
-                long survivor = afterKill.services().stream().filter(s -> !s.name().equals(victim)).findFirst()
-                        .orElseThrow().pid();
+                long survivor = afterKill.services().stream()
+                        .filter(s -> !s.name().equals(victim))
+                        .findFirst()
+                        .orElseThrow()
+                        .pid();
 
                 assertEquals(endpoints, LocalStack.startDetached(settings, List.of(TopicSpec.of("kept", 1))));
                 StackStatus revived = LocalStack.status(settings);
                 assertTrue(revived.allUp(), revived.toString());
-                assertTrue(revived.services().stream().anyMatch(s -> s.pid() == survivor),
+                assertTrue(
+                        revived.services().stream().anyMatch(s -> s.pid() == survivor),
                         "the " + victim + "'s restart must leave the other service running");
-                assertEquals("before", consumeOne(endpoints.bootstrapServers(), "kept").value());
-                assertTrue(get(endpoints.registryUrl() + "/schemas/ids/" + id).contains("Kept"),
+                assertEquals(
+                        "before",
+                        consumeOne(endpoints.bootstrapServers(), "kept").value());
+                assertTrue(
+                        get(endpoints.registryUrl() + "/schemas/ids/" + id).contains("Kept"),
                         "schema id " + id + " lost by the " + victim + "'s kill");
             }
 
             // a clean stop and start keeps both too; the id of a re-registered schema does not change
             assertTrue(LocalStack.stop(settings));
             LocalStack.startDetached(settings, List.of());
-            assertEquals("before", consumeOne(endpoints.bootstrapServers(), "kept").value());
+            assertEquals(
+                    "before", consumeOne(endpoints.bootstrapServers(), "kept").value());
             assertEquals(id, register(endpoints.registryUrl(), "kept-value"));
         } finally {
             LocalStack.stop(settings);
@@ -144,13 +161,16 @@ class LocalStackTest {
             Process gone = new ProcessBuilder("true").start();
             gone.waitFor();
             Files.writeString(state, Files.readString(state) + "owner.pid=" + gone.pid() + " 0\n");
-            List<Long> orphans = LocalStack.status(settings).services().stream().map(StackStatus.Service::pid).toList();
+            List<Long> orphans = LocalStack.status(settings).services().stream()
+                    .map(StackStatus.Service::pid)
+                    .toList();
 
             assertFalse(LocalStack.detachedRunning(settings), "services of a dead owner are not a detached stack");
             try (LocalStack stack = LocalStack.start(settings)) {
                 assertTrue(LocalStack.status(settings).allUp());
                 for (long pid : orphans) {
-                    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "orphan " + pid);
+                    assertFalse(
+                            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "orphan " + pid);
                 }
                 assertFalse(stack.pids().stream().anyMatch(orphans::contains));
             }
@@ -164,27 +184,34 @@ class LocalStackTest {
     static int register(String registryUrl, String subject) throws Exception {
         String schema = "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Kept\\\","
                 + "\\\"fields\\\":[{\\\"name\\\":\\\"x\\\",\\\"type\\\":\\\"int\\\"}]}\"}";
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions"))
-                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                        .POST(HttpRequest.BodyPublishers.ofString(schema)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions"))
+                                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                                .POST(HttpRequest.BodyPublishers.ofString(schema))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return Integer.parseInt(response.body().replaceAll("\\D+", ""));
     }
 
     static void produce(String bootstrap, String topic, String key, String value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 
     static ConsumerRecord<String, String> consumeOne(String bootstrap, String topic) {
         Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime(), // each read from the start
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + topic + "-" + System.nanoTime(), // each read from the start
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest");
         try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -197,8 +224,8 @@ class LocalStackTest {
     }
 
     static String get(String url) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return response.body();
     }

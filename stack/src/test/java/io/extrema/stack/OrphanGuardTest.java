@@ -19,24 +19,31 @@ class OrphanGuardTest {
     void servicesDieWhenTheOwningJvmIsKilled() throws Exception {
         Path base = Path.of("target/extrema-stack").toAbsolutePath();
         Path stateDir = base.resolve("orphan-" + ProcessHandle.current().pid());
-        Process owner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", RuntimeClassPath.current(), OwnedStackMain.class.getName(),
-                stateDir.toString(), base.resolve("registry").toString())
+        Process owner = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        RuntimeClassPath.current(),
+                        OwnedStackMain.class.getName(),
+                        stateDir.toString(),
+                        base.resolve("registry").toString())
                 .redirectErrorStream(true)
                 .start();
         List<ProcessHandle> services = new ArrayList<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(owner.getInputStream()))) {
             String line;
             StringBuilder output = new StringBuilder();
-            while ((line = lines.readLine()) != null && !line.startsWith("PIDS ")) output.append(line).append('\n');
+            while ((line = lines.readLine()) != null && !line.startsWith("PIDS "))
+                output.append(line).append('\n');
             assertNotNull(line, "the owner JVM ended without starting a stack:\n" + output);
-            for (String pid : line.substring(5).split(" ")) services.add(ProcessHandle.of(Long.parseLong(pid)).orElseThrow());
+            for (String pid : line.substring(5).split(" "))
+                services.add(ProcessHandle.of(Long.parseLong(pid)).orElseThrow());
             services.forEach(s -> assertTrue(s.isAlive()));
 
             owner.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertTrue(owner.waitFor(10, TimeUnit.SECONDS));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (services.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(200);
+            while (services.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline)
+                Thread.sleep(200);
             for (ProcessHandle s : services) assertFalse(s.isAlive(), "service " + s.pid() + " outlived its owner");
         } finally {
             owner.destroyForcibly();

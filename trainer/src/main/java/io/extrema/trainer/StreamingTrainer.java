@@ -27,9 +27,6 @@ import io.extrema.trainer.publish.MetricsPublisher;
 import io.extrema.trainer.publish.ModelVersionPublisher;
 import io.extrema.trainer.replay.ReplayBuffer;
 import io.extrema.trainer.replay.ReplayPolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +37,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The streaming trainer: images topic → decode workers → replay buffer → ExtreMA steps → models and metrics topics,
@@ -55,6 +54,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamingTrainer.class);
     /** Format identifier of published weights: what {@link Embedder#load} reads. */
     public static final String WEIGHTS_FORMAT = Embedder.KIND;
+
     private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(60);
     /** Batches augmented ahead of the step. */
     private static final int PREFETCH = 2;
@@ -106,8 +106,8 @@ public final class StreamingTrainer implements AutoCloseable {
         if (buffer == null) {
             return new Status(latestMetrics, 0, 0, capacity, counters.lag.get());
         }
-        return new Status(latestMetrics, buffer.stats().size(), config.replayMinFill(modelConfig), capacity,
-                counters.lag.get());
+        return new Status(
+                latestMetrics, buffer.stats().size(), config.replayMinFill(modelConfig), capacity, counters.lag.get());
     }
 
     /** Port of the Prometheus endpoint, -1 when disabled or not started. */
@@ -136,41 +136,82 @@ public final class StreamingTrainer implements AutoCloseable {
         TrainerState state = lineage.state();
         OffsetLedger ledger = new OffsetLedger();
         ledger.restore(state.offsets());
-        ModelVersionPublisher.Scan scan = ModelVersionPublisher.scan(kafka, serde,
-                config.getString(TrainerConfig.TOPIC_MODELS), modelName, SCAN_TIMEOUT);
+        ModelVersionPublisher.Scan scan = ModelVersionPublisher.scan(
+                kafka, serde, config.getString(TrainerConfig.TOPIC_MODELS), modelName, SCAN_TIMEOUT);
         long modelsUnreadable = scan.unreadable().total();
         IntakeState input = new IntakeState(replayBuffer(state, ledger), ledger, counters);
         replayBuffer = input.buffer();
         OnlineProbe probe = probe();
         TrainingProgress progress = new TrainingProgress(state.imagesTrained());
 
-        try (PrometheusEndpoint endpoint = prometheus(new TrainerSamples(() -> latestMetrics, input, modelsUnreadable));
-             ExtremaTrainer trainer = lineage.network();
-             ModelVersionPublisher versions = new ModelVersionPublisher(kafka, serde,
-                     config.getString(TrainerConfig.TOPIC_MODELS), modelName,
-                     config.getInt(TrainerConfig.VERSION_CHUNK_BYTES), config.getInt(TrainerConfig.VERSION_KEEP),
-                     liveVersions(state, scan), Math.max(state.lastVersion(), scan.highestSeen()));
-             MetricsPublisher metrics = new MetricsPublisher(kafka, serde, config.getString(TrainerConfig.TOPIC_METRICS));
-             DeadLetterSink deadLetters = new DeadLetterSink(kafka, serde, config.getString(TrainerConfig.TOPIC_DLQ),
-                     ledger, counters);
-             ImageIntake intake = new ImageIntake(kafka, serde, config.getString(TrainerConfig.GROUP_ID),
-                     config.getString(TrainerConfig.TOPIC_IMAGES), ledger, input.buffer(), deadLetters, counters,
-                     new ImageIntake.Decoding(config.imageLimits(), config.replayStoreSide(modelConfig)),
-                     config.getInt(TrainerConfig.DECODE_THREADS), config.getInt(TrainerConfig.DECODE_QUEUE),
-                     refillPerAssignment());
-             BatchFeed feed = new BatchFeed(input.buffer(), new ViewAugmentation(AugmentationConfig.of(modelConfig)),
-                     modelConfig.batchSize(), config.getInt(TrainerConfig.DECODE_THREADS), PREFETCH,
-                     seedAt(state))) {
+        try (PrometheusEndpoint endpoint =
+                        prometheus(new TrainerSamples(() -> latestMetrics, input, modelsUnreadable));
+                ExtremaTrainer trainer = lineage.network();
+                ModelVersionPublisher versions = new ModelVersionPublisher(
+                        kafka,
+                        serde,
+                        config.getString(TrainerConfig.TOPIC_MODELS),
+                        modelName,
+                        config.getInt(TrainerConfig.VERSION_CHUNK_BYTES),
+                        config.getInt(TrainerConfig.VERSION_KEEP),
+                        liveVersions(state, scan),
+                        Math.max(state.lastVersion(), scan.highestSeen()));
+                MetricsPublisher metrics =
+                        new MetricsPublisher(kafka, serde, config.getString(TrainerConfig.TOPIC_METRICS));
+                DeadLetterSink deadLetters =
+                        new DeadLetterSink(kafka, serde, config.getString(TrainerConfig.TOPIC_DLQ), ledger, counters);
+                ImageIntake intake = new ImageIntake(
+                        kafka,
+                        serde,
+                        config.getString(TrainerConfig.GROUP_ID),
+                        config.getString(TrainerConfig.TOPIC_IMAGES),
+                        ledger,
+                        input.buffer(),
+                        deadLetters,
+                        counters,
+                        new ImageIntake.Decoding(config.imageLimits(), config.replayStoreSide(modelConfig)),
+                        config.getInt(TrainerConfig.DECODE_THREADS),
+                        config.getInt(TrainerConfig.DECODE_QUEUE),
+                        refillPerAssignment());
+                BatchFeed feed = new BatchFeed(
+                        input.buffer(),
+                        new ViewAugmentation(AugmentationConfig.of(modelConfig)),
+                        modelConfig.batchSize(),
+                        config.getInt(TrainerConfig.DECODE_THREADS),
+                        PREFETCH,
+                        seedAt(state))) {
             intake.start();
             feed.start();
-            log.info("training {} ({} on {}) from step {}, version {} next, replay {} x{}", modelName,
-                    config.getString(TrainerConfig.MODEL_PRESET), trainer.model().device(), trainer.appliedSteps(),
-                    versions.nextVersion(), config.replayPolicy().configName(),
+            log.info(
+                    "training {} ({} on {}) from step {}, version {} next, replay {} x{}",
+                    modelName,
+                    config.getString(TrainerConfig.MODEL_PRESET),
+                    trainer.model().device(),
+                    trainer.appliedSteps(),
+                    versions.nextVersion(),
+                    config.replayPolicy().configName(),
                     config.getDouble(TrainerConfig.REPLAY_FACTOR));
-            MetricsInterval interval = new MetricsInterval(metrics, m -> latestMetrics = m, modelName, input,
-                    modelsUnreadable, trainer.appliedSteps(), progress);
-            new TrainingLoop(config, lineage, trainer, progress, feed, intake, input, versions, interval, probe,
-                    () -> stopRequested).run();
+            MetricsInterval interval = new MetricsInterval(
+                    metrics,
+                    m -> latestMetrics = m,
+                    modelName,
+                    input,
+                    modelsUnreadable,
+                    trainer.appliedSteps(),
+                    progress);
+            new TrainingLoop(
+                            config,
+                            lineage,
+                            trainer,
+                            progress,
+                            feed,
+                            intake,
+                            input,
+                            versions,
+                            interval,
+                            probe,
+                            () -> stopRequested)
+                    .run();
         }
     }
 
@@ -180,9 +221,14 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     private ReplayBuffer replayBuffer(TrainerState state, OffsetLedger ledger) {
-        ReplayBuffer buffer = new ReplayBuffer(config.replayPolicy(), config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES),
-                config.getLong(TrainerConfig.REPLAY_CAPACITY_BYTES), config.getDouble(TrainerConfig.REPLAY_FACTOR),
-                config.replayMinFill(modelConfig), new Random(seedAt(state)), item -> ledger.settle(item.position()));
+        ReplayBuffer buffer = new ReplayBuffer(
+                config.replayPolicy(),
+                config.getInt(TrainerConfig.REPLAY_CAPACITY_IMAGES),
+                config.getLong(TrainerConfig.REPLAY_CAPACITY_BYTES),
+                config.getDouble(TrainerConfig.REPLAY_FACTOR),
+                config.replayMinFill(modelConfig),
+                new Random(seedAt(state)),
+                item -> ledger.settle(item.position()));
         buffer.restoreCredit(state.replayCredit());
         return buffer;
     }
@@ -201,8 +247,12 @@ public final class StreamingTrainer implements AutoCloseable {
 
     private OnlineProbe probe() throws IOException {
         String dir = config.getString(TrainerConfig.PROBE_DIR);
-        return dir.isBlank() ? null : OnlineProbe.load(Path.of(dir), config.getInt(TrainerConfig.PROBE_MAX_IMAGES),
-                EvalTransform.whole(modelConfig.imageSize(), Normalisation.IMAGENET));
+        return dir.isBlank()
+                ? null
+                : OnlineProbe.load(
+                        Path.of(dir),
+                        config.getInt(TrainerConfig.PROBE_MAX_IMAGES),
+                        EvalTransform.whole(modelConfig.imageSize(), Normalisation.IMAGENET));
     }
 
     /** The Prometheus endpoint, or null when {@code prometheus.port} is -1. */
@@ -226,7 +276,8 @@ public final class StreamingTrainer implements AutoCloseable {
     public void close() throws InterruptedException {
         stop();
         if (started.get() && !finished.await(STOP_SECONDS, TimeUnit.SECONDS)) {
-            log.error("the trainer did not stop within {} s; the last checkpoint may be older than its last step",
+            log.error(
+                    "the trainer did not stop within {} s; the last checkpoint may be older than its last step",
                     STOP_SECONDS);
         }
     }

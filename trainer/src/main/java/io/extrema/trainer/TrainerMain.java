@@ -1,12 +1,11 @@
 package io.extrema.trainer;
 
 import io.extrema.trainer.config.TrainerConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code java io.extrema.trainer.TrainerMain [--config trainer.properties] [key=value ...]}: runs the streaming
@@ -43,14 +42,16 @@ public final class TrainerMain {
 
     /** {@link #run(TrainerConfig)} for a trainer the caller built, to read its {@link StreamingTrainer#status()}. */
     public static void run(StreamingTrainer trainer) throws Exception {
-        Thread hook = new Thread(() -> {
-            log.info("stop requested: finishing the step, checkpointing, committing");
-            try {
-                trainer.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "extrema-trainer-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    log.info("stop requested: finishing the step, checkpointing, committing");
+                    try {
+                        trainer.close();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "extrema-trainer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             trainer.run();

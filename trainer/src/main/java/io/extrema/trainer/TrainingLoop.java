@@ -19,10 +19,6 @@ import io.extrema.trainer.publish.ModelVersionPublisher;
 import io.extrema.trainer.replay.ReplayBuffer;
 import io.extrema.trainer.replay.ReplayItem;
 import io.extrema.trainer.replay.ReplayPolicy;
-import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -30,6 +26,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training thread: take a batch, step, and between steps maybe publish metrics or a model version, maybe
@@ -59,9 +58,18 @@ final class TrainingLoop {
      * @param probe         the online probe, null without one
      * @param stopRequested polled between steps; true ends the loop with a checkpoint
      */
-    TrainingLoop(TrainerConfig config, Lineage lineage, ExtremaTrainer trainer, TrainingProgress progress,
-                 BatchFeed feed, ImageIntake intake, IntakeState input, ModelVersionPublisher versions,
-                 MetricsInterval metrics, OnlineProbe probe, BooleanSupplier stopRequested) {
+    TrainingLoop(
+            TrainerConfig config,
+            Lineage lineage,
+            ExtremaTrainer trainer,
+            TrainingProgress progress,
+            BatchFeed feed,
+            ImageIntake intake,
+            IntakeState input,
+            ModelVersionPublisher versions,
+            MetricsInterval metrics,
+            OnlineProbe probe,
+            BooleanSupplier stopRequested) {
         this.lineage = lineage;
         this.trainer = trainer;
         this.progress = progress;
@@ -106,21 +114,31 @@ final class TrainingLoop {
     }
 
     private void trainOn(BatchFeed.Batch batch) throws Exception {
-        StepResult r = trainer.step(batch.online(), batch.target(), batch.items().size());
+        StepResult r =
+                trainer.step(batch.online(), batch.target(), batch.items().size());
         settle(batch, r);
         if (r.skipped()) {
             // Nothing changed in the model, so no interval is due; the skip is counted in the metrics.
-            log.warn("step {} skipped (non-finite loss {} or gradient norm {}); {} skipped so far", r.step(),
-                    r.loss(), r.gradNorm(), r.skippedTotal());
+            log.warn(
+                    "step {} skipped (non-finite loss {} or gradient norm {}); {} skipped so far",
+                    r.step(),
+                    r.loss(),
+                    r.gradNorm(),
+                    r.skippedTotal());
             return;
         }
         metrics.add(r);
         long s = step();
         if (cadence.logDue(s)) {
-            log.info("step {} loss {} lr {} momentum {} std {} buffer {} lag {}", s,
-                    String.format("%.4f", r.loss()), String.format("%.2e", r.lr()),
-                    String.format("%.4f", r.momentum()), String.format("%.4f", r.embeddingStd()),
-                    input.buffer().stats().size(), input.counters().lag.get());
+            log.info(
+                    "step {} loss {} lr {} momentum {} std {} buffer {} lag {}",
+                    s,
+                    String.format("%.4f", r.loss()),
+                    String.format("%.2e", r.lr()),
+                    String.format("%.4f", r.momentum()),
+                    String.format("%.4f", r.embeddingStd()),
+                    input.buffer().stats().size(),
+                    input.counters().lag.get());
         }
         if (probe != null && cadence.probeDue(s)) {
             runProbe(s);
@@ -160,20 +178,29 @@ final class TrainingLoop {
     }
 
     private void publishVersion() throws ExecutionException, InterruptedException {
-        versions.publish(new ModelVersion(lineage.name(), versions.nextVersion(), step(),
-                StreamingTrainer.WEIGHTS_FORMAT, trainer.config().toMap(), progress.versionFigures(),
-                trainer.model().exportTarget(), System.currentTimeMillis()));
+        versions.publish(new ModelVersion(
+                lineage.name(),
+                versions.nextVersion(),
+                step(),
+                StreamingTrainer.WEIGHTS_FORMAT,
+                trainer.config().toMap(),
+                progress.versionFigures(),
+                trainer.model().exportTarget(),
+                System.currentTimeMillis()));
         cadence.versionPublished(step());
     }
 
     /** Writes a checkpoint with the offsets its weights reflect, then commits those offsets to the group. */
     private void checkpoint() throws IOException, InterruptedException {
         Map<TopicPartition, PartitionPosition> offsets = input.ledger().snapshot();
-        TrainerState state = new TrainerState(step(), lineage.name(), versions.live(), progress.imagesTrained(),
-                replayCredit(), offsets);
+        TrainerState state = new TrainerState(
+                step(), lineage.name(), versions.live(), progress.imagesTrained(), replayCredit(), offsets);
         CheckpointStore.Stored stored = lineage.save(state, trainer);
         cadence.checkpointed(step());
-        log.info("checkpoint {} ({} partitions, {} records pending)", stored.dir(), offsets.size(),
+        log.info(
+                "checkpoint {} ({} partitions, {} records pending)",
+                stored.dir(),
+                offsets.size(),
                 input.ledger().pendingCount());
         try {
             intake.commit(offsets).get(COMMIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

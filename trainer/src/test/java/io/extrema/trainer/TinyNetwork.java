@@ -10,8 +10,26 @@ public final class TinyNetwork {
     private TinyNetwork() {}
 
     public static Map<String, String> settings() {
-        return Map.of("model.dim", "32", "model.depth", "1", "model.heads", "2", "model.caDepth", "1",
-                "model.projectorHidden", "64", "model.projectorOut", "32", "model.predictorHidden", "64",
-                "model.batchSize", "16", "model.warmupSteps", "5", "device", "cpu");
+        return Map.of(
+                "model.dim",
+                "32",
+                "model.depth",
+                "1",
+                "model.heads",
+                "2",
+                "model.caDepth",
+                "1",
+                "model.projectorHidden",
+                "64",
+                "model.projectorOut",
+                "32",
+                "model.predictorHidden",
+                "64",
+                "model.batchSize",
+                "16",
+                "model.warmupSteps",
+                "5",
+                "device",
+                "cpu");
     }
 }

@@ -104,7 +104,8 @@ public final class FolderSource implements ImageSource {
             }
             Path parent = file.getParent();
             String label = options.labelByFolder() && !file.equals(root) && !root.equals(parent) && parent != null
-                    ? parent.getFileName().toString() : null;
+                    ? parent.getFileName().toString()
+                    : null;
             return new SourceImage(key, Files.readAllBytes(file), label, Map.of());
         } catch (NoSuchFileException e) {
             return null; // deleted since the listing: nothing to send

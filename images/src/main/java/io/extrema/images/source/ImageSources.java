@@ -2,8 +2,8 @@ package io.extrema.images.source;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Opens the right {@link ImageSource} for a path: a folder tree, a tar / tar.gz / WebDataset shard, or one image file. */

@@ -12,9 +12,13 @@ import org.slf4j.LoggerFactory;
  * @param maxEntryBytes  entries larger than this are skipped without being read into memory
  * @param onSkipped      told about every skipped entry, so that nothing disappears silently
  */
-public record SourceOptions(boolean labelByFolder, Long shuffleSeed, long maxEntryBytes, Consumer<SkippedEntry> onSkipped) {
+public record SourceOptions(
+        boolean labelByFolder, Long shuffleSeed, long maxEntryBytes, Consumer<SkippedEntry> onSkipped) {
     public static SourceOptions defaults() {
-        return new SourceOptions(true, null, 64L * 1024 * 1024,
+        return new SourceOptions(
+                true,
+                null,
+                64L * 1024 * 1024,
                 s -> LoggerFactory.getLogger(SourceOptions.class).warn("skipped {}: {} bytes", s.key(), s.size()));
     }
 

@@ -1,6 +1,5 @@
 package io.extrema.images.source;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,7 +21,7 @@ final class TarReader implements Closeable {
     private final InputStream in;
     private final byte[] header = new byte[BLOCK];
     private long remaining; // data bytes of the current entry not yet consumed
-    private long padding;   // zero bytes after the current entry's data
+    private long padding; // zero bytes after the current entry's data
 
     TarReader(InputStream in) {
         this.in = in;
@@ -60,7 +59,7 @@ final class TarReader implements Closeable {
                     }
                     return new Entry(name, remaining);
                 }
-                case 'K', 'g' -> { } // a long link name, pax globals: nothing we use; keep the pending name
+                case 'K', 'g' -> {} // a long link name, pax globals: nothing we use; keep the pending name
                 default -> { // directories, links, devices: not files, and the pending name was theirs
                     longName = null;
                     paxPath = null;
@@ -72,7 +71,8 @@ final class TarReader implements Closeable {
 
     /** The whole data of the current entry. */
     byte[] readData() throws IOException {
-        if (remaining > Integer.MAX_VALUE - 8) throw new IOException("tar entry of " + remaining + " bytes is too large to buffer");
+        if (remaining > Integer.MAX_VALUE - 8)
+            throw new IOException("tar entry of " + remaining + " bytes is too large to buffer");
         byte[] data = in.readNBytes((int) remaining);
         if (data.length < remaining) throw new EOFException("tar archive ends inside an entry's data");
         remaining = 0;
@@ -91,7 +91,11 @@ final class TarReader implements Closeable {
 
     private String ustarName() {
         String name = field(0, 100);
-        boolean ustar = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a' && header[261] == 'r';
+        boolean ustar = header[257] == 'u'
+                && header[258] == 's'
+                && header[259] == 't'
+                && header[260] == 'a'
+                && header[261] == 'r';
         String prefix = ustar ? field(345, 155) : "";
         return prefix.isEmpty() ? name : prefix + "/" + name;
     }

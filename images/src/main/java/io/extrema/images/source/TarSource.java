@@ -48,7 +48,9 @@ public final class TarSource implements ImageSource {
         int b0 = buffered.read();
         int b1 = buffered.read();
         buffered.reset();
-        return b0 == 0x1F && b1 == 0x8B ? new BufferedInputStream(new GZIPInputStream(buffered, 1 << 16), 1 << 16) : buffered;
+        return b0 == 0x1F && b1 == 0x8B
+                ? new BufferedInputStream(new GZIPInputStream(buffered, 1 << 16), 1 << 16)
+                : buffered;
     }
 
     /** Counts the image members of a tar by reading its headers only (a plain tar seeks past the data). */

@@ -59,7 +59,9 @@ class SourcesTest {
         assertEquals("dog", images.get(2).label());
         assertArrayEquals(B, images.get(2).bytes());
 
-        assertNull(readAll(new FolderSource(root, SourceOptions.defaults().withLabelByFolder(false))).get(1).label());
+        assertNull(readAll(new FolderSource(root, SourceOptions.defaults().withLabelByFolder(false)))
+                .get(1)
+                .label());
         assertEquals(List.of("a.jpg"), keys(readAll(ImageSources.open(root.resolve("train/cat/a.jpg")))));
     }
 
@@ -78,7 +80,8 @@ class SourcesTest {
         Files.write(root.resolve("small.jpg"), C);
         Files.write(root.resolve("big.png"), BIG);
         List<SkippedEntry> skipped = new ArrayList<>();
-        SourceOptions options = SourceOptions.defaults().withMaxEntryBytes(C.length).withOnSkipped(skipped::add);
+        SourceOptions options =
+                SourceOptions.defaults().withMaxEntryBytes(C.length).withOnSkipped(skipped::add);
         assertEquals(List.of("small.jpg"), keys(readAll(new FolderSource(root, options))));
         assertEquals(List.of(new SkippedEntry("big.png", BIG.length)), skipped);
     }
@@ -89,7 +92,9 @@ class SourcesTest {
                 .directory("train")
                 .file("000001.cls", "7\n")
                 .file("000001.jpg", A)
-                .file("000001.json", "{\"caption\": \"a \\\"red\\\" car\", \"width\": 8, \"tags\": [\"x\", \"y\"], \"gone\": null}")
+                .file(
+                        "000001.json",
+                        "{\"caption\": \"a \\\"red\\\" car\", \"width\": 8, \"tags\": [\"x\", \"y\"], \"gone\": null}")
                 .file("000002.json", "not json at all")
                 .file("000002.png", B)
                 .file("train/horse/0003.jpg", C)
@@ -101,7 +106,13 @@ class SourcesTest {
 
     private static void assertShard(List<SourceImage> images) {
         String longDir = "a-folder-name-long-enough-to-need-a-gnu-long-name-record/".repeat(2);
-        assertEquals(List.of("000001.jpg", "000002.png", "train/horse/0003.jpg", longDir + "bird/0004.jpg", "train/ship/0005.jpg"),
+        assertEquals(
+                List.of(
+                        "000001.jpg",
+                        "000002.png",
+                        "train/horse/0003.jpg",
+                        longDir + "bird/0004.jpg",
+                        "train/ship/0005.jpg"),
                 keys(images));
         SourceImage first = images.get(0);
         assertEquals("7", first.label());
@@ -140,7 +151,8 @@ class SourcesTest {
     void tarEntriesOverTheLimitAreSkippedUnread() throws IOException {
         List<SkippedEntry> skipped = new ArrayList<>();
         byte[] tar = new TarBuilder().file("big.png", BIG).file("small.jpg", C).tar();
-        SourceOptions options = SourceOptions.defaults().withMaxEntryBytes(C.length).withOnSkipped(skipped::add);
+        SourceOptions options =
+                SourceOptions.defaults().withMaxEntryBytes(C.length).withOnSkipped(skipped::add);
         assertEquals(List.of("small.jpg"), keys(readAll(new TarSource("t", new ByteArrayInputStream(tar), options))));
         assertEquals(List.of(new SkippedEntry("big.png", BIG.length)), skipped);
     }
@@ -149,11 +161,13 @@ class SourcesTest {
     void truncatedOrCorruptTarFailsLoudly() {
         byte[] tar = new TarBuilder().file("a.jpg", A).file("b.png", B).tar();
         byte[] cut = Arrays.copyOf(tar, 512 + A.length / 2);
-        assertThrows(UncheckedIOException.class,
+        assertThrows(
+                UncheckedIOException.class,
                 () -> readAll(new TarSource("cut", new ByteArrayInputStream(cut), SourceOptions.defaults())));
         byte[] corrupt = tar.clone();
         corrupt[10] ^= 0x55; // header byte changed: checksum mismatch
-        assertThrows(UncheckedIOException.class,
+        assertThrows(
+                UncheckedIOException.class,
                 () -> readAll(new TarSource("corrupt", new ByteArrayInputStream(corrupt), SourceOptions.defaults())));
     }
 

@@ -52,6 +52,7 @@ public final class HttpIngestServer implements AutoCloseable {
     private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
     /** Set on the dispatcher thread while it answers a request the full pool turned away. */
     private static final ThreadLocal<Boolean> OVERLOADED = ThreadLocal.withInitial(() -> false);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
@@ -73,7 +74,11 @@ public final class HttpIngestServer implements AutoCloseable {
         this.maxBytes = config.getLong(IngestConfig.MAX_BYTES);
         int threads = config.getInt(IngestConfig.HTTP_THREADS);
         AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+        this.pool = new ThreadPoolExecutor(
+                threads,
+                threads,
+                0,
+                TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(Math.max(1, config.getInt(IngestConfig.HTTP_QUEUE))),
                 r -> new Thread(r, "ingest-http-" + n.incrementAndGet()),
                 (task, executor) -> { // full: answer 503 from the dispatcher without reading the body
@@ -84,8 +89,9 @@ public final class HttpIngestServer implements AutoCloseable {
                         OVERLOADED.set(false);
                     }
                 });
-        this.server = HttpServer.create(new InetSocketAddress(config.getString(IngestConfig.HTTP_HOST),
-                config.getInt(IngestConfig.HTTP_PORT)), 128);
+        this.server = HttpServer.create(
+                new InetSocketAddress(config.getString(IngestConfig.HTTP_HOST), config.getInt(IngestConfig.HTTP_PORT)),
+                128);
         server.createContext("/images", this::handleImage);
         server.createContext("/health", exchange -> respond(exchange, 200, "{\"status\":\"ok\"}"));
         server.setExecutor(pool);
@@ -159,14 +165,20 @@ public final class HttpIngestServer implements AutoCloseable {
                 Map<String, MultipartForm.Part> parts = MultipartForm.parse(body, boundary);
                 MultipartForm.Part file = parts.get("image");
                 if (file == null) {
-                    file = parts.values().stream().filter(p -> p.filename() != null).findFirst().orElse(null);
+                    file = parts.values().stream()
+                            .filter(p -> p.filename() != null)
+                            .findFirst()
+                            .orElse(null);
                 }
-                if (file == null) throw new MultipartForm.MalformedException("no 'image' part and no part with a file name");
+                if (file == null)
+                    throw new MultipartForm.MalformedException("no 'image' part and no part with a file name");
                 image = file.data();
                 if (file.filename() != null) key = file.filename();
                 if (parts.containsKey("id")) id = parts.get("id").text().trim();
-                if (parts.containsKey("label")) label = parts.get("label").text().trim();
-                if (parts.containsKey("attributes")) attributes.putAll(attributes(parts.get("attributes").text()));
+                if (parts.containsKey("label"))
+                    label = parts.get("label").text().trim();
+                if (parts.containsKey("attributes"))
+                    attributes.putAll(attributes(parts.get("attributes").text()));
             }
         } catch (MultipartForm.MalformedException e) {
             respond(exchange, 400, error("MALFORMED", e.getMessage()));
@@ -177,7 +189,8 @@ public final class HttpIngestServer implements AutoCloseable {
             return;
         }
         if (id != null && id.isEmpty()) id = null;
-        SourceImage upload = new SourceImage(id != null ? id : key, image, label == null || label.isEmpty() ? null : label, attributes);
+        SourceImage upload = new SourceImage(
+                id != null ? id : key, image, label == null || label.isEmpty() ? null : label, attributes);
         publish(exchange, upload, id);
     }
 
@@ -193,8 +206,12 @@ public final class HttpIngestServer implements AutoCloseable {
         ImageRecord record = ImageRecords.build(upload, accepted, idMode, id, sourceName, Instant.now());
         try {
             RecordMetadata ack = publisher.publish(record, null).get(ackTimeoutMs, TimeUnit.MILLISECONDS);
-            respond(exchange, 201, String.format("{\"id\":%s,\"topic\":%s,\"partition\":%d,\"offset\":%d}",
-                    quote(record.getId()), quote(ack.topic()), ack.partition(), ack.offset()));
+            respond(
+                    exchange,
+                    201,
+                    String.format(
+                            "{\"id\":%s,\"topic\":%s,\"partition\":%d,\"offset\":%d}",
+                            quote(record.getId()), quote(ack.topic()), ack.partition(), ack.offset()));
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             LOG.warn("upload {} not acknowledged: {}", record.getId(), cause.toString());
@@ -222,7 +239,8 @@ public final class HttpIngestServer implements AutoCloseable {
      */
     private void tooLarge(HttpExchange exchange, long length) throws IOException {
         ImageRejectedException e = ImageValidator.tooLarge(length, maxBytes);
-        if (!discardRest(exchange.getRequestBody())) exchange.getResponseHeaders().set("Connection", "close");
+        if (!discardRest(exchange.getRequestBody()))
+            exchange.getResponseHeaders().set("Connection", "close");
         respond(exchange, 413, error(e.reason().name(), e.getMessage()));
     }
 
@@ -248,10 +266,16 @@ public final class HttpIngestServer implements AutoCloseable {
     private static Map<String, String> attributes(String json) throws MultipartForm.MalformedException {
         try {
             JsonNode node = JSON.readTree(json);
-            if (node == null || !node.isObject()) throw new MultipartForm.MalformedException("attributes must be a JSON object");
+            if (node == null || !node.isObject())
+                throw new MultipartForm.MalformedException("attributes must be a JSON object");
             Map<String, String> out = new HashMap<>();
             node.fields().forEachRemaining(e -> {
-                if (!e.getValue().isNull()) out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+                if (!e.getValue().isNull())
+                    out.put(
+                            e.getKey(),
+                            e.getValue().isTextual()
+                                    ? e.getValue().asText()
+                                    : e.getValue().toString());
             });
             return out;
         } catch (IOException e) {
@@ -265,7 +289,8 @@ public final class HttpIngestServer implements AutoCloseable {
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
             if (eq <= 0) continue;
-            out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            out.put(
+                    URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                     URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
         }
         return out;

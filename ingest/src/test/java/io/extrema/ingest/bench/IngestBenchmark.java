@@ -52,20 +52,29 @@ public final class IngestBenchmark {
         Path state = Files.createTempDirectory("ingest-bench");
         try (LocalStack stack = LocalStack.start(StackSettings.defaults(state).withFreePorts())) {
             StackEndpoints endpoints = stack.endpoints();
-            OUT.printf("tar %s, %d cores, JDK %s%n", tar, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            OUT.printf(
+                    "tar %s, %d cores, JDK %s%n",
+                    tar, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
             run(endpoints, tar, "warm-up (ingest, validated)", Map.of(IngestConfig.VALIDATE, "true"), true);
-            // Alternating rounds, best of each: the machine is shared, so a single run can stall on someone else's load.
+            // Alternating rounds, best of each: the machine is shared, so a single run can stall on someone else's
+            // load.
             double plain = 0;
             double on = 0;
             double off = 0;
             for (int round = 0; round < 2; round++) {
                 plain = Math.max(plain, plain(endpoints, tar, "lz4"));
-                on = Math.max(on, run(endpoints, tar, "ingest, header validation", Map.of(IngestConfig.VALIDATE, "true"), false));
-                off = Math.max(off, run(endpoints, tar, "ingest, no validation", Map.of(IngestConfig.VALIDATE, "false"), false));
+                on = Math.max(
+                        on,
+                        run(endpoints, tar, "ingest, header validation", Map.of(IngestConfig.VALIDATE, "true"), false));
+                off = Math.max(
+                        off,
+                        run(endpoints, tar, "ingest, no validation", Map.of(IngestConfig.VALIDATE, "false"), false));
             }
-            double decode = run(endpoints, tar, "ingest, full decode", Map.of(IngestConfig.VALIDATE_DECODE, "true"), false);
+            double decode =
+                    run(endpoints, tar, "ingest, full decode", Map.of(IngestConfig.VALIDATE_DECODE, "true"), false);
             plain(endpoints, tar, "none");
-            OUT.printf("best-of-2 ratio to the plain producer (%.0f images/s): validated %.0f %%, unvalidated %.0f %%; full decode (1 run) %.0f %%%n",
+            OUT.printf(
+                    "best-of-2 ratio to the plain producer (%.0f images/s): validated %.0f %%, unvalidated %.0f %%; full decode (1 run) %.0f %%%n",
                     plain, 100 * on / plain, 100 * off / plain, 100 * decode / plain);
             http(endpoints, tar, uploads, clients);
         } finally {
@@ -85,11 +94,14 @@ public final class IngestBenchmark {
 
     private static String topic(StackEndpoints stack) {
         String name = "bench.images." + System.nanoTime();
-        LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec(name, 4, Map.of()), new TopicSpec(name + ".dlq", 1, Map.of())));
+        LocalStack.createTopics(
+                stack.bootstrapServers(),
+                List.of(new TopicSpec(name, 4, Map.of()), new TopicSpec(name + ".dlq", 1, Map.of())));
         return name;
     }
 
-    private static double run(StackEndpoints stack, Path tar, String what, Map<String, String> extra, boolean warmUp) throws Exception {
+    private static double run(StackEndpoints stack, Path tar, String what, Map<String, String> extra, boolean warmUp)
+            throws Exception {
         Map<String, String> settings = settings(stack, topic(stack));
         settings.putAll(extra);
         IngestConfig config = new IngestConfig(settings);
@@ -97,7 +109,8 @@ public final class IngestBenchmark {
         try (ImagePublisher publisher = ImagePublisher.create(config)) {
             Ingestor ingestor = new Ingestor(config, publisher, stats);
             long t0 = System.nanoTime();
-            ingestor.run(() -> new TarSource(tar, SourceOptions.defaults()), "bench", 1, new Progress(OUT, true, -1, stats));
+            ingestor.run(
+                    () -> new TarSource(tar, SourceOptions.defaults()), "bench", 1, new Progress(OUT, true, -1, stats));
             double s = (System.nanoTime() - t0) / 1e9;
             if (!warmUp) report(what, stats.sent(), stats.sentBytes(), s);
             return stats.sent() / s;
@@ -111,7 +124,7 @@ public final class IngestBenchmark {
         long n = 0;
         long bytes = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig);
-             TarSource source = new TarSource(tar, SourceOptions.defaults())) {
+                TarSource source = new TarSource(tar, SourceOptions.defaults())) {
             long t0 = System.nanoTime();
             for (SourceImage image : source) {
                 producer.send(new ProducerRecord<>(topic, image.key(), image.bytes()));
@@ -121,9 +134,13 @@ public final class IngestBenchmark {
             producer.flush();
             double s = (System.nanoTime() - t0) / 1e9;
             report("plain KafkaProducer, compression " + compression, n, bytes, s);
-            for (Map.Entry<org.apache.kafka.common.MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
-                if (m.getKey().name().equals("compression-rate-avg") && m.getKey().group().equals("producer-metrics")) {
-                    OUT.printf("    compression-rate-avg (compressed/uncompressed batch size) = %.3f%n", (Double) m.getValue().metricValue());
+            for (Map.Entry<org.apache.kafka.common.MetricName, ? extends Metric> m :
+                    producer.metrics().entrySet()) {
+                if (m.getKey().name().equals("compression-rate-avg")
+                        && m.getKey().group().equals("producer-metrics")) {
+                    OUT.printf(
+                            "    compression-rate-avg (compressed/uncompressed batch size) = %.3f%n",
+                            (Double) m.getValue().metricValue());
                 }
             }
             return n / s;
@@ -141,9 +158,10 @@ public final class IngestBenchmark {
         Map<String, String> settings = settings(stack, topic(stack));
         settings.put(IngestConfig.HTTP_PORT, "0");
         IngestConfig config = new IngestConfig(settings);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (ImagePublisher publisher = ImagePublisher.create(config);
-             HttpIngestServer server = new HttpIngestServer(config, publisher).start()) {
+                HttpIngestServer server = new HttpIngestServer(config, publisher).start()) {
             URI uri = URI.create("http://127.0.0.1:" + server.port() + "/images");
             AtomicInteger next = new AtomicInteger();
             AtomicInteger created = new AtomicInteger();
@@ -153,8 +171,12 @@ public final class IngestBenchmark {
             for (int c = 0; c < clients; c++) {
                 done.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < images.size(); i = next.getAndIncrement()) {
-                        HttpResponse<Void> r = client.send(HttpRequest.newBuilder(uri).header("Content-Type", "image/jpeg")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i))).build(), HttpResponse.BodyHandlers.discarding());
+                        HttpResponse<Void> r = client.send(
+                                HttpRequest.newBuilder(uri)
+                                        .header("Content-Type", "image/jpeg")
+                                        .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i)))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
                         if (r.statusCode() == 201) created.incrementAndGet();
                     }
                     return null;
@@ -163,13 +185,16 @@ public final class IngestBenchmark {
             for (Future<?> f : done) f.get();
             double s = (System.nanoTime() - t0) / 1e9;
             pool.shutdown();
-            OUT.printf("%-45s %7d uploads acknowledged of %d in %6.2f s = %7.0f uploads/s (%d concurrent clients, each waits for the broker ack)%n",
+            OUT.printf(
+                    "%-45s %7d uploads acknowledged of %d in %6.2f s = %7.0f uploads/s (%d concurrent clients, each waits for the broker ack)%n",
                     "HTTP POST /images", created.get(), images.size(), s, created.get() / s, clients);
         }
     }
 
     private static void report(String what, long n, long bytes, double s) {
-        OUT.printf("%-45s %7d images %7.1f MB in %6.2f s = %7.0f images/s %6.2f MB/s%n", what, n, bytes / 1e6, s, n / s, bytes / 1e6 / s);
+        OUT.printf(
+                "%-45s %7d images %7.1f MB in %6.2f s = %7.0f images/s %6.2f MB/s%n",
+                what, n, bytes / 1e6, s, n / s, bytes / 1e6 / s);
     }
 
     private IngestBenchmark() {}

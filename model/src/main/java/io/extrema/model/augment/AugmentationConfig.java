@@ -21,11 +21,21 @@ import io.extrema.model.ExtremaConfig;
  * @param grayscaleProbability probability that a view is turned to grayscale (drawn per view)
  * @param normalisation        channel mean and std applied last
  */
-public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, double scaleMax,
-                                 double ratioMin, double ratioMax, double flipProbability,
-                                 double jitterProbability, double brightness, double contrast,
-                                 double saturation, double hue, double grayscaleProbability,
-                                 Normalisation normalisation) {
+public record AugmentationConfig(
+        int imageSize,
+        boolean crop,
+        double scaleMin,
+        double scaleMax,
+        double ratioMin,
+        double ratioMax,
+        double flipProbability,
+        double jitterProbability,
+        double brightness,
+        double contrast,
+        double saturation,
+        double hue,
+        double grayscaleProbability,
+        Normalisation normalisation) {
 
     public AugmentationConfig {
         if (imageSize < 1) throw new IllegalArgumentException("imageSize must be >= 1: " + imageSize);
@@ -51,8 +61,8 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
 
     /** ExtreMA / BYOL: crop scale 0.2-1, flip, jitter (0.4, 0.4, 0.2, 0.1) with p 0.8, grayscale p 0.2. */
     public static AugmentationConfig paper(int imageSize) {
-        return new AugmentationConfig(imageSize, true, 0.2, 1.0, 3.0 / 4, 4.0 / 3, 0.5,
-                0.8, 0.4, 0.4, 0.2, 0.1, 0.2, Normalisation.IMAGENET);
+        return new AugmentationConfig(
+                imageSize, true, 0.2, 1.0, 3.0 / 4, 4.0 / 3, 0.5, 0.8, 0.4, 0.4, 0.2, 0.1, 0.2, Normalisation.IMAGENET);
     }
 
     /** What a model trains with: the paper's augmentation at its image size and its crop scale. */
@@ -67,13 +77,39 @@ public record AugmentationConfig(int imageSize, boolean crop, double scaleMin, d
     }
 
     public AugmentationConfig withCrop(boolean on, double minScale, double maxScale) {
-        return new AugmentationConfig(imageSize, on, minScale, maxScale, ratioMin, ratioMax, flipProbability,
-                jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability, normalisation);
+        return new AugmentationConfig(
+                imageSize,
+                on,
+                minScale,
+                maxScale,
+                ratioMin,
+                ratioMax,
+                flipProbability,
+                jitterProbability,
+                brightness,
+                contrast,
+                saturation,
+                hue,
+                grayscaleProbability,
+                normalisation);
     }
 
     /** Colour part: jitter probability and strengths, grayscale probability. */
     public AugmentationConfig withColour(double jitterP, double b, double c, double s, double h, double grayP) {
-        return new AugmentationConfig(imageSize, crop, scaleMin, scaleMax, ratioMin, ratioMax, flipProbability,
-                jitterP, b, c, s, h, grayP, normalisation);
+        return new AugmentationConfig(
+                imageSize,
+                crop,
+                scaleMin,
+                scaleMax,
+                ratioMin,
+                ratioMax,
+                flipProbability,
+                jitterP,
+                b,
+                c,
+                s,
+                h,
+                grayP,
+                normalisation);
     }
 }

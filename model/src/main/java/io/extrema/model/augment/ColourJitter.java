@@ -13,8 +13,7 @@ final class ColourJitter {
     private static final float WG = 0.587f;
     private static final float WB = 0.114f;
 
-    private ColourJitter() {
-    }
+    private ColourJitter() {}
 
     /** Applies the four adjustments with factors and order drawn from {@code rng}. */
     static void jitter(float[] img, int plane, AugmentationConfig cfg, RandomGenerator rng) {
@@ -99,12 +98,36 @@ final class ColourJitter {
             float q = v * (1 - s * frac);
             float t = v * (1 - s * (1 - frac));
             switch (sector) {
-                case 0 -> { r = v; g = t; b = p; }
-                case 1 -> { r = q; g = v; b = p; }
-                case 2 -> { r = p; g = v; b = t; }
-                case 3 -> { r = p; g = q; b = v; }
-                case 4 -> { r = t; g = p; b = v; }
-                default -> { r = v; g = p; b = q; }
+                case 0 -> {
+                    r = v;
+                    g = t;
+                    b = p;
+                }
+                case 1 -> {
+                    r = q;
+                    g = v;
+                    b = p;
+                }
+                case 2 -> {
+                    r = p;
+                    g = v;
+                    b = t;
+                }
+                case 3 -> {
+                    r = p;
+                    g = q;
+                    b = v;
+                }
+                case 4 -> {
+                    r = t;
+                    g = p;
+                    b = v;
+                }
+                default -> {
+                    r = v;
+                    g = p;
+                    b = q;
+                }
             }
             img[i] = r;
             img[plane + i] = g;

@@ -9,8 +9,7 @@ import io.extrema.images.DecodedImage;
  */
 final class Resampler {
 
-    private Resampler() {
-    }
+    private Resampler() {}
 
     /**
      * @param outWidth  output width

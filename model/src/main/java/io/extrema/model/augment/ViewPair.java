@@ -7,5 +7,4 @@ package io.extrema.model.augment;
  * @param online the view the online branch masks
  * @param target the view the target (EMA) branch sees whole
  */
-public record ViewPair(float[] online, float[] target) {
-}
+public record ViewPair(float[] online, float[] target) {}

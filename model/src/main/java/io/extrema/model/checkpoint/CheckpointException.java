@@ -5,9 +5,9 @@ import java.io.IOException;
 /** A checkpoint or weights archive that is corrupt, truncated or written for another model. */
 public class CheckpointException extends IOException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CheckpointException(String message) {
-    super(message);
-  }
+    public CheckpointException(String message) {
+        super(message);
+    }
 }

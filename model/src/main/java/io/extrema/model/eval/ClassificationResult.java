@@ -29,7 +29,8 @@ public record ClassificationResult(double accuracy, double[] perClassAccuracy) {
         for (int c = 0; c < numClasses; c++) {
             perClass[c] = total[c] == 0 ? Double.NaN : (double) correct[c] / total[c];
         }
-        return new ClassificationResult(labels.length == 0 ? Double.NaN : (double) allCorrect / labels.length, perClass);
+        return new ClassificationResult(
+                labels.length == 0 ? Double.NaN : (double) allCorrect / labels.length, perClass);
     }
 
     /** Number of classes: one more than the largest label in either set. */

@@ -5,16 +5,17 @@ import io.extrema.model.Rows;
 /** Row operations on feature matrices (one float[] per sample) shared by the evaluators. */
 final class FeatureMatrix {
 
-    private FeatureMatrix() {
-    }
+    private FeatureMatrix() {}
 
     /** Checks that every row has the same, non-zero width and returns it. */
     static int width(float[][] a, float[][] b) {
         if (a.length == 0) throw new IllegalArgumentException("empty feature matrix");
         int d = a[0].length;
         if (d == 0) throw new IllegalArgumentException("zero-width features");
-        for (float[] r : a) if (r.length != d) throw new IllegalArgumentException("ragged features: " + r.length + " vs " + d);
-        for (float[] r : b) if (r.length != d) throw new IllegalArgumentException("ragged features: " + r.length + " vs " + d);
+        for (float[] r : a)
+            if (r.length != d) throw new IllegalArgumentException("ragged features: " + r.length + " vs " + d);
+        for (float[] r : b)
+            if (r.length != d) throw new IllegalArgumentException("ragged features: " + r.length + " vs " + d);
         return d;
     }
 

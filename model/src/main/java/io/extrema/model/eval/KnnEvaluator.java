@@ -37,8 +37,8 @@ public final class KnnEvaluator {
         return new KnnEvaluator(DEFAULT_K, DEFAULT_TEMPERATURE);
     }
 
-    public ClassificationResult evaluate(float[][] trainFeatures, int[] trainLabels,
-                                         float[][] testFeatures, int[] testLabels) {
+    public ClassificationResult evaluate(
+            float[][] trainFeatures, int[] trainLabels, float[][] testFeatures, int[] testLabels) {
         int numClasses = ClassificationResult.numClasses(trainLabels, testLabels);
         int[] predicted = predict(trainFeatures, trainLabels, testFeatures, numClasses);
         return ClassificationResult.of(predicted, testLabels, numClasses);
@@ -47,7 +47,8 @@ public final class KnnEvaluator {
     /** Predicted label of every test row. */
     public int[] predict(float[][] trainFeatures, int[] trainLabels, float[][] testFeatures, int numClasses) {
         if (trainFeatures.length != trainLabels.length) {
-            throw new IllegalArgumentException("train features " + trainFeatures.length + " vs labels " + trainLabels.length);
+            throw new IllegalArgumentException(
+                    "train features " + trainFeatures.length + " vs labels " + trainLabels.length);
         }
         int d = FeatureMatrix.width(trainFeatures, testFeatures);
         int nTrain = trainFeatures.length;
@@ -65,8 +66,10 @@ public final class KnnEvaluator {
                     System.arraycopy(testRows, start * d, slice, 0, rows * d);
                     NDArray sims = block.create(slice, new Shape(rows, d)).matMul(bankT); // [rows, Ntrain]
                     NDList top = sims.topK(kk, 1, true, false);
-                    float[] topSims = top.get(0).toFloatArray();                         // [rows, k]
-                    long[] topIdx = top.get(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+                    float[] topSims = top.get(0).toFloatArray(); // [rows, k]
+                    long[] topIdx = top.get(1)
+                            .toType(ai.djl.ndarray.types.DataType.INT64, false)
+                            .toLongArray();
                     for (int r = 0; r < rows; r++) {
                         java.util.Arrays.fill(votes, 0);
                         for (int j = 0; j < kk; j++) {

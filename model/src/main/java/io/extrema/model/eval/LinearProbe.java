@@ -20,8 +20,8 @@ public final class LinearProbe {
      * @param holdout       fraction of the training set held out to choose the weight decay
      * @param seed          shuffling and split seed
      */
-    public record Settings(int epochs, int batchSize, double learningRate, List<Double> weightDecays,
-                           double holdout, long seed) {
+    public record Settings(
+            int epochs, int batchSize, double learningRate, List<Double> weightDecays, double holdout, long seed) {
         public Settings {
             if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batchSize must be >= 1");
             if (weightDecays.isEmpty()) throw new IllegalArgumentException("no weight decay candidates");
@@ -36,8 +36,7 @@ public final class LinearProbe {
     }
 
     /** Test result, the weight decay chosen and the held-out accuracy of each candidate. */
-    public record Result(ClassificationResult test, double weightDecay, double[] holdoutAccuracy) {
-    }
+    public record Result(ClassificationResult test, double weightDecay, double[] holdoutAccuracy) {}
 
     private final Settings settings;
 
@@ -47,7 +46,8 @@ public final class LinearProbe {
 
     public Result evaluate(float[][] trainFeatures, int[] trainLabels, float[][] testFeatures, int[] testLabels) {
         if (trainFeatures.length != trainLabels.length) {
-            throw new IllegalArgumentException("train features " + trainFeatures.length + " vs labels " + trainLabels.length);
+            throw new IllegalArgumentException(
+                    "train features " + trainFeatures.length + " vs labels " + trainLabels.length);
         }
         int d = FeatureMatrix.width(trainFeatures, testFeatures);
         int numClasses = ClassificationResult.numClasses(trainLabels, testLabels);
@@ -63,15 +63,26 @@ public final class LinearProbe {
         double[] holdAcc = new double[settings.weightDecays().size()];
         int best = 0;
         for (int w = 0; w < holdAcc.length; w++) {
-            Softmax model = fit(train, trainLabels, fitIdx, d, numClasses, settings.weightDecays().get(w));
+            Softmax model = fit(
+                    train,
+                    trainLabels,
+                    fitIdx,
+                    d,
+                    numClasses,
+                    settings.weightDecays().get(w));
             int correct = 0;
             for (int i : holdIdx) if (model.predict(train[i]) == trainLabels[i]) correct++;
             holdAcc[w] = (double) correct / holdIdx.length;
             if (holdAcc[w] > holdAcc[best]) best = w;
         }
         double wd = settings.weightDecays().get(best);
-        Softmax model = fit(train, trainLabels, permutation(train.length, new SplittableRandom(settings.seed())),
-                d, numClasses, wd);
+        Softmax model = fit(
+                train,
+                trainLabels,
+                permutation(train.length, new SplittableRandom(settings.seed())),
+                d,
+                numClasses,
+                wd);
         int[] predicted = new int[test.length];
         for (int i = 0; i < test.length; i++) predicted[i] = model.predict(test[i]);
         return new Result(ClassificationResult.of(predicted, testLabels, numClasses), wd, holdAcc);
@@ -190,10 +201,11 @@ public final class LinearProbe {
         Standardiser(float[][] train, int d) {
             mean = FeatureMatrix.columnMeans(train, d);
             double[] var = new double[d];
-            for (float[] r : train) for (int j = 0; j < d; j++) {
-                double c = r[j] - mean[j];
-                var[j] += c * c;
-            }
+            for (float[] r : train)
+                for (int j = 0; j < d; j++) {
+                    double c = r[j] - mean[j];
+                    var[j] += c * c;
+                }
             invStd = new double[d];
             for (int j = 0; j < d; j++) {
                 double s = Math.sqrt(var[j] / train.length);

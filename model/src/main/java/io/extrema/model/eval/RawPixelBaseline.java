@@ -13,9 +13,13 @@ public final class RawPixelBaseline {
         this.knn = knn;
     }
 
-    public ClassificationResult evaluate(float[][] trainPixels, int[] trainLabels, float[][] testPixels, int[] testLabels) {
+    public ClassificationResult evaluate(
+            float[][] trainPixels, int[] trainLabels, float[][] testPixels, int[] testLabels) {
         double[] mean = FeatureMatrix.columnMeans(trainPixels, FeatureMatrix.width(trainPixels, testPixels));
-        return knn.evaluate(FeatureMatrix.centred(trainPixels, mean), trainLabels,
-                FeatureMatrix.centred(testPixels, mean), testLabels);
+        return knn.evaluate(
+                FeatureMatrix.centred(trainPixels, mean),
+                trainLabels,
+                FeatureMatrix.centred(testPixels, mean),
+                testLabels);
     }
 }

@@ -17,26 +17,34 @@ import ai.djl.training.initializer.ConstantInitializer;
  */
 public final class BatchStatNorm extends TensorBlock {
 
-  private static final float EPS = 1e-5f;
-  private final Parameter gamma;
-  private final Parameter beta;
+    private static final float EPS = 1e-5f;
+    private final Parameter gamma;
+    private final Parameter beta;
 
-  public BatchStatNorm(int width) {
-    gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
-        .optShape(new Shape(width)).optInitializer(new ConstantInitializer(1f)).build());
-    beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA)
-        .optShape(new Shape(width)).optInitializer(new ConstantInitializer(0f)).build());
-  }
+    public BatchStatNorm(int width) {
+        gamma = addParameter(Parameter.builder()
+                .setName("gamma")
+                .setType(Parameter.Type.GAMMA)
+                .optShape(new Shape(width))
+                .optInitializer(new ConstantInitializer(1f))
+                .build());
+        beta = addParameter(Parameter.builder()
+                .setName("beta")
+                .setType(Parameter.Type.BETA)
+                .optShape(new Shape(width))
+                .optInitializer(new ConstantInitializer(0f))
+                .build());
+    }
 
-  /** @param x [B, C] @return [B, C], each column zero-mean unit-variance over the B rows, then scaled and shifted */
-  public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-    NDArray centred = x.sub(x.mean(new int[] {0}, true)); // [B, C]
-    NDArray std = centred.square().mean(new int[] {0}, true).add(EPS).sqrt(); // [1, C]
-    return centred.div(std).mul(ps.getValue(gamma, x.getDevice(), training))
-        .add(ps.getValue(beta, x.getDevice(), training));
-  }
+    /** @param x [B, C] @return [B, C], each column zero-mean unit-variance over the B rows, then scaled and shifted */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray centred = x.sub(x.mean(new int[] {0}, true)); // [B, C]
+        NDArray std = centred.square().mean(new int[] {0}, true).add(EPS).sqrt(); // [1, C]
+        return centred.div(std)
+                .mul(ps.getValue(gamma, x.getDevice(), training))
+                .add(ps.getValue(beta, x.getDevice(), training));
+    }
 
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-  }
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {}
 }

@@ -13,11 +13,10 @@ import ai.djl.ndarray.types.Shape;
  */
 public final class GraphScalar {
 
-  private GraphScalar() {
-  }
+    private GraphScalar() {}
 
-  /** A 0-d tensor holding {@code value}, of {@code like}'s type, in {@code like}'s manager. */
-  public static NDArray of(NDArray like, float value) {
-    return like.getManager().full(new Shape(), value, like.getDataType());
-  }
+    /** A 0-d tensor holding {@code value}, of {@code like}'s type, in {@code like}'s manager. */
+    public static NDArray of(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
+    }
 }

@@ -11,29 +11,29 @@ import ai.djl.training.ParameterStore;
 /** Base of the ExtreMA blocks: typed forward methods over DJL children that each take one tensor. */
 abstract class NetworkBlock extends AbstractBlock {
 
-  private static final byte VERSION = 1;
+    private static final byte VERSION = 1;
 
-  NetworkBlock() {
-    super(VERSION);
-  }
+    NetworkBlock() {
+        super(VERSION);
+    }
 
-  /** Runs a single-input child block. */
-  static NDArray call(Block child, ParameterStore ps, NDArray x, boolean training) {
-    return child.forward(ps, new NDList(x), training).singletonOrThrow();
-  }
+    /** Runs a single-input child block. */
+    static NDArray call(Block child, ParameterStore ps, NDArray x, boolean training) {
+        return child.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
 
-  /** LayerNorm over the last axis only (DJL normalises every non-batch axis unless told). */
-  static LayerNorm lastAxisNorm(int rank) {
-    return LayerNorm.builder().axis(rank - 1).optEpsilon(1e-6f).build();
-  }
+    /** LayerNorm over the last axis only (DJL normalises every non-batch axis unless told). */
+    static LayerNorm lastAxisNorm(int rank) {
+        return LayerNorm.builder().axis(rank - 1).optEpsilon(1e-6f).build();
+    }
 
-  /** {@code shape} with its last axis replaced by {@code last}. */
-  static Shape withLast(Shape shape, long last) {
-    return shape.slice(0, shape.dimension() - 1).add(last);
-  }
+    /** {@code shape} with its last axis replaced by {@code last}. */
+    static Shape withLast(Shape shape, long last) {
+        return shape.slice(0, shape.dimension() - 1).add(last);
+    }
 
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return inputShapes;
-  }
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
 }

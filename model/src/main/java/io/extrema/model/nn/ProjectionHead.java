@@ -17,45 +17,47 @@ import java.util.List;
  */
 public final class ProjectionHead extends TensorBlock {
 
-  private final int hidden;
-  private final int out;
-  private final List<Linear> linears = new ArrayList<>();
-  private final List<Block> norms = new ArrayList<>();
+    private final int hidden;
+    private final int out;
+    private final List<Linear> linears = new ArrayList<>();
+    private final List<Block> norms = new ArrayList<>();
 
-  public ProjectionHead(int layers, int hidden, int out, boolean batchNorm) {
-    this.hidden = hidden;
-    this.out = out;
-    for (int i = 0; i < layers; i++) {
-      boolean last = i == layers - 1;
-      linears.add(addChildBlock("fc" + (i + 1), Linear.builder().setUnits(last ? out : hidden).build()));
-      if (!last) {
-        norms.add(addChildBlock("norm" + (i + 1), batchNorm ? new BatchStatNorm(hidden) : lastAxisNorm(2)));
-      }
+    public ProjectionHead(int layers, int hidden, int out, boolean batchNorm) {
+        this.hidden = hidden;
+        this.out = out;
+        for (int i = 0; i < layers; i++) {
+            boolean last = i == layers - 1;
+            linears.add(addChildBlock(
+                    "fc" + (i + 1),
+                    Linear.builder().setUnits(last ? out : hidden).build()));
+            if (!last) {
+                norms.add(addChildBlock("norm" + (i + 1), batchNorm ? new BatchStatNorm(hidden) : lastAxisNorm(2)));
+            }
+        }
     }
-  }
 
-  /** @param x [B, in] @return [B, out] */
-  public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-    for (int i = 0; i < norms.size(); i++) {
-      x = Activation.gelu(call(norms.get(i), ps, call(linears.get(i), ps, x, training), training)); // [B, hidden]
+    /** @param x [B, in] @return [B, out] */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        for (int i = 0; i < norms.size(); i++) {
+            x = Activation.gelu(call(norms.get(i), ps, call(linears.get(i), ps, x, training), training)); // [B, hidden]
+        }
+        return call(linears.get(linears.size() - 1), ps, x, training); // [B, out]
     }
-    return call(linears.get(linears.size() - 1), ps, x, training); // [B, out]
-  }
 
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-    Shape in = inputShapes[0];
-    Shape mid = withLast(in, hidden);
-    for (int i = 0; i < linears.size(); i++) {
-      linears.get(i).initialize(manager, dataType, i == 0 ? in : mid);
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape in = inputShapes[0];
+        Shape mid = withLast(in, hidden);
+        for (int i = 0; i < linears.size(); i++) {
+            linears.get(i).initialize(manager, dataType, i == 0 ? in : mid);
+        }
+        for (Block norm : norms) {
+            norm.initialize(manager, dataType, mid);
+        }
     }
-    for (Block norm : norms) {
-      norm.initialize(manager, dataType, mid);
-    }
-  }
 
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {withLast(inputShapes[0], out)};
-  }
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {withLast(inputShapes[0], out)};
+    }
 }

@@ -11,37 +11,37 @@ import java.util.SplittableRandom;
  */
 public final class StochasticDepth {
 
-  private final double[] rates;
-  private final SplittableRandom random;
+    private final double[] rates;
+    private final SplittableRandom random;
 
-  private StochasticDepth(double[] rates, SplittableRandom random) {
-    this.rates = rates;
-    this.random = random;
-  }
-
-  /** No drop-path (inference, the target branch). */
-  public static StochasticDepth none() {
-    return new StochasticDepth(new double[0], null);
-  }
-
-  public static StochasticDepth linear(double maxRate, int depth, SplittableRandom random) {
-    double[] rates = new double[depth];
-    for (int i = 0; i < depth; i++) {
-      rates[i] = depth == 1 ? maxRate : maxRate * i / (depth - 1);
+    private StochasticDepth(double[] rates, SplittableRandom random) {
+        this.rates = rates;
+        this.random = random;
     }
-    return new StochasticDepth(rates, random);
-  }
 
-  /** Per-sequence scale [rows, 1, 1] for block {@code block}: 0 (dropped) or 1/(1−p); null when p = 0. */
-  NDArray keepScale(int block, long rows, NDManager manager) {
-    if (block >= rates.length || rates[block] <= 0) {
-      return null;
+    /** No drop-path (inference, the target branch). */
+    public static StochasticDepth none() {
+        return new StochasticDepth(new double[0], null);
     }
-    double p = rates[block];
-    float[] scale = new float[(int) rows];
-    for (int i = 0; i < scale.length; i++) {
-      scale[i] = random.nextDouble() < p ? 0f : (float) (1.0 / (1.0 - p));
+
+    public static StochasticDepth linear(double maxRate, int depth, SplittableRandom random) {
+        double[] rates = new double[depth];
+        for (int i = 0; i < depth; i++) {
+            rates[i] = depth == 1 ? maxRate : maxRate * i / (depth - 1);
+        }
+        return new StochasticDepth(rates, random);
     }
-    return manager.create(scale, new Shape(rows, 1, 1));
-  }
+
+    /** Per-sequence scale [rows, 1, 1] for block {@code block}: 0 (dropped) or 1/(1−p); null when p = 0. */
+    NDArray keepScale(int block, long rows, NDManager manager) {
+        if (block >= rates.length || rates[block] <= 0) {
+            return null;
+        }
+        double p = rates[block];
+        float[] scale = new float[(int) rows];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = random.nextDouble() < p ? 0f : (float) (1.0 / (1.0 - p));
+        }
+        return manager.create(scale, new Shape(rows, 1, 1));
+    }
 }

@@ -1,10 +1,9 @@
 package io.extrema.model.augment;
 
-import io.extrema.images.DecodedImage;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.extrema.images.DecodedImage;
 import org.junit.jupiter.api.Test;
 
 class EvalTransformTest {
@@ -30,7 +29,8 @@ class EvalTransformTest {
         int w = 96;
         int h = 32;
         byte[] img = new byte[3 * w * h];
-        for (int y = 0; y < h; y++) for (int x = 32; x < 64; x++) for (int c = 0; c < 3; c++) img[3 * (y * w + x) + c] = (byte) 128;
+        for (int y = 0; y < h; y++)
+            for (int x = 32; x < 64; x++) for (int c = 0; c < 3; c++) img[3 * (y * w + x) + c] = (byte) 128;
         Normalisation identity = new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1});
         EvalTransform t = EvalTransform.whole(16, identity);
         float[] a = t.apply(new DecodedImage(w, h, img));
@@ -42,6 +42,7 @@ class EvalTransformTest {
     void imagenetConventionResizesThenCrops() {
         EvalTransform t = EvalTransform.imagenet(224, Normalisation.IMAGENET);
         assertEquals(256, t.resizeTo());
-        assertEquals(3 * 224 * 224, t.apply(new DecodedImage(300, 400, ViewAugmentationTest.gradient(300, 400))).length);
+        assertEquals(
+                3 * 224 * 224, t.apply(new DecodedImage(300, 400, ViewAugmentationTest.gradient(300, 400))).length);
     }
 }

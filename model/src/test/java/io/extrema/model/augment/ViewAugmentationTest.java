@@ -1,12 +1,11 @@
 package io.extrema.model.augment;
 
-import io.extrema.images.DecodedImage;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.extrema.images.DecodedImage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,8 @@ class ViewAugmentationTest {
             for (float v : p.online()) assertTrue(Float.isFinite(v));
             for (float v : p.target()) assertTrue(Float.isFinite(v));
         }
-        ViewPair big = new ViewAugmentation(AugmentationConfig.paper(224)).augment(new DecodedImage(64, 48, gradient(64, 48)), rng);
+        ViewPair big = new ViewAugmentation(AugmentationConfig.paper(224))
+                .augment(new DecodedImage(64, 48, gradient(64, 48)), rng);
         assertEquals(3 * 224 * 224, big.online().length);
     }
 
@@ -82,8 +82,8 @@ class ViewAugmentationTest {
     @Test
     void flipIsSharedAndMirrorsTheImage() {
         // Flip always, no crop, no colour: both views equal the mirrored image.
-        AugmentationConfig cfg = new AugmentationConfig(8, false, 1, 1, 3.0 / 4, 4.0 / 3, 1.0, 0, 0, 0, 0, 0, 0,
-                Normalisation.IMAGENET);
+        AugmentationConfig cfg =
+                new AugmentationConfig(8, false, 1, 1, 3.0 / 4, 4.0 / 3, 1.0, 0, 0, 0, 0, 0, 0, Normalisation.IMAGENET);
         byte[] img = gradient(8, 8);
         ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(8, 8, img), new SplittableRandom(0));
         float[] plain = EvalTransform.whole(8, Normalisation.IMAGENET).apply(new DecodedImage(8, 8, img));
@@ -100,8 +100,10 @@ class ViewAugmentationTest {
     @Test
     void grayscaleGivesEqualChannelsBeforeNormalisation() {
         // Identity normalisation so equal channels stay equal.
-        AugmentationConfig cfg = withoutNormalisation(AugmentationConfig.paper(16).withColour(0.8, 0.4, 0.4, 0.2, 0.1, 1.0));
-        ViewPair p = new ViewAugmentation(cfg).augment(new DecodedImage(20, 20, gradient(20, 20)), new SplittableRandom(5));
+        AugmentationConfig cfg =
+                withoutNormalisation(AugmentationConfig.paper(16).withColour(0.8, 0.4, 0.4, 0.2, 0.1, 1.0));
+        ViewPair p =
+                new ViewAugmentation(cfg).augment(new DecodedImage(20, 20, gradient(20, 20)), new SplittableRandom(5));
         for (float[] v : new float[][] {p.online(), p.target()}) {
             for (int i = 0; i < 256; i++) {
                 assertEquals(v[i], v[256 + i], 1e-6);
@@ -113,7 +115,8 @@ class ViewAugmentationTest {
 
     @Test
     void jitteredValuesStayInTheUnitRangeBeforeNormalisation() {
-        AugmentationConfig cfg = withoutNormalisation(AugmentationConfig.paper(32).withColour(1.0, 0.9, 0.9, 0.9, 0.5, 0.0));
+        AugmentationConfig cfg =
+                withoutNormalisation(AugmentationConfig.paper(32).withColour(1.0, 0.9, 0.9, 0.9, 0.5, 0.0));
         ViewAugmentation aug = new ViewAugmentation(cfg);
         SplittableRandom rng = new SplittableRandom(11);
         for (int i = 0; i < 10; i++) {
@@ -136,8 +139,20 @@ class ViewAugmentationTest {
 
     /** The same views with an identity normalisation, so pixel values stay in [0, 1]. */
     private static AugmentationConfig withoutNormalisation(AugmentationConfig c) {
-        return new AugmentationConfig(c.imageSize(), c.crop(), c.scaleMin(), c.scaleMax(), c.ratioMin(), c.ratioMax(),
-                c.flipProbability(), c.jitterProbability(), c.brightness(), c.contrast(), c.saturation(), c.hue(),
-                c.grayscaleProbability(), new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+        return new AugmentationConfig(
+                c.imageSize(),
+                c.crop(),
+                c.scaleMin(),
+                c.scaleMax(),
+                c.ratioMin(),
+                c.ratioMax(),
+                c.flipProbability(),
+                c.jitterProbability(),
+                c.brightness(),
+                c.contrast(),
+                c.saturation(),
+                c.hue(),
+                c.grayscaleProbability(),
+                new Normalisation(new float[] {0, 0, 0}, new float[] {1, 1, 1}));
     }
 }

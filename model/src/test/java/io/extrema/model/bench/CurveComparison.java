@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,15 +25,22 @@ import java.util.Map;
  */
 public final class CurveComparison {
 
-    private record Series(String label, double[] x, double[] y) {
-    }
+    private record Series(String label, double[] x, double[] y) {}
 
-    private CurveComparison() {
-    }
+    private CurveComparison() {}
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("feature", "target-mean", "title", "",
-                "x", "images", "xlabel", "training images seen", "out", "comparison.png"));
+        Map<String, String> opts = new LinkedHashMap<>(Map.of(
+                "feature",
+                "target-mean",
+                "title",
+                "",
+                "x",
+                "images",
+                "xlabel",
+                "training images seen",
+                "out",
+                "comparison.png"));
         List<Series> series = new ArrayList<>();
         double raw = Double.NaN;
         double init = Double.NaN; // the step-0 point of any file: runs of one seed share their initialisation

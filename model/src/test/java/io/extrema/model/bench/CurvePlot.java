@@ -22,8 +22,16 @@ import javax.imageio.ImageIO;
  */
 final class CurvePlot {
 
-    private static final Color[] SERIES = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0xbcbd22)};
+    private static final Color[] SERIES = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0xe377c2),
+        new Color(0x17becf),
+        new Color(0xbcbd22)
+    };
     private static final int WIDTH = 920;
     private static final int HEIGHT = 540;
     private static final int LEFT = 70;
@@ -31,11 +39,9 @@ final class CurvePlot {
     private static final int TOP = 50;
     private static final int BOTTOM = 60;
 
-    private record Curve(String label, double[] x, double[] y) {
-    }
+    private record Curve(String label, double[] x, double[] y) {}
 
-    private record Reference(String label, double value, Color colour) {
-    }
+    private record Reference(String label, double value, Color colour) {}
 
     private final String title;
     private final String xLabel;
@@ -112,8 +118,8 @@ final class CurvePlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
 
         int legendY = TOP + 10;
-        BasicStroke dashed = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[] {6f, 4f}, 0f);
+        BasicStroke dashed =
+                new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
         for (Reference r : references) {
             int yy = (int) y.applyAsDouble(r.value());
             g.setColor(r.colour());

@@ -16,8 +16,15 @@ import java.util.Map;
  * @param featureStd  {@link io.extrema.model.EmbeddingSpread#spread spread} of the target class tokens of the test
  *                    images: about 1 when healthy, near 0 when collapsed
  */
-public record CurvePoint(double minutes, long step, long images, double loss, double spread, long skipped,
-                         Map<String, Double> knn, double featureStd) {
+public record CurvePoint(
+        double minutes,
+        long step,
+        long images,
+        double loss,
+        double spread,
+        long skipped,
+        Map<String, Double> knn,
+        double featureStd) {
     public CurvePoint {
         knn = Map.copyOf(knn);
     }

@@ -12,8 +12,7 @@ import java.util.Locale;
 /** Writes a learning curve as CSV and as a PNG plot of k-NN accuracy against training minutes. */
 final class CurveReport {
 
-    private CurveReport() {
-    }
+    private CurveReport() {}
 
     /** One row per point; knn columns in the order of the first point's keys. */
     static void writeCsv(Path file, List<CurvePoint> curve, double rawPixels) throws IOException {
@@ -24,9 +23,18 @@ final class CurveReport {
             for (String k : keys) w.write(",knn_" + k);
             w.write(",knn_raw_pixels\n");
             for (CurvePoint p : curve) {
-                w.write(String.format(Locale.ROOT, "%.3f,%d,%d,%.5f,%.4f,%d,%.4f", p.minutes(), p.step(), p.images(),
-                        p.loss(), p.spread(), p.skipped(), p.featureStd()));
-                for (String k : keys) w.write(String.format(Locale.ROOT, ",%.4f", p.knn().get(k)));
+                w.write(String.format(
+                        Locale.ROOT,
+                        "%.3f,%d,%d,%.5f,%.4f,%d,%.4f",
+                        p.minutes(),
+                        p.step(),
+                        p.images(),
+                        p.loss(),
+                        p.spread(),
+                        p.skipped(),
+                        p.featureStd()));
+                for (String k : keys)
+                    w.write(String.format(Locale.ROOT, ",%.4f", p.knn().get(k)));
                 w.write(String.format(Locale.ROOT, ",%.4f%n", rawPixels));
             }
         }
@@ -56,12 +64,17 @@ final class CurveReport {
         CurvePlot plot = new CurvePlot(title, "training wall-clock minutes (evaluation excluded)")
                 .reference("raw pixels", rawPixels, Color.RED);
         if (curve.get(0).step() == 0) {
-            plot.reference("random init (" + FeatureKind.HEADLINE + ")", curve.get(0).knn().get(FeatureKind.HEADLINE),
+            plot.reference(
+                    "random init (" + FeatureKind.HEADLINE + ")",
+                    curve.get(0).knn().get(FeatureKind.HEADLINE),
                     Color.GRAY);
         }
         double[] minutes = curve.stream().mapToDouble(CurvePoint::minutes).toArray();
         for (String key : keys) {
-            plot.curve(key, minutes, curve.stream().mapToDouble(p -> p.knn().get(key)).toArray());
+            plot.curve(
+                    key,
+                    minutes,
+                    curve.stream().mapToDouble(p -> p.knn().get(key)).toArray());
         }
         plot.write(file);
     }

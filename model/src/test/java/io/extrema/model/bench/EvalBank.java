@@ -26,20 +26,20 @@ public record EvalBank(float[][] train, int[] trainLabels, float[][] test, int[]
 
     public static EvalBank of(LabelledImages train, LabelledImages test, EvalTransform transform) throws IOException {
         LabelledImages t = test.withClasses(train.classes());
-        return new EvalBank(preprocess(train, transform), train.labels(), preprocess(t, transform), t.labels(),
-                test.source());
+        return new EvalBank(
+                preprocess(train, transform), train.labels(), preprocess(t, transform), t.labels(), test.source());
     }
 
     /**
      * The raw-pixel reference: pixel values in [0, 1] at the eval size, mean-centred per dimension over the
      * bank's training images, cosine k-NN.
      */
-    public static ClassificationResult rawPixelBaseline(LabelledImages train, LabelledImages test, int size,
-                                                        KnnEvaluator knn) throws IOException {
+    public static ClassificationResult rawPixelBaseline(
+            LabelledImages train, LabelledImages test, int size, KnnEvaluator knn) throws IOException {
         EvalTransform pixels = EvalTransform.whole(size, Normalisation.NONE);
         LabelledImages t = test.withClasses(train.classes());
-        return new RawPixelBaseline(knn).evaluate(preprocess(train, pixels), train.labels(), preprocess(t, pixels),
-                t.labels());
+        return new RawPixelBaseline(knn)
+                .evaluate(preprocess(train, pixels), train.labels(), preprocess(t, pixels), t.labels());
     }
 
     private static float[][] preprocess(LabelledImages images, EvalTransform transform) throws IOException {

@@ -36,7 +36,8 @@ public record LabelledImages(Path source, List<byte[]> jpegs, int[] labels, List
             throw new IOException("reading " + path, e);
         }
         List<String> classes = names.stream().distinct().sorted().toList();
-        return new LabelledImages(path, bytes, names.stream().mapToInt(classes::indexOf).toArray(), classes);
+        return new LabelledImages(
+                path, bytes, names.stream().mapToInt(classes::indexOf).toArray(), classes);
     }
 
     /** Re-indexes the labels to another split's class list (a class it lacks is an error). */

@@ -41,8 +41,11 @@ public final class LearningBenchmark {
         {"bank-test", "10000", "test-split images scored (a fixed seeded subset when smaller)"},
         {"train-images", "50000", "train-split images used for training, without labels"},
         {"short", "false", "quick mode: 3 minutes, evaluation every minute, bank 5000 train / 1000 test"},
-        {"augment", "paper",
-            "view augmentation: paper (crop down to the model's cropScaleMin, flip, colour) or masking-only (no colour)"},
+        {
+            "augment",
+            "paper",
+            "view augmentation: paper (crop down to the model's cropScaleMin, flip, colour) or masking-only (no colour)"
+        },
         {"colour", "", "override colour augmentation: jitterP,brightness,contrast,saturation,hue,grayP"},
         {"online", "false", "also score the online encoder"},
         {"no-init-eval", "false", "skip the random-init point at step 0 (sweeps sharing one initialisation)"},
@@ -52,15 +55,15 @@ public final class LearningBenchmark {
         {"out", "benchmarks-out/learning-<time>", "output folder for curve.csv and curve.png"},
     };
 
-    private LearningBenchmark() {
-    }
+    private LearningBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = parse(args);
         boolean quick = Boolean.parseBoolean(opts.get("short"));
         if (quick) {
-            for (String[] d : new String[][] {{"minutes", "3"}, {"eval-every", "1"}, {"bank-train", "5000"},
-                                              {"bank-test", "1000"}}) {
+            for (String[] d :
+                    new String[][] {{"minutes", "3"}, {"eval-every", "1"}, {"bank-train", "5000"}, {"bank-test", "1000"}
+                    }) {
                 if (!explicit(args, d[0])) opts.put(d[0], d[1]);
             }
         }
@@ -77,12 +80,14 @@ public final class LearningBenchmark {
             default -> throw new IllegalArgumentException("--augment must be paper or masking-only");
         };
         if (!opts.get("colour").isBlank()) {
-            double[] c = java.util.Arrays.stream(opts.get("colour").split(",")).mapToDouble(Double::parseDouble).toArray();
+            double[] c = java.util.Arrays.stream(opts.get("colour").split(","))
+                    .mapToDouble(Double::parseDouble)
+                    .toArray();
             augmentation = augmentation.withColour(c[0], c[1], c[2], c[3], c[4], c[5]);
         }
         long seed = Long.parseLong(opts.get("seed"));
-        Path out = Path.of(opts.get("out").replace("<time>",
-                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        Path out = Path.of(opts.get("out")
+                .replace("<time>", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         Files.createDirectories(out);
 
         System.out.printf("loading %s%n", data.toAbsolutePath().normalize());
@@ -90,44 +95,83 @@ public final class LearningBenchmark {
         LabelledImages testSplit = LabelledImages.load(data.resolve("test.tar"));
         LabelledImages bankTrain = trainSplit.subset(Integer.parseInt(opts.get("bank-train")), seed);
         LabelledImages bankTest = testSplit.subset(Integer.parseInt(opts.get("bank-test")), seed);
-        UnlabelledImages training = trainSplit.subset(Integer.parseInt(opts.get("train-images")), seed + 1)
+        UnlabelledImages training = trainSplit
+                .subset(Integer.parseInt(opts.get("train-images")), seed + 1)
                 .withoutLabels();
 
-        LearningRun.Settings settings = new LearningRun.Settings(model, augmentation,
-                minutes(opts.get("minutes")), Long.parseLong(opts.get("max-steps")), minutes(opts.get("eval-every")),
+        LearningRun.Settings settings = new LearningRun.Settings(
+                model,
+                augmentation,
+                minutes(opts.get("minutes")),
+                Long.parseLong(opts.get("max-steps")),
+                minutes(opts.get("eval-every")),
                 Long.parseLong(opts.get("eval-steps")),
-                Integer.parseInt(opts.get("workers")), 4 * model.batchSize(),
-                Boolean.parseBoolean(opts.get("online")), !Boolean.parseBoolean(opts.get("no-init-eval")), seed);
-        Report report = run(settings, training, bankTrain, bankTest, out,
-                String.format(Locale.ROOT, "ExtreMA %s, %d train imgs, bank %d/%d", opts.get("augment"),
-                        training.jpegs().size(), bankTrain.size(), bankTest.size()));
+                Integer.parseInt(opts.get("workers")),
+                4 * model.batchSize(),
+                Boolean.parseBoolean(opts.get("online")),
+                !Boolean.parseBoolean(opts.get("no-init-eval")),
+                seed);
+        Report report = run(
+                settings,
+                training,
+                bankTrain,
+                bankTest,
+                out,
+                String.format(
+                        Locale.ROOT,
+                        "ExtreMA %s, %d train imgs, bank %d/%d",
+                        opts.get("augment"),
+                        training.jpegs().size(),
+                        bankTrain.size(),
+                        bankTest.size()));
         System.out.printf(Locale.ROOT, "wrote %s and %s; peak RSS %s%n", report.csv(), report.png(), peakRss());
     }
 
     /** Where a run's files went, and its reference figures. */
-    public record Report(List<CurvePoint> curve, double rawPixels, Path csv, Path png) {
-    }
+    public record Report(List<CurvePoint> curve, double rawPixels, Path csv, Path png) {}
 
     /** Raw-pixel baseline, the run (printing each point), CSV and PNG: shared with the regression test. */
-    public static Report run(LearningRun.Settings settings, UnlabelledImages training, LabelledImages bankTrain,
-                             LabelledImages bankTest, Path out, String title) throws IOException, InterruptedException {
+    public static Report run(
+            LearningRun.Settings settings,
+            UnlabelledImages training,
+            LabelledImages bankTrain,
+            LabelledImages bankTest,
+            Path out,
+            String title)
+            throws IOException, InterruptedException {
         int size = settings.model().imageSize();
         long t0 = System.nanoTime();
-        double rawPixels = EvalBank.rawPixelBaseline(bankTrain, bankTest, size, KnnEvaluator.standard()).accuracy();
-        System.out.printf(Locale.ROOT, "raw pixels k-NN %.2f%% (bank %d, test %d, %.1f s)%n", 100 * rawPixels,
-                bankTrain.size(), bankTest.size(), (System.nanoTime() - t0) / 1e9);
+        double rawPixels = EvalBank.rawPixelBaseline(bankTrain, bankTest, size, KnnEvaluator.standard())
+                .accuracy();
+        System.out.printf(
+                Locale.ROOT,
+                "raw pixels k-NN %.2f%% (bank %d, test %d, %.1f s)%n",
+                100 * rawPixels,
+                bankTrain.size(),
+                bankTest.size(),
+                (System.nanoTime() - t0) / 1e9);
         EvalBank bank = EvalBank.of(bankTrain, bankTest, EvalTransform.whole(size, Normalisation.IMAGENET));
-        System.out.printf("config %s%ntraining on %d unlabelled images, budget %s%n", settings.model(),
-                training.jpegs().size(), settings.budget());
+        System.out.printf(
+                "config %s%ntraining on %d unlabelled images, budget %s%n",
+                settings.model(), training.jpegs().size(), settings.budget());
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");
         List<CurvePoint> sofar = new ArrayList<>();
         List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> {
-            System.out.printf(Locale.ROOT,
+            System.out.printf(
+                    Locale.ROOT,
                     "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw "
-                    + "%.2f%% | load %s%n",
-                    p.minutes(), p.step(), p.images(), p.loss(), p.spread(), p.skipped(), p.featureStd(),
-                    percent(p.knn()), 100 * rawPixels, loadAverage());
+                            + "%.2f%% | load %s%n",
+                    p.minutes(),
+                    p.step(),
+                    p.images(),
+                    p.loss(),
+                    p.spread(),
+                    p.skipped(),
+                    p.featureStd(),
+                    percent(p.knn()),
+                    100 * rawPixels,
+                    loadAverage());
             sofar.add(p);
             try { // after every point, so a run stopped early still leaves its curve
                 CurveReport.writeCsv(csv, sofar, rawPixels);
@@ -139,10 +183,14 @@ public final class LearningBenchmark {
         CurvePoint last = curve.get(curve.size() - 1);
         for (String feature : new TreeSet<>(last.knn().keySet())) {
             double minute = CurveReport.crossingMinute(curve, feature, rawPixels);
-            System.out.printf(Locale.ROOT, "%s: raw pixels (%.2f%%) %s; %.2f%% at %.1f min%n", feature,
-                    100 * rawPixels, Double.isNaN(minute) ? "not crossed"
-                            : String.format(Locale.ROOT, "crossed at %.1f min", minute),
-                    100 * last.knn().get(feature), last.minutes());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: raw pixels (%.2f%%) %s; %.2f%% at %.1f min%n",
+                    feature,
+                    100 * rawPixels,
+                    Double.isNaN(minute) ? "not crossed" : String.format(Locale.ROOT, "crossed at %.1f min", minute),
+                    100 * last.knn().get(feature),
+                    last.minutes());
         }
         return new Report(curve, rawPixels, csv, png);
     }

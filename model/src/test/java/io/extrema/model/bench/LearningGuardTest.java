@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class LearningGuardTest {
 
     // Set from measured runs of this exact configuration (docs/bench/learning.md, "Guard against the same run's
-    // random init"), headline k-NN from random init to 50 and 500 steps: 28.8 % -> 27.6 % and 31.8 % with the test's seeds (1), 25.8 -> 25.4
+    // random init"), headline k-NN from random init to 50 and 500 steps: 28.8 % -> 27.6 % and 31.8 % with the test's
+    // seeds (1), 25.8 -> 25.4
     // and 31.4 % with seed 2, 30.2 -> 29.4 and 33.8 % with seed 3 (raw pixels 30.4 %). At 50 steps every seed is
     // still in the early dip below its own random init, so the guard runs 500 steps, where the gain over random
     // init measured +3.0, +5.6 and +3.6 points. The run is deterministic for its seeds (three runs, the same
@@ -40,7 +41,8 @@ class LearningGuardTest {
     static final double MIN_FEATURE_STD = 0.05;
 
     static Path resource(String name) throws Exception {
-        return Path.of(LearningGuardTest.class.getResource("/cifar10-subset/" + name).toURI());
+        return Path.of(
+                LearningGuardTest.class.getResource("/cifar10-subset/" + name).toURI());
     }
 
     @Test
@@ -51,8 +53,18 @@ class LearningGuardTest {
         assertEquals(500, test.size());
         ExtremaConfig model = ExtremaConfig.cifarTiny();
         // The time budget only caps a stuck run: on a loaded machine 500 steps take several minutes.
-        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.of(model),
-                Duration.ofMinutes(60), STEPS, Duration.ofMinutes(60), 0, 1, 2 * model.batchSize(), false, true, 1);
+        LearningRun.Settings settings = new LearningRun.Settings(
+                model,
+                AugmentationConfig.of(model),
+                Duration.ofMinutes(60),
+                STEPS,
+                Duration.ofMinutes(60),
+                0,
+                1,
+                2 * model.batchSize(),
+                false,
+                true,
+                1);
         EvalBank bank = EvalBank.of(train, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
         List<CurvePoint> curve = new LearningRun(settings).run(train.withoutLabels(), bank, p -> System.out.println(p));
 
@@ -63,24 +75,39 @@ class LearningGuardTest {
         assertEquals(0, end.skipped(), "no step may be skipped on clean images");
         assertTrue(Double.isFinite(end.loss()));
         assertTrue(end.featureStd() > MIN_FEATURE_STD, "collapsed: std*sqrt(d) " + end.featureStd());
-        assertTrue(end.spread() > MIN_PROJECTION_SPREAD, "target projections drifting together: spread "
-                + end.spread() + " (LayerNorm heads measured 0.46 at step 50)");
+        assertTrue(
+                end.spread() > MIN_PROJECTION_SPREAD,
+                "target projections drifting together: spread " + end.spread()
+                        + " (LayerNorm heads measured 0.46 at step 50)");
         double randomInit = start.knn().get(FEATURE);
         double knn = end.knn().get(FEATURE);
-        assertTrue(knn >= randomInit + MIN_GAIN_OVER_RANDOM_INIT, "k-NN " + knn + " after " + STEPS
-                + " steps, random init of the same network " + randomInit + ": less than "
-                + MIN_GAIN_OVER_RANDOM_INIT + " better");
+        assertTrue(
+                knn >= randomInit + MIN_GAIN_OVER_RANDOM_INIT,
+                "k-NN " + knn + " after " + STEPS
+                        + " steps, random init of the same network " + randomInit + ": less than "
+                        + MIN_GAIN_OVER_RANDOM_INIT + " better");
     }
 
     @Test
     void theTestSplitCannotBeUsedForTraining() throws Exception {
         LabelledImages test = LabelledImages.load(resource("test.tar.gz"));
         ExtremaConfig model = ExtremaConfig.cifarTiny();
-        LearningRun.Settings settings = new LearningRun.Settings(model, AugmentationConfig.of(model),
-                Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 0, 1, 8, false, true, 1);
+        LearningRun.Settings settings = new LearningRun.Settings(
+                model,
+                AugmentationConfig.of(model),
+                Duration.ofSeconds(1),
+                1,
+                Duration.ofSeconds(1),
+                0,
+                1,
+                8,
+                false,
+                true,
+                1);
         EvalBank bank = EvalBank.of(test, test, EvalTransform.whole(model.imageSize(), Normalisation.IMAGENET));
-        assertThrows(IllegalArgumentException.class,
-                () -> new LearningRun(settings).run(test.withoutLabels(), bank, p -> { }));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LearningRun(settings).run(test.withoutLabels(), bank, p -> {}));
     }
 
     @Test

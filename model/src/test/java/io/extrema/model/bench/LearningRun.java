@@ -1,8 +1,8 @@
 package io.extrema.model.bench;
 
 import io.extrema.model.Embedder;
-import io.extrema.model.Embeddings;
 import io.extrema.model.EmbeddingSpread;
+import io.extrema.model.Embeddings;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
@@ -43,13 +43,22 @@ public final class LearningRun {
      *                     initialisation may skip it)
      * @param seed         seeds the augmentation workers
      */
-    public record Settings(ExtremaConfig model, AugmentationConfig augmentation, Duration budget, long maxSteps,
-                           Duration evalEvery, long evalEverySteps,
-                           int workers, int queueCapacity, boolean evalOnline, boolean evalAtStart, long seed) {
+    public record Settings(
+            ExtremaConfig model,
+            AugmentationConfig augmentation,
+            Duration budget,
+            long maxSteps,
+            Duration evalEvery,
+            long evalEverySteps,
+            int workers,
+            int queueCapacity,
+            boolean evalOnline,
+            boolean evalAtStart,
+            long seed) {
         public Settings {
             if (augmentation.imageSize() != model.imageSize()) {
-                throw new IllegalArgumentException("augmentation size " + augmentation.imageSize()
-                        + " != model image size " + model.imageSize());
+                throw new IllegalArgumentException(
+                        "augmentation size " + augmentation.imageSize() + " != model image size " + model.imageSize());
             }
             if (workers < 1 || queueCapacity < 1) throw new IllegalArgumentException("workers and queue must be >= 1");
             if (maxSteps < 0 || evalEverySteps < 0) {
@@ -72,7 +81,10 @@ public final class LearningRun {
     public List<CurvePoint> run(UnlabelledImages train, EvalBank bank, Consumer<CurvePoint> listener)
             throws InterruptedException {
         // The training images must not come from the split that is scored.
-        if (train.source().toAbsolutePath().normalize().equals(bank.testSource().toAbsolutePath().normalize())) {
+        if (train.source()
+                .toAbsolutePath()
+                .normalize()
+                .equals(bank.testSource().toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("training images come from the test split " + bank.testSource());
         }
         ExtremaConfig cfg = settings.model();
@@ -80,10 +92,15 @@ public final class LearningRun {
         int chw = 3 * cfg.imageSize() * cfg.imageSize();
         List<CurvePoint> curve = new ArrayList<>();
         try (ExtremaTrainer trainer = ExtremaTrainer.create(cfg);
-             ViewPairFeed feed = new ViewPairFeed(train, new ViewAugmentation(settings.augmentation()),
-                     settings.workers(), settings.queueCapacity(), settings.seed())) {
+                ViewPairFeed feed = new ViewPairFeed(
+                        train,
+                        new ViewAugmentation(settings.augmentation()),
+                        settings.workers(),
+                        settings.queueCapacity(),
+                        settings.seed())) {
             ExtremaModel model = trainer.model();
-            if (settings.evalAtStart()) emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0));
+            if (settings.evalAtStart())
+                emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0));
             long budget = settings.budget().toNanos();
             long every = settings.evalEvery().toNanos();
             long trained = 0;
@@ -115,9 +132,18 @@ public final class LearningRun {
                 trained += System.nanoTime() - start;
                 boolean stepPoint = settings.evalEverySteps() > 0 && step % settings.evalEverySteps() == 0;
                 if (trained >= nextEval || stepPoint || trained >= budget || step == maxSteps) {
-                    emit(curve, listener, evaluate(model, bank, trained / 60e9, step, step * b,
-                            lossCount == 0 ? Double.NaN : lossSum / lossCount,
-                            lossCount == 0 ? Double.NaN : spreadSum / lossCount, skipped));
+                    emit(
+                            curve,
+                            listener,
+                            evaluate(
+                                    model,
+                                    bank,
+                                    trained / 60e9,
+                                    step,
+                                    step * b,
+                                    lossCount == 0 ? Double.NaN : lossSum / lossCount,
+                                    lossCount == 0 ? Double.NaN : spreadSum / lossCount,
+                                    skipped));
                     lossSum = 0;
                     spreadSum = 0;
                     lossCount = 0;
@@ -133,8 +159,15 @@ public final class LearningRun {
         listener.accept(p);
     }
 
-    private CurvePoint evaluate(ExtremaModel model, EvalBank bank, double minutes, long step, long images,
-                                double loss, double spread, long skipped) {
+    private CurvePoint evaluate(
+            ExtremaModel model,
+            EvalBank bank,
+            double minutes,
+            long step,
+            long images,
+            double loss,
+            double spread,
+            long skipped) {
         Map<String, Double> scores = new LinkedHashMap<>();
         double featureStd = Double.NaN;
         for (boolean useTarget : settings.evalOnline() ? new boolean[] {true, false} : new boolean[] {true}) {
@@ -143,8 +176,10 @@ public final class LearningRun {
             Map<FeatureKind, float[][]> test = features(embedder, bank.test());
             String encoder = useTarget ? "target" : "online";
             for (FeatureKind kind : FeatureKind.values()) {
-                scores.put(encoder + "-" + kind.shortName(),
-                        knn.evaluate(train.get(kind), bank.trainLabels(), test.get(kind), bank.testLabels()).accuracy());
+                scores.put(
+                        encoder + "-" + kind.shortName(),
+                        knn.evaluate(train.get(kind), bank.trainLabels(), test.get(kind), bank.testLabels())
+                                .accuracy());
             }
             if (useTarget) featureStd = EmbeddingSpread.spread(test.get(FeatureKind.CLASS_TOKEN));
         }
@@ -153,7 +188,8 @@ public final class LearningRun {
 
     /** Class-token and mean-token features of every image, one forward pass per batch. */
     private static Map<FeatureKind, float[][]> features(Embedder embedder, float[][] images) {
-        List<float[][]> f = embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance, Embeddings::meanTokens));
+        List<float[][]> f =
+                embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance, Embeddings::meanTokens));
         Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
         out.put(FeatureKind.CLASS_TOKEN, f.get(0));
         out.put(FeatureKind.MEAN_TOKENS, f.get(1));

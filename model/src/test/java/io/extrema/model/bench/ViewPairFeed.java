@@ -49,7 +49,8 @@ final class ViewPairFeed implements AutoCloseable {
                 }
                 for (int idx : order) {
                     try {
-                        queue.put(augmentation.augment(ImageDecoder.decode(jpegs.get(idx), ImageLimits.defaults()), rng));
+                        queue.put(
+                                augmentation.augment(ImageDecoder.decode(jpegs.get(idx), ImageLimits.defaults()), rng));
                     } catch (ImageRejectedException e) {
                         rejected.incrementAndGet(); // a bad image is skipped and counted, the feed goes on
                     }

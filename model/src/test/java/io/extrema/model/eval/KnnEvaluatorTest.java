@@ -43,7 +43,8 @@ class KnnEvaluatorTest {
         float[][] test = clusters(1000, 8, 10, 5.0, testY, 4);
         SplittableRandom rng = new SplittableRandom(5);
         for (int i = 0; i < trainY.length; i++) trainY[i] = rng.nextInt(10);
-        double acc = KnnEvaluator.standard().evaluate(train, trainY, test, testY).accuracy();
+        double acc =
+                KnnEvaluator.standard().evaluate(train, trainY, test, testY).accuracy();
         assertTrue(acc > 0.05 && acc < 0.16, "chance is 0.10, got " + acc);
     }
 
@@ -77,8 +78,11 @@ class KnnEvaluatorTest {
         int[] testY = new int[100];
         float[][] train = clusters(400, 10, 4, 0.05, trainY, 8);
         float[][] test = clusters(100, 10, 4, 0.05, testY, 9);
-        for (float[][] set : new float[][][] {train, test}) for (float[] r : set) for (int j = 0; j < 10; j++) r[j] = 100 + 0.01f * r[j];
-        double centred = new RawPixelBaseline(KnnEvaluator.standard()).evaluate(train, trainY, test, testY).accuracy();
+        for (float[][] set : new float[][][] {train, test})
+            for (float[] r : set) for (int j = 0; j < 10; j++) r[j] = 100 + 0.01f * r[j];
+        double centred = new RawPixelBaseline(KnnEvaluator.standard())
+                .evaluate(train, trainY, test, testY)
+                .accuracy();
         assertEquals(1.0, centred, 1e-9);
     }
 }

@@ -38,8 +38,12 @@ class LinearProbeTest {
                 set[i][0] = (float) ((y[i] == 1 ? 1 : -1) * (0.5 + rng.nextDouble()));
             }
         }
-        double probe = new LinearProbe(LinearProbe.Settings.defaults()).evaluate(train, trainY, test, testY).test().accuracy();
-        double knn = KnnEvaluator.standard().evaluate(train, trainY, test, testY).accuracy();
+        double probe = new LinearProbe(LinearProbe.Settings.defaults())
+                .evaluate(train, trainY, test, testY)
+                .test()
+                .accuracy();
+        double knn =
+                KnnEvaluator.standard().evaluate(train, trainY, test, testY).accuracy();
         assertTrue(probe > 0.97, "probe " + probe);
         assertTrue(knn < 0.8, "knn " + knn);
     }

@@ -34,8 +34,8 @@ public final class CommandLine {
     private CommandLine() {}
 
     /** The parsed invocation, or null when {@code --help} was asked for (the help is then already printed). */
-    public static Invocation parse(Command command, List<String> args, Map<String, String> env,
-                                   PrintStream out, PrintStream err) {
+    public static Invocation parse(
+            Command command, List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         ConfigDef def = command.settings();
         Map<String, String> fromCommandLine = new HashMap<>();
         List<String> positional = new ArrayList<>();
@@ -60,10 +60,12 @@ public final class CommandLine {
             if (!def.configKeys().containsKey(name) && def.configKeys().containsKey(name.replace('-', '.'))) {
                 name = name.replace('-', '.'); // --tolerate-refused: dashes for dots, as in the environment names
             }
-            boolean known = name.equals(CONFIG_OPTION) || def.configKeys().containsKey(name)
+            boolean known = name.equals(CONFIG_OPTION)
+                    || def.configKeys().containsKey(name)
                     || name.startsWith(Invocation.KAFKA_PREFIX);
             if (!known) throw new UsageException("unknown option --" + name + " for 'extrema " + command.name() + "'");
-            boolean flag = def.configKeys().containsKey(name) && def.configKeys().get(name).type == ConfigDef.Type.BOOLEAN;
+            boolean flag =
+                    def.configKeys().containsKey(name) && def.configKeys().get(name).type == ConfigDef.Type.BOOLEAN;
             if (value == null) {
                 boolean nextIsValue = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
                 if (flag && !(nextIsValue && isBoolean(args.get(i + 1)))) {

@@ -20,6 +20,7 @@ import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 public final class CommandLog {
     /** Loggers of our own code: the ones whose warnings a user acts on. */
     static final String OURS = "io.extrema";
+
     private static final String FILE = "file";
     private static final String TERMINAL = "terminal";
     /** Bounds the disk a long run's log takes: the file and three rolled ones of this size at most. */
@@ -41,7 +42,8 @@ public final class CommandLog {
                 .addAttribute("filePattern", log + ".%i")
                 .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{ISO8601} %-5p [%t] %c: %m%n"))
                 .addComponent(b.newComponent("Policies")
-                        .addComponent(b.newComponent("SizeBasedTriggeringPolicy").addAttribute("size", ROLL_SIZE)))
+                        .addComponent(
+                                b.newComponent("SizeBasedTriggeringPolicy").addAttribute("size", ROLL_SIZE)))
                 .addComponent(b.newComponent("DefaultRolloverStrategy").addAttribute("max", "3")));
         b.add(b.newAppender(TERMINAL, "Console")
                 .addAttribute("target", ConsoleAppender.Target.SYSTEM_ERR)
@@ -49,7 +51,8 @@ public final class CommandLog {
                 .add(b.newLayout("PatternLayout")
                         .addAttribute("pattern", "%d{HH:mm:ss} %p %c{1}: %m%notEmpty{ (%throwable{short.message})}%n")
                         .addAttribute("alwaysWriteExceptions", false)));
-        b.add(b.newLogger(OURS, Level.INFO).addAttribute("additivity", false)
+        b.add(b.newLogger(OURS, Level.INFO)
+                .addAttribute("additivity", false)
                 .add(b.newAppenderRef(FILE))
                 .add(b.newAppenderRef(TERMINAL).addAttribute("level", Level.WARN)));
         b.add(b.newRootLogger(Level.INFO)

@@ -12,7 +12,8 @@ public final class Help {
     private Help() {}
 
     public static String forProgram(List<Command> commands) {
-        StringBuilder text = new StringBuilder("Usage: extrema <command> [arguments] [--setting value ...]\n\nCommands:\n");
+        StringBuilder text =
+                new StringBuilder("Usage: extrema <command> [arguments] [--setting value ...]\n\nCommands:\n");
         for (Command c : commands) text.append(String.format("  %-12s %s%n", c.name(), c.summary()));
         text.append("\nRun 'extrema <command> --help' for the settings of a command.\n");
         return text.toString();
@@ -23,10 +24,15 @@ public final class Help {
         text.append("Usage: extrema ").append(command.name());
         if (!command.arguments().isEmpty()) text.append(' ').append(command.arguments());
         text.append(" [--setting value ...]\n\n").append(command.summary()).append("\n\n");
-        if (!command.details().isEmpty()) text.append(command.details().stripTrailing()).append("\n\n");
+        if (!command.details().isEmpty())
+            text.append(command.details().stripTrailing()).append("\n\n");
         text.append("Settings (command line > environment > --config file > default):\n");
         for (ConfigDef.ConfigKey key : command.settings().configKeys().values()) {
-            text.append("\n  --").append(key.name).append(" <").append(key.type.name().toLowerCase(Locale.ROOT)).append(">\n");
+            text.append("\n  --")
+                    .append(key.name)
+                    .append(" <")
+                    .append(key.type.name().toLowerCase(Locale.ROOT))
+                    .append(">\n");
             wrap(text, key.documentation, "      ");
             StringBuilder facts = new StringBuilder("default: ").append(defaultText(key));
             if (key.validator != null) facts.append("; valid: ").append(key.validator);
@@ -34,11 +40,17 @@ public final class Help {
             wrap(text, facts.toString(), "      ");
         }
         text.append("\n  --config <file>\n");
-        wrap(text, "A Java properties file of settings (keys as above, kafka.* included); keys this command does "
-                + "not declare are ignored, so one file can serve every command.", "      ");
+        wrap(
+                text,
+                "A Java properties file of settings (keys as above, kafka.* included); keys this command does "
+                        + "not declare are ignored, so one file can serve every command.",
+                "      ");
         text.append("\n  --kafka.<client setting> <value>\n");
-        wrap(text, "Passed to the Kafka clients with the 'kafka.' prefix stripped, e.g. --kafka.linger.ms=5 or "
-                + "--kafka.security.protocol=SASL_SSL; applied after the command's own client settings.", "      ");
+        wrap(
+                text,
+                "Passed to the Kafka clients with the 'kafka.' prefix stripped, e.g. --kafka.linger.ms=5 or "
+                        + "--kafka.security.protocol=SASL_SSL; applied after the command's own client settings.",
+                "      ");
         return text.toString();
     }
 

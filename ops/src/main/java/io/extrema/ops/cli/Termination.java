@@ -20,13 +20,16 @@ public final class Termination {
     public static void awaitSignal(List<? extends AutoCloseable> resources) throws InterruptedException {
         List<AutoCloseable> toClose = List.copyOf(resources);
         CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                closeAll(toClose);
-            } finally {
-                closed.countDown();
-            }
-        }, "extrema-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                closeAll(toClose);
+                            } finally {
+                                closed.countDown();
+                            }
+                        },
+                        "extrema-shutdown"));
         closed.await();
     }
 

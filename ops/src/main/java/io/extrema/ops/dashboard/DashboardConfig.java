@@ -26,20 +26,44 @@ public final class DashboardConfig extends AbstractConfig {
     public static final String THUMBNAILS = "dashboard.thumbnails";
 
     public static final ConfigDef DEFINITION = ClientSettings.define(new ConfigDef())
-            .define(HOST, Type.STRING, "127.0.0.1", Importance.HIGH,
+            .define(
+                    HOST,
+                    Type.STRING,
+                    "127.0.0.1",
+                    Importance.HIGH,
                     "Address to listen on; 127.0.0.1 keeps the page on this host, 0.0.0.0 shares it.")
             .define(PORT, Type.INT, 8090, Range.between(0, 65535), Importance.HIGH, "HTTP port; 0 picks a free one.")
             .define(METRICS_TOPIC, Type.STRING, Topics.METRICS, Importance.MEDIUM, "Trainer metrics.")
             .define(MONITOR_TOPIC, Type.STRING, Topics.MONITOR, Importance.MEDIUM, "Embedding statistics per window.")
             .define(ALERTS_TOPIC, Type.STRING, Topics.ALERTS, Importance.MEDIUM, "Alerts.")
-            .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.MEDIUM, "Model versions (only manifests are kept).")
+            .define(
+                    MODELS_TOPIC,
+                    Type.STRING,
+                    Topics.MODELS,
+                    Importance.MEDIUM,
+                    "Model versions (only manifests are kept).")
             .define(EMBEDDINGS_TOPIC, Type.STRING, Topics.EMBEDDINGS, Importance.MEDIUM, "Embeddings, for the map.")
             .define(IMAGES_TOPIC, Type.STRING, Topics.IMAGES, Importance.MEDIUM, "Images, for thumbnails.")
-            .define(HISTORY, Type.INT, 5000, Range.atLeast(10), Importance.MEDIUM,
+            .define(
+                    HISTORY,
+                    Type.INT,
+                    5000,
+                    Range.atLeast(10),
+                    Importance.MEDIUM,
                     "Records kept per topic in memory (and read back per partition at start).")
-            .define(MAP_POINTS, Type.INT, 1000, Range.between(10, 20000), Importance.MEDIUM,
+            .define(
+                    MAP_POINTS,
+                    Type.INT,
+                    1000,
+                    Range.between(10, 20000),
+                    Importance.MEDIUM,
                     "Recent embeddings on the 2-D map.")
-            .define(THUMBNAILS, Type.INT, 2000, Range.atLeast(0), Importance.LOW,
+            .define(
+                    THUMBNAILS,
+                    Type.INT,
+                    2000,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Recent images whose bytes are kept for hover thumbnails.");
 
     public DashboardConfig(Map<?, ?> settings) {

@@ -26,32 +26,51 @@ import java.util.function.Consumer;
 public final class DashboardServer implements AutoCloseable {
     /** The chart library's path inside its WebJar; the page loads it from here, never from the internet. */
     static final String ECHARTS = "/webjars/echarts/5.3.1/dist/echarts.min.js";
-    private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8",
-            "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
+
+    private static final Map<String, String> TYPES = Map.of(
+            "html",
+            "text/html; charset=utf-8",
+            "js",
+            "text/javascript; charset=utf-8",
+            "css",
+            "text/css; charset=utf-8",
+            "svg",
+            "image/svg+xml");
 
     /** Which field of a metrics record ({@link Json#metrics}) each re-exported trainer metric reads. */
     private static final List<Map.Entry<TrainerMetric, String>> TRAINER_FIELDS = List.of(
-            Map.entry(TrainerMetric.STEP, "step"), Map.entry(TrainerMetric.LOSS, "loss"),
-            Map.entry(TrainerMetric.LEARNING_RATE, "lr"), Map.entry(TrainerMetric.IMAGES_CONSUMED_PER_SECOND, "consumed"),
-            Map.entry(TrainerMetric.IMAGES_TRAINED_PER_SECOND, "trained"), Map.entry(TrainerMetric.CONSUMER_LAG, "lag"),
-            Map.entry(TrainerMetric.MODEL_VERSION, "version"), Map.entry(TrainerMetric.EMBEDDING_STD, "embeddingStd"),
+            Map.entry(TrainerMetric.STEP, "step"),
+            Map.entry(TrainerMetric.LOSS, "loss"),
+            Map.entry(TrainerMetric.LEARNING_RATE, "lr"),
+            Map.entry(TrainerMetric.IMAGES_CONSUMED_PER_SECOND, "consumed"),
+            Map.entry(TrainerMetric.IMAGES_TRAINED_PER_SECOND, "trained"),
+            Map.entry(TrainerMetric.CONSUMER_LAG, "lag"),
+            Map.entry(TrainerMetric.MODEL_VERSION, "version"),
+            Map.entry(TrainerMetric.EMBEDDING_STD, "embeddingStd"),
             Map.entry(TrainerMetric.PROBE_ACCURACY, "probe"));
 
     private final DashboardState state;
     private final TopicFeed feed;
     private final HttpServer http;
     private final ExecutorService handlers = Executors.newCachedThreadPool(r -> daemon(r, "dashboard-http"));
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "dashboard-tick"));
+    private final ScheduledExecutorService ticker =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "dashboard-tick"));
 
     public DashboardServer(DashboardConfig config, Map<String, Object> kafkaOverrides) throws IOException {
-        state = new DashboardState(config.getInt(DashboardConfig.HISTORY), config.getInt(DashboardConfig.MAP_POINTS),
+        state = new DashboardState(
+                config.getInt(DashboardConfig.HISTORY),
+                config.getInt(DashboardConfig.MAP_POINTS),
                 config.getInt(DashboardConfig.THUMBNAILS));
         feed = new TopicFeed(config, kafkaOverrides, state);
-        http = HttpServer.create(new InetSocketAddress(config.getString(DashboardConfig.HOST),
-                config.getInt(DashboardConfig.PORT)), 50);
+        http = HttpServer.create(
+                new InetSocketAddress(config.getString(DashboardConfig.HOST), config.getInt(DashboardConfig.PORT)), 50);
         http.setExecutor(handlers);
         http.createContext("/", this::page);
-        http.createContext("/webjars/", exchange -> resource(exchange, "META-INF/resources" + exchange.getRequestURI().getPath()));
+        http.createContext(
+                "/webjars/",
+                exchange -> resource(
+                        exchange,
+                        "META-INF/resources" + exchange.getRequestURI().getPath()));
         http.createContext("/api/snapshot", exchange -> json(exchange, state.snapshot()));
         http.createContext("/events", this::events);
         http.createContext("/thumb/", this::thumbnail);
@@ -64,13 +83,17 @@ public final class DashboardServer implements AutoCloseable {
         // The map changes with every embedding: push it at most every 2 s, when changed. The embedded rate gains
         // a bucket every 5 s whether or not embeddings still arrive.
         long[] seen = {-1};
-        ticker.scheduleWithFixedDelay(() -> {
-            long version = state.pointsVersion();
-            if (version != seen[0]) {
-                seen[0] = version;
-                state.publish("map", state.map());
-            }
-        }, 1, 2, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    long version = state.pointsVersion();
+                    if (version != seen[0]) {
+                        seen[0] = version;
+                        state.publish("map", state.map());
+                    }
+                },
+                1,
+                2,
+                TimeUnit.SECONDS);
         ticker.scheduleWithFixedDelay(() -> state.publish("embedded", state.embeddedRate()), 1, 5, TimeUnit.SECONDS);
         // A comment line keeps idle event streams open through proxies.
         ticker.scheduleAtFixedRate(() -> state.publish("ping", System.currentTimeMillis()), 15, 15, TimeUnit.SECONDS);
@@ -117,7 +140,11 @@ public final class DashboardServer implements AutoCloseable {
         String id = exchange.getRequestURI().getPath().substring("/thumb/".length());
         DashboardState.Thumbnail thumb = state.thumbnail(id);
         if (thumb == null) {
-            send(exchange, 404, "text/plain", ("no image " + id + " in the recent cache").getBytes(StandardCharsets.UTF_8));
+            send(
+                    exchange,
+                    404,
+                    "text/plain",
+                    ("no image " + id + " in the recent cache").getBytes(StandardCharsets.UTF_8));
         } else {
             exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
             send(exchange, 200, thumb.contentType(), thumb.bytes());
@@ -157,18 +184,46 @@ public final class DashboardServer implements AutoCloseable {
             trainerMetrics(out, m);
         }
         for (Map<String, Object> w : state.latestMonitorPerSource()) {
-            Map<String, String> labels = Map.of("source", String.valueOf(w.get("source")), "model", String.valueOf(w.get("model")));
-            gauge(out, "extrema_monitor_spread_ratio", "spread * sqrt(dimension) of the latest window.", labels, w.get("spreadRatio"));
-            gauge(out, "extrema_monitor_drift_baseline", "Centroid cosine distance to the baseline.", labels, w.get("driftBaseline"));
-            gauge(out, "extrema_monitor_drift_previous", "Centroid cosine distance to the previous window.", labels, w.get("driftPrevious"));
-            gauge(out, "extrema_monitor_dead_letter_share", "Dead-lettered share of the latest window.", labels, w.get("deadLetterShare"));
+            Map<String, String> labels =
+                    Map.of("source", String.valueOf(w.get("source")), "model", String.valueOf(w.get("model")));
+            gauge(
+                    out,
+                    "extrema_monitor_spread_ratio",
+                    "spread * sqrt(dimension) of the latest window.",
+                    labels,
+                    w.get("spreadRatio"));
+            gauge(
+                    out,
+                    "extrema_monitor_drift_baseline",
+                    "Centroid cosine distance to the baseline.",
+                    labels,
+                    w.get("driftBaseline"));
+            gauge(
+                    out,
+                    "extrema_monitor_drift_previous",
+                    "Centroid cosine distance to the previous window.",
+                    labels,
+                    w.get("driftPrevious"));
+            gauge(
+                    out,
+                    "extrema_monitor_dead_letter_share",
+                    "Dead-lettered share of the latest window.",
+                    labels,
+                    w.get("deadLetterShare"));
         }
         state.alertCounts().forEach((key, n) -> {
             String[] parts = key.split("\\|");
-            out.gauge("extrema_dashboard_alerts_recent", "Alerts in the dashboard's recent history.",
-                    Map.of("rule", parts[0], "severity", parts[1]), n);
+            out.gauge(
+                    "extrema_dashboard_alerts_recent",
+                    "Alerts in the dashboard's recent history.",
+                    Map.of("rule", parts[0], "severity", parts[1]),
+                    n);
         });
-        send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", out.toString().getBytes(StandardCharsets.UTF_8));
+        send(
+                exchange,
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -96,8 +96,9 @@ final class DashboardState {
     synchronized List<List<Object>> embeddedRate() {
         long filling = System.currentTimeMillis() / RATE_BUCKET_MS;
         List<List<Object>> rate = new ArrayList<>();
-        embeddedPerBucket.headMap(filling).forEach((bucket, n) ->
-                rate.add(List.of(bucket * RATE_BUCKET_MS, n * 1000.0 / RATE_BUCKET_MS)));
+        embeddedPerBucket
+                .headMap(filling)
+                .forEach((bucket, n) -> rate.add(List.of(bucket * RATE_BUCKET_MS, n * 1000.0 / RATE_BUCKET_MS)));
         return rate;
     }
 

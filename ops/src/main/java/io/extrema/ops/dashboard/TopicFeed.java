@@ -65,22 +65,40 @@ final class TopicFeed implements Runnable, AutoCloseable {
 
         SchemaRegistryClient registry = new SchemaRegistryClient(config.serdeConfig());
         int history = config.getInt(DashboardConfig.HISTORY);
-        on(DashboardConfig.METRICS_TOPIC, history, TrainingMetrics.class, registry, m -> state.addMetrics(Json.metrics(m)));
-        on(DashboardConfig.MONITOR_TOPIC, history, MonitorRecord.class, registry, w -> state.addMonitor(Json.monitor(w)));
+        on(
+                DashboardConfig.METRICS_TOPIC,
+                history,
+                TrainingMetrics.class,
+                registry,
+                m -> state.addMetrics(Json.metrics(m)));
+        on(
+                DashboardConfig.MONITOR_TOPIC,
+                history,
+                MonitorRecord.class,
+                registry,
+                w -> state.addMonitor(Json.monitor(w)));
         on(DashboardConfig.ALERTS_TOPIC, history, AlertRecord.class, registry, a -> state.addAlert(Json.alert(a)));
         on(DashboardConfig.MODELS_TOPIC, history, ModelPart.class, registry, part -> {
             if (part.getPart() instanceof ModelManifest manifest) {
                 state.addModel(Json.model(part, manifest));
             }
         });
-        on(DashboardConfig.EMBEDDINGS_TOPIC, config.getInt(DashboardConfig.MAP_POINTS), EmbeddingRecord.class, registry,
+        on(
+                DashboardConfig.EMBEDDINGS_TOPIC,
+                config.getInt(DashboardConfig.MAP_POINTS),
+                EmbeddingRecord.class,
+                registry,
                 this::embedding);
-        on(DashboardConfig.IMAGES_TOPIC, config.getInt(DashboardConfig.THUMBNAILS), ImageRecord.class, registry,
+        on(
+                DashboardConfig.IMAGES_TOPIC,
+                config.getInt(DashboardConfig.THUMBNAILS),
+                ImageRecord.class,
+                registry,
                 this::image);
     }
 
-    private <T extends org.apache.avro.specific.SpecificRecord> void on(String topicSetting, int records, Class<T> type,
-            SchemaRegistryClient registry, Consumer<T> handler) {
+    private <T extends org.apache.avro.specific.SpecificRecord> void on(
+            String topicSetting, int records, Class<T> type, SchemaRegistryClient registry, Consumer<T> handler) {
         String topic = config.getString(topicSetting);
         SpecificAvroDeserializer<T> deserializer = new SpecificAvroDeserializer<>(type, registry);
         deserializer.configure(config.serdeConfig(), false);
@@ -107,8 +125,10 @@ final class TopicFeed implements Runnable, AutoCloseable {
         for (int i = 0; i < v.length; i++) {
             v[i] = e.getInstance().get(i);
         }
-        state.addEmbedding(new EmbeddingMap.Point(e.getImageId(), e.getLabel(), e.getSource(), e.getModelName(),
-                e.getModelVersion(), v), e.getProcessingTime().toEpochMilli());
+        state.addEmbedding(
+                new EmbeddingMap.Point(
+                        e.getImageId(), e.getLabel(), e.getSource(), e.getModelName(), e.getModelVersion(), v),
+                e.getProcessingTime().toEpochMilli());
     }
 
     private void image(ImageRecord image) {
@@ -122,11 +142,12 @@ final class TopicFeed implements Runnable, AutoCloseable {
             case BMP -> state.addThumbnail(image.getId(), new DashboardState.Thumbnail("image/bmp", data));
             case RAW_RGB -> {
                 if (data.length == image.getWidth() * image.getHeight() * 3) {
-                    state.addThumbnail(image.getId(), new DashboardState.Thumbnail("image/png",
-                            png(data, image.getWidth(), image.getHeight())));
+                    state.addThumbnail(
+                            image.getId(),
+                            new DashboardState.Thumbnail("image/png", png(data, image.getWidth(), image.getHeight())));
                 }
             }
-            default -> { } // nothing a browser can show
+            default -> {} // nothing a browser can show
         }
     }
 
@@ -194,8 +215,8 @@ final class TopicFeed implements Runnable, AutoCloseable {
         added.removeAll(assigned);
         consumer.assign(wanted);
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(added);
-        consumer.endOffsets(added).forEach((tp, end) ->
-                consumer.seek(tp, Math.max(begin.get(tp), end - backlog.get(tp.topic()))));
+        consumer.endOffsets(added)
+                .forEach((tp, end) -> consumer.seek(tp, Math.max(begin.get(tp), end - backlog.get(tp.topic()))));
         return wanted;
     }
 

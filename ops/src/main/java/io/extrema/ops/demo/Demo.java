@@ -58,10 +58,21 @@ public final class Demo implements AutoCloseable {
      * @param serving           serving settings on top of the demo's
      * @param monitor           monitor settings on top of the demo's
      */
-    public record Plan(String bootstrapServers, String registryUrl, Map<String, Object> kafka,
-                       Map<String, Object> registryAuth, DemoTopics topics, Path workDir, Path data, Path probe,
-                       double rate, int loops, int dashboardPort, Map<String, String> trainer,
-                       Map<String, String> serving, Map<String, String> monitor) {
+    public record Plan(
+            String bootstrapServers,
+            String registryUrl,
+            Map<String, Object> kafka,
+            Map<String, Object> registryAuth,
+            DemoTopics topics,
+            Path workDir,
+            Path data,
+            Path probe,
+            double rate,
+            int loops,
+            int dashboardPort,
+            Map<String, String> trainer,
+            Map<String, String> serving,
+            Map<String, String> monitor) {
         public Plan {
             kafka = Map.copyOf(kafka);
             registryAuth = Map.copyOf(registryAuth);
@@ -74,6 +85,7 @@ public final class Demo implements AutoCloseable {
     private final Plan plan;
     /** Every part but the trainer, in order of starting. */
     private final List<AutoCloseable> opened = new ArrayList<>();
+
     private StreamingTrainer trainer;
     private Thread trainerThread;
     private volatile Throwable trainerFailure;
@@ -109,14 +121,16 @@ public final class Demo implements AutoCloseable {
     private void startTrainer() {
         StreamingTrainer trainer = new StreamingTrainer(trainerConfig());
         this.trainer = trainer;
-        trainerThread = new Thread(() -> {
-            try {
-                trainer.run();
-            } catch (Throwable t) {
-                trainerFailure = t;
-                LOG.error("the trainer stopped with an error", t);
-            }
-        }, "demo-trainer");
+        trainerThread = new Thread(
+                () -> {
+                    try {
+                        trainer.run();
+                    } catch (Throwable t) {
+                        trainerFailure = t;
+                        LOG.error("the trainer stopped with an error", t);
+                    }
+                },
+                "demo-trainer");
         trainerThread.start();
     }
 
@@ -129,7 +143,9 @@ public final class Demo implements AutoCloseable {
         s.put(TrainerConfig.TOPIC_MODELS, plan.topics().models());
         s.put(TrainerConfig.TOPIC_METRICS, plan.topics().metrics());
         s.put(TrainerConfig.TOPIC_DLQ, plan.topics().dlqTrainer());
-        s.put(TrainerConfig.CHECKPOINT_DIR, plan.workDir().resolve("checkpoints").toString());
+        s.put(
+                TrainerConfig.CHECKPOINT_DIR,
+                plan.workDir().resolve("checkpoints").toString());
         // A demo should show the model moving: a version a minute (or every 50 steps), metrics every few steps.
         s.put(TrainerConfig.VERSION_INTERVAL_STEPS, "50");
         s.put(TrainerConfig.VERSION_INTERVAL_MINUTES, "1");
@@ -224,19 +240,25 @@ public final class Demo implements AutoCloseable {
         opened.add(publisher);
         Ingestor ingestor = new Ingestor(config, publisher, ingestStats);
         String source = config.getString(IngestConfig.SOURCE_NAME);
-        SourceOptions options = SourceOptions.defaults().withMaxEntryBytes(config.getLong(IngestConfig.MAX_BYTES))
+        SourceOptions options = SourceOptions.defaults()
+                .withMaxEntryBytes(config.getLong(IngestConfig.MAX_BYTES))
                 .withOnSkipped(entry -> ingestor.skipped(entry, source));
-        Thread sender = new Thread(() -> {
-            try {
-                ingestor.run(() -> ImageSources.open(plan.data(), options), source, plan.loops(),
-                        new Progress(new PrintStream(PrintStream.nullOutputStream()), true, -1, ingestStats));
-            } catch (InterruptedException e) {
-                Thread.interrupted(); // stopped: what the producer holds still goes out before it closes
-                publisher.flush();
-            } catch (Exception e) {
-                LOG.error("ingest of {} stopped: {}", plan.data(), e.toString());
-            }
-        }, "demo-ingest");
+        Thread sender = new Thread(
+                () -> {
+                    try {
+                        ingestor.run(
+                                () -> ImageSources.open(plan.data(), options),
+                                source,
+                                plan.loops(),
+                                new Progress(new PrintStream(PrintStream.nullOutputStream()), true, -1, ingestStats));
+                    } catch (InterruptedException e) {
+                        Thread.interrupted(); // stopped: what the producer holds still goes out before it closes
+                        publisher.flush();
+                    } catch (Exception e) {
+                        LOG.error("ingest of {} stopped: {}", plan.data(), e.toString());
+                    }
+                },
+                "demo-ingest");
         sender.start();
         opened.add(() -> {
             sender.interrupt();
@@ -283,16 +305,19 @@ public final class Demo implements AutoCloseable {
 
     /** One line: images sent, then what the topics show (training, versions, embeddings, monitor, dead letters). */
     public String status() {
-        String trainerState = trainerFailure != null ? "  | TRAINER FAILED: " + trainerFailure
+        String trainerState = trainerFailure != null
+                ? "  | TRAINER FAILED: " + trainerFailure
                 : trainerThread.isAlive() ? "" : "  | trainer stopped";
-        return "images sent " + ingestStats.sent() + (ingestStats.refusedTotal() > 0
-                ? " (refused " + ingestStats.refusedTotal() + ")" : "") + "  | " + progress.line() + trainerState;
+        return "images sent " + ingestStats.sent()
+                + (ingestStats.refusedTotal() > 0 ? " (refused " + ingestStats.refusedTotal() + ")" : "") + "  | "
+                + progress.line() + trainerState;
     }
 
     /** The Prometheus endpoints of the parts, for the banner. */
     public String prometheusEndpoints() {
-        return "trainer :" + trainer.prometheusPort() + ", serving :" + serving.metricsPort().orElse(-1)
-                + ", monitor :" + monitor.prometheusPort() + " (/metrics on 127.0.0.1)";
+        return "trainer :" + trainer.prometheusPort() + ", serving :"
+                + serving.metricsPort().orElse(-1) + ", monitor :" + monitor.prometheusPort()
+                + " (/metrics on 127.0.0.1)";
     }
 
     /** The model version serving embeds with now (version 0: the fresh network it started with). */

@@ -63,29 +63,70 @@ public final class DemoCommand implements Command {
     public ConfigDef settings() {
         // The stack.* settings are the stack command's own: the demo starts the same stack.
         ConfigDef def = StackCommand.stackDefinition()
-                .define(DATA, Type.STRING, "", Importance.HIGH,
+                .define(
+                        DATA,
+                        Type.STRING,
+                        "",
+                        Importance.HIGH,
                         "Images to send: a folder tree (labels from sub-folders) or a tar/tar.gz/WebDataset shard. "
                                 + "Empty: the CIFAR-10 sample shipped in data/cifar10-sample/train.tar.gz.")
-                .define(PROBE, Type.STRING, "", Importance.MEDIUM,
+                .define(
+                        PROBE,
+                        Type.STRING,
+                        "",
+                        Importance.MEDIUM,
                         "Labelled images for the trainer's online k-NN probe. Empty: the shipped "
                                 + "data/cifar10-sample/test.tar.gz when --data is empty, no probe otherwise.")
-                .define(RATE, Type.DOUBLE, 25.0, Range.atLeast(0), Importance.MEDIUM,
+                .define(
+                        RATE,
+                        Type.DOUBLE,
+                        25.0,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
                         "Images per second sent (25 leaves two cores enough for training and serving); 0 sends as fast as possible.")
-                .define(LOOPS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                .define(
+                        LOOPS,
+                        Type.INT,
+                        0,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
                         "Times the data is sent; 0 loops until stopped (a live stream that repeats).")
-                .define(BOOTSTRAP_SERVERS, Type.STRING, "", Importance.HIGH,
+                .define(
+                        BOOTSTRAP_SERVERS,
+                        Type.STRING,
+                        "",
+                        Importance.HIGH,
                         "Your Kafka cluster. Empty: start the local stack (stack.* settings), or use the one "
                                 + "already running from stack.dir. Security settings go as --kafka.security.protocol ...")
-                .define(REGISTRY_URL, Type.STRING, "", Importance.HIGH,
+                .define(
+                        REGISTRY_URL,
+                        Type.STRING,
+                        "",
+                        Importance.HIGH,
                         "Your Confluent-compatible schema registry (required with bootstrap.servers).");
-        return ConsoleSettings.defineLongRunning(ClientSettings.defineCredentials(def)
-                .define(TOPIC_PREFIX, Type.STRING, "extrema.", Importance.MEDIUM,
-                        "Topic names are this prefix + images, embeddings, models, metrics, monitor, alerts, dlq.*.")
-                .define(WORK_DIR, Type.STRING, ".extrema/demo", Importance.MEDIUM,
-                        "Trainer checkpoints and Kafka Streams state. A second run resumes from its checkpoint; "
-                                + "delete it (and stack.dir) to start over.")
-                .define(DASHBOARD_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.MEDIUM,
-                        "Dashboard port on 127.0.0.1; 0 picks a free one."), name());
+        return ConsoleSettings.defineLongRunning(
+                ClientSettings.defineCredentials(def)
+                        .define(
+                                TOPIC_PREFIX,
+                                Type.STRING,
+                                "extrema.",
+                                Importance.MEDIUM,
+                                "Topic names are this prefix + images, embeddings, models, metrics, monitor, alerts, dlq.*.")
+                        .define(
+                                WORK_DIR,
+                                Type.STRING,
+                                ".extrema/demo",
+                                Importance.MEDIUM,
+                                "Trainer checkpoints and Kafka Streams state. A second run resumes from its checkpoint; "
+                                        + "delete it (and stack.dir) to start over.")
+                        .define(
+                                DASHBOARD_PORT,
+                                Type.INT,
+                                8090,
+                                Range.between(0, 65535),
+                                Importance.MEDIUM,
+                                "Dashboard port on 127.0.0.1; 0 picks a free one."),
+                name());
     }
 
     @Override
@@ -96,8 +137,8 @@ public final class DemoCommand implements Command {
         String bootstrap = settings.getString(BOOTSTRAP_SERVERS);
         String registry = settings.getString(REGISTRY_URL);
         if (bootstrap.isBlank() != registry.isBlank()) {
-            throw new io.extrema.ops.cli.UsageException("give both --" + BOOTSTRAP_SERVERS + " and --" + REGISTRY_URL
-                    + ", or neither for the local stack");
+            throw new io.extrema.ops.cli.UsageException(
+                    "give both --" + BOOTSTRAP_SERVERS + " and --" + REGISTRY_URL + ", or neither for the local stack");
         }
         StackSettings stackSettings = bootstrap.isBlank() ? StackCommand.stackSettings(settings) : null;
         if (stackSettings != null) {
@@ -115,9 +156,11 @@ public final class DemoCommand implements Command {
                 LocalStack.startDetached(stackSettings, List.of());
                 out.println("Using the local stack already running from " + stackSettings.stateDir());
             } else {
-                out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir() + " ...");
+                out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir()
+                        + " ...");
                 // Stopped last by our own shutdown hook, after the trainer's checkpoint and commit.
-                started.add(LocalStack.start(stackSettings, List.<TopicSpec>of()).closedByOwnerOnly());
+                started.add(
+                        LocalStack.start(stackSettings, List.<TopicSpec>of()).closedByOwnerOnly());
             }
         }
 
@@ -136,7 +179,8 @@ public final class DemoCommand implements Command {
         out.println("  Kafka            bootstrap.servers=" + bootstrap);
         out.println("  Schema registry  schema.registry.url=" + registry);
         out.println("  Topics           " + topics.images() + " -> " + topics.embeddings() + ", " + topics.models()
-                + ", " + topics.metrics() + ", " + topics.monitor() + ", " + topics.alerts() + ", " + topics.prefix() + "dlq.*");
+                + ", " + topics.metrics() + ", " + topics.monitor() + ", " + topics.alerts() + ", " + topics.prefix()
+                + "dlq.*");
         out.println("  Prometheus       " + demo.prometheusEndpoints());
         out.println("  Work dir         " + plan.workDir());
         out.println("Ctrl-C stops everything.");
@@ -167,10 +211,22 @@ public final class DemoCommand implements Command {
             data = Path.of(settings.getString(DATA)).toAbsolutePath();
             if (!Files.exists(data)) throw new io.extrema.ops.cli.UsageException("--data " + data + " does not exist");
         }
-        if (!settings.getString(PROBE).isBlank()) probe = Path.of(settings.getString(PROBE)).toAbsolutePath();
-        return new Demo.Plan(bootstrap, registry, invocation.kafkaOverrides(), ClientSettings.credentials(settings),
-                new DemoTopics(settings.getString(TOPIC_PREFIX)), Path.of(settings.getString(WORK_DIR)).toAbsolutePath(),
-                data, probe, settings.getDouble(RATE), settings.getInt(LOOPS), settings.getInt(DASHBOARD_PORT),
-                trainer, Map.of(), Map.of());
+        if (!settings.getString(PROBE).isBlank())
+            probe = Path.of(settings.getString(PROBE)).toAbsolutePath();
+        return new Demo.Plan(
+                bootstrap,
+                registry,
+                invocation.kafkaOverrides(),
+                ClientSettings.credentials(settings),
+                new DemoTopics(settings.getString(TOPIC_PREFIX)),
+                Path.of(settings.getString(WORK_DIR)).toAbsolutePath(),
+                data,
+                probe,
+                settings.getDouble(RATE),
+                settings.getInt(LOOPS),
+                settings.getInt(DASHBOARD_PORT),
+                trainer,
+                Map.of(),
+                Map.of());
     }
 }

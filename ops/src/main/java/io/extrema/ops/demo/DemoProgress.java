@@ -32,9 +32,11 @@ final class DemoProgress implements Runnable, AutoCloseable {
 
     private final DemoTopics topics;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final SpecificAvroDeserializer<TrainingMetrics> metricsReader = new SpecificAvroDeserializer<>(TrainingMetrics.class);
+    private final SpecificAvroDeserializer<TrainingMetrics> metricsReader =
+            new SpecificAvroDeserializer<>(TrainingMetrics.class);
     private final SpecificAvroDeserializer<ModelPart> modelReader = new SpecificAvroDeserializer<>(ModelPart.class);
-    private final SpecificAvroDeserializer<EmbeddingRecord> embeddingReader = new SpecificAvroDeserializer<>(EmbeddingRecord.class);
+    private final SpecificAvroDeserializer<EmbeddingRecord> embeddingReader =
+            new SpecificAvroDeserializer<>(EmbeddingRecord.class);
     private final Thread thread = new Thread(this, "demo-progress");
     private volatile boolean running = true;
 
@@ -59,8 +61,15 @@ final class DemoProgress implements Runnable, AutoCloseable {
     }
 
     DemoProgress start() {
-        List<String> names = List.of(topics.metrics(), topics.models(), topics.embeddings(), topics.monitor(),
-                topics.alerts(), topics.dlqIngest(), topics.dlqTrainer(), topics.dlqServing());
+        List<String> names = List.of(
+                topics.metrics(),
+                topics.models(),
+                topics.embeddings(),
+                topics.monitor(),
+                topics.alerts(),
+                topics.dlqIngest(),
+                topics.dlqTrainer(),
+                topics.dlqServing());
         List<TopicPartition> partitions = new ArrayList<>();
         for (String name : names) {
             consumer.partitionsFor(name, Duration.ofSeconds(30))
@@ -121,17 +130,27 @@ final class DemoProgress implements Runnable, AutoCloseable {
     synchronized String line() {
         StringBuilder s = new StringBuilder(TrainingStatus.of(latestMetrics));
         s.append("  | model versions published ").append(versions.size());
-        if (!versions.isEmpty()) s.append(" (latest v").append(versions.get(versions.size() - 1)).append(')');
-        long embedded = embeddingsPerVersion.values().stream().mapToLong(Long::longValue).sum();
+        if (!versions.isEmpty())
+            s.append(" (latest v").append(versions.get(versions.size() - 1)).append(')');
+        long embedded = embeddingsPerVersion.values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
         s.append("  | embeddings ").append(embedded);
         if (!embeddingsPerVersion.isEmpty()) {
             s.append(" (");
-            embeddingsPerVersion.descendingMap().entrySet().stream().limit(3).forEach(e ->
-                    s.append(e.getKey() == 0 ? "fresh" : "v" + e.getKey()).append(": ").append(e.getValue()).append(", "));
+            embeddingsPerVersion.descendingMap().entrySet().stream()
+                    .limit(3)
+                    .forEach(e -> s.append(e.getKey() == 0 ? "fresh" : "v" + e.getKey())
+                            .append(": ")
+                            .append(e.getValue())
+                            .append(", "));
             s.setLength(s.length() - 2);
             s.append(')');
         }
-        s.append("  | monitor windows ").append(monitorWindows.get()).append(", alerts ").append(alerts.get());
+        s.append("  | monitor windows ")
+                .append(monitorWindows.get())
+                .append(", alerts ")
+                .append(alerts.get());
         if (!deadLetters.isEmpty()) s.append("  | dead letters ").append(deadLetters);
         return s.toString();
     }

@@ -64,7 +64,8 @@ public record DemoTopics(String prefix) {
     /** Creates the topics that are missing, with {@link Topics#all()}'s partitions and configs. */
     public void create(Map<String, Object> adminConfig) throws InterruptedException {
         List<NewTopic> topics = Topics.all().stream()
-                .map(t -> new NewTopic(named(t.name()), Optional.of(t.partitions()), Optional.empty()).configs(t.configs()))
+                .map(t -> new NewTopic(named(t.name()), Optional.of(t.partitions()), Optional.empty())
+                        .configs(t.configs()))
                 .toList();
         try (Admin admin = Admin.create(adminConfig)) {
             for (var created : admin.createTopics(topics).values().entrySet()) {
@@ -72,8 +73,10 @@ public record DemoTopics(String prefix) {
                     created.getValue().get();
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + created.getKey() + ": "
-                                + e.getCause().getMessage(), e.getCause());
+                        throw new IllegalStateException(
+                                "cannot create topic " + created.getKey() + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                     }
                 }
             }

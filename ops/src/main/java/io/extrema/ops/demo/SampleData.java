@@ -44,7 +44,11 @@ public final class SampleData {
         if (home != null && !home.isBlank()) roots.add(Path.of(home).toAbsolutePath());
         roots.add(Path.of("").toAbsolutePath());
         try {
-            roots.add(Path.of(SampleData.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            roots.add(Path.of(SampleData.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI()));
         } catch (URISyntaxException | RuntimeException e) {
             // no code source (unusual class loader): the other roots remain
         }

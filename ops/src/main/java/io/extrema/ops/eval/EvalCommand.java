@@ -85,29 +85,71 @@ public final class EvalCommand implements Command {
     @Override
     public ConfigDef settings() {
         // Kafka, the registry and its credentials: for model=topic.
-        return ConsoleSettings.defineLongRunning(ClientSettings.define(new ConfigDef())
-                .define(TRAIN, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-                        "Labelled images the k-NN bank and the linear classifier are fitted on: a folder tree "
-                                + "(labels from sub-folders) or a tar/tar.gz/WebDataset shard.")
-                .define(TEST, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-                        "Labelled images the accuracy is measured on (same forms as --train).")
-                .define(MODEL, Type.STRING, "topic", ValidString.in("topic", "checkpoint", "fresh"), Importance.HIGH,
-                        "topic: a model version from the models topic; checkpoint: a trainer checkpoint "
-                                + "(--checkpoint); fresh: a randomly initialised network of --model.preset.")
-                .define(VERSION, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
-                        "With model=topic: the version to evaluate; 0 takes the newest verified one.")
-                .define(MODEL_NAME, Type.STRING, "", Importance.LOW,
-                        "With model=topic: only this model lineage; empty accepts any.")
-                .define(CHECKPOINT, Type.STRING, "", Importance.MEDIUM,
-                        "With model=checkpoint: a trainer checkpoint.dir (its newest complete checkpoint is used) "
-                                + "or a model checkpoint file (extrema.ckpt).")
-                .define(PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
-                        Importance.LOW, "With model=fresh: the network preset.")
-                .define(MAX_IMAGES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
-                        "Read at most this many images of each set; 0 reads all.")
-                .define(LINEAR, Type.BOOLEAN, true, Importance.LOW,
-                        "Also fit a linear probe (weight decay chosen on 10 % held out of --train).")
-                .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic."), name());
+        return ConsoleSettings.defineLongRunning(
+                ClientSettings.define(new ConfigDef())
+                        .define(
+                                TRAIN,
+                                Type.STRING,
+                                ConfigDef.NO_DEFAULT_VALUE,
+                                Importance.HIGH,
+                                "Labelled images the k-NN bank and the linear classifier are fitted on: a folder tree "
+                                        + "(labels from sub-folders) or a tar/tar.gz/WebDataset shard.")
+                        .define(
+                                TEST,
+                                Type.STRING,
+                                ConfigDef.NO_DEFAULT_VALUE,
+                                Importance.HIGH,
+                                "Labelled images the accuracy is measured on (same forms as --train).")
+                        .define(
+                                MODEL,
+                                Type.STRING,
+                                "topic",
+                                ValidString.in("topic", "checkpoint", "fresh"),
+                                Importance.HIGH,
+                                "topic: a model version from the models topic; checkpoint: a trainer checkpoint "
+                                        + "(--checkpoint); fresh: a randomly initialised network of --model.preset.")
+                        .define(
+                                VERSION,
+                                Type.LONG,
+                                0L,
+                                Range.atLeast(0),
+                                Importance.MEDIUM,
+                                "With model=topic: the version to evaluate; 0 takes the newest verified one.")
+                        .define(
+                                MODEL_NAME,
+                                Type.STRING,
+                                "",
+                                Importance.LOW,
+                                "With model=topic: only this model lineage; empty accepts any.")
+                        .define(
+                                CHECKPOINT,
+                                Type.STRING,
+                                "",
+                                Importance.MEDIUM,
+                                "With model=checkpoint: a trainer checkpoint.dir (its newest complete checkpoint is used) "
+                                        + "or a model checkpoint file (extrema.ckpt).")
+                        .define(
+                                PRESET,
+                                Type.STRING,
+                                "cifar-tiny",
+                                ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
+                                Importance.LOW,
+                                "With model=fresh: the network preset.")
+                        .define(
+                                MAX_IMAGES,
+                                Type.INT,
+                                0,
+                                Range.atLeast(0),
+                                Importance.LOW,
+                                "Read at most this many images of each set; 0 reads all.")
+                        .define(
+                                LINEAR,
+                                Type.BOOLEAN,
+                                true,
+                                Importance.LOW,
+                                "Also fit a linear probe (weight decay chosen on 10 % held out of --train).")
+                        .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, Importance.LOW, "The models topic."),
+                name());
     }
 
     @Override
@@ -116,7 +158,7 @@ public final class EvalCommand implements Command {
         PrintStream out = invocation.out();
         Progress progress = new Progress();
         try (StatusLine status = StatusLine.start(invocation, progress::toString);
-             Embedder embedder = embedder(s, invocation.kafkaOverrides(), out)) {
+                Embedder embedder = embedder(s, invocation.kafkaOverrides(), out)) {
             ExtremaConfig config = embedder.config();
             // Pixels in [0, 1] once: the raw-pixel baseline's features, normalised per batch for the networks.
             EvalTransform pixels = EvalTransform.whole(config.imageSize(), Normalisation.NONE);
@@ -124,10 +166,16 @@ public final class EvalCommand implements Command {
             Map<String, Integer> classes = new TreeMap<>();
             Labelled train = read(Path.of(s.getString(TRAIN)), max, pixels, classes, progress);
             Labelled test = read(Path.of(s.getString(TEST)), max, pixels, classes, progress);
-            out.printf(Locale.ROOT, "images: %d train, %d test, %d classes%n", train.size(), test.size(), classes.size());
+            out.printf(
+                    Locale.ROOT, "images: %d train, %d test, %d classes%n", train.size(), test.size(), classes.size());
             Scoring scoring = new Scoring(train, test, s.getBoolean(LINEAR), progress, out);
-            out.printf(Locale.ROOT, "%-" + LABEL + "s k-NN (k=%d, T=%.2f)%s%n", "", KnnEvaluator.DEFAULT_K,
-                    KnnEvaluator.DEFAULT_TEMPERATURE, scoring.linear ? "   linear probe" : "");
+            out.printf(
+                    Locale.ROOT,
+                    "%-" + LABEL + "s k-NN (k=%d, T=%.2f)%s%n",
+                    "",
+                    KnnEvaluator.DEFAULT_K,
+                    KnnEvaluator.DEFAULT_TEMPERATURE,
+                    scoring.linear ? "   linear probe" : "");
             boolean fresh = s.getString(MODEL).equals("fresh");
             scoring.network(fresh ? "fresh network" : "model", embedder);
             // The baselines on the same images: what a model must beat to be worth anything.
@@ -162,8 +210,8 @@ public final class EvalCommand implements Command {
             float[][] trainFeatures = features(label, embedder, train.images());
             float[][] testFeatures = features(label, embedder, test.images());
             progress.begin("k-NN of the " + label, 0);
-            ClassificationResult knn = KnnEvaluator.standard()
-                    .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
+            ClassificationResult knn =
+                    KnnEvaluator.standard().evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
             row(label, knn, trainFeatures, testFeatures);
         }
 
@@ -185,7 +233,10 @@ public final class EvalCommand implements Command {
                 progress.begin("linear probe of the " + label, 0);
                 LinearProbe.Result result = new LinearProbe(LinearProbe.Settings.defaults())
                         .evaluate(trainFeatures, train.labels(), testFeatures, test.labels());
-                probe = String.format(Locale.ROOT, "   %6.2f %% (weight decay %s)", 100 * result.test().accuracy(),
+                probe = String.format(
+                        Locale.ROOT,
+                        "   %6.2f %% (weight decay %s)",
+                        100 * result.test().accuracy(),
                         result.weightDecay());
             }
             out.printf(Locale.ROOT, "%-" + LABEL + "s %6.2f %%%s%n", label, 100 * knn.accuracy(), probe);
@@ -199,7 +250,8 @@ public final class EvalCommand implements Command {
                 normalised[i] = images.get(i).clone();
                 Normalisation.IMAGENET.apply(normalised[i], pixels);
             }
-            return embedder.embedAll(normalised, BATCH, List.of(Embeddings::instance)).get(0);
+            return embedder.embedAll(normalised, BATCH, List.of(Embeddings::instance))
+                    .get(0);
         }
     }
 
@@ -221,7 +273,10 @@ public final class EvalCommand implements Command {
 
         @Override
         public String toString() {
-            return step + (total > 0 ? ": " + done.get() + "/" + total + " images" : done.get() > 0 ? ": " + done.get() : "");
+            return step
+                    + (total > 0
+                            ? ": " + done.get() + "/" + total + " images"
+                            : done.get() > 0 ? ": " + done.get() : "");
         }
     }
 
@@ -232,8 +287,9 @@ public final class EvalCommand implements Command {
         }
     }
 
-    private static Labelled read(Path path, int max, EvalTransform transform, Map<String, Integer> classes,
-                                 Progress progress) throws IOException {
+    private static Labelled read(
+            Path path, int max, EvalTransform transform, Map<String, Integer> classes, Progress progress)
+            throws IOException {
         if (!Files.exists(path)) throw new UsageException(path + " does not exist");
         progress.begin("reading " + path, 0);
         List<float[]> images = new ArrayList<>();
@@ -252,7 +308,8 @@ public final class EvalCommand implements Command {
                 }
             }
         }
-        if (images.isEmpty()) throw new UsageException(path + " holds no labelled image (labels come from sub-folders)");
+        if (images.isEmpty())
+            throw new UsageException(path + " holds no labelled image (labels come from sub-folders)");
         return new Labelled(images, labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
@@ -305,7 +362,9 @@ public final class EvalCommand implements Command {
         String topic = s.getString(MODELS_TOPIC);
         long wanted = s.getLong(VERSION);
         return ModelVersionReader.read(clients, serdeConfig(s), topic, s.getString(MODEL_NAME), wanted)
-                .orElseThrow(() -> new UsageException(wanted == 0 ? "no verified model version on " + topic
-                        : "model version " + wanted + " is not on " + topic + " (retired or never published)"));
+                .orElseThrow(() -> new UsageException(
+                        wanted == 0
+                                ? "no verified model version on " + topic
+                                : "model version " + wanted + " is not on " + topic + " (retired or never published)"));
     }
 }

@@ -39,13 +39,20 @@ public final class ServeCommand implements Command {
     public int run(Invocation invocation) throws Exception {
         ServingConfig config = config(invocation);
         EmbeddingService service = new EmbeddingService(config);
-        invocation.out().println("Serving: waiting for the models topic " + config.getString(ServingConfig.MODELS_TOPIC)
-                + " (model.start=" + config.getString(ServingConfig.MODEL_START) + ")");
+        invocation
+                .out()
+                .println("Serving: waiting for the models topic " + config.getString(ServingConfig.MODELS_TOPIC)
+                        + " (model.start=" + config.getString(ServingConfig.MODEL_START) + ")");
         service.start();
-        invocation.out().println("Serving " + config.getString(ServingConfig.IMAGES_TOPIC) + " -> "
-                + config.getString(ServingConfig.EMBEDDINGS_TOPIC) + " with " + service.liveModel().id().orElseThrow()
-                + service.metricsPort().map(p -> "; Prometheus on :" + p + "/metrics").orElse("")
-                + ". Ctrl-C stops it.");
+        invocation
+                .out()
+                .println("Serving " + config.getString(ServingConfig.IMAGES_TOPIC) + " -> "
+                        + config.getString(ServingConfig.EMBEDDINGS_TOPIC) + " with "
+                        + service.liveModel().id().orElseThrow()
+                        + service.metricsPort()
+                                .map(p -> "; Prometheus on :" + p + "/metrics")
+                                .orElse("")
+                        + ". Ctrl-C stops it.");
         Termination.awaitSignal(service, StatusLine.start(invocation, () -> status(service)));
         return 0;
     }
@@ -53,9 +60,13 @@ public final class ServeCommand implements Command {
     /** Embeddings so far and per second, the model version embedding now, dead letters, Kafka Streams' state. */
     static String status(EmbeddingService service) {
         ServingMetrics metrics = service.metrics();
-        return String.format(Locale.ROOT, "embeddings %.0f (%.1f/s)  | model %s  | dead letters %d  | %s",
-                metrics.value("embeddings-total"), metrics.value("embeddings-rate"),
-                service.liveModel().id().map(ModelId::toString).orElse("none yet"), metrics.deadLetters(),
+        return String.format(
+                Locale.ROOT,
+                "embeddings %.0f (%.1f/s)  | model %s  | dead letters %d  | %s",
+                metrics.value("embeddings-total"),
+                metrics.value("embeddings-rate"),
+                service.liveModel().id().map(ModelId::toString).orElse("none yet"),
+                metrics.deadLetters(),
                 service.streams().state());
     }
 }

@@ -65,28 +65,73 @@ public final class StackCommand implements Command {
     /** The stack.* settings, which the demo declares too: it starts the same stack. */
     public static ConfigDef stackDefinition() {
         return new ConfigDef()
-                .define(DIR, Type.STRING, ".extrema/stack", Importance.HIGH,
+                .define(
+                        DIR,
+                        Type.STRING,
+                        ".extrema/stack",
+                        Importance.HIGH,
                         "State directory (relative to the working directory): broker data, logs, pid files and the "
                                 + "unpacked registry. Delete it (after 'stack stop') to start from scratch.")
-                .define(BROKER_PORT, Type.INT, StackSettings.DEFAULT_BROKER_PORT, PORT, Importance.HIGH,
+                .define(
+                        BROKER_PORT,
+                        Type.INT,
+                        StackSettings.DEFAULT_BROKER_PORT,
+                        PORT,
+                        Importance.HIGH,
                         "Kafka client port (bootstrap.servers 127.0.0.1:<port>).")
-                .define(CONTROLLER_PORT, Type.INT, StackSettings.DEFAULT_CONTROLLER_PORT, PORT, Importance.LOW,
+                .define(
+                        CONTROLLER_PORT,
+                        Type.INT,
+                        StackSettings.DEFAULT_CONTROLLER_PORT,
+                        PORT,
+                        Importance.LOW,
                         "KRaft controller port of the single combined broker/controller node.")
-                .define(REGISTRY_PORT, Type.INT, StackSettings.DEFAULT_REGISTRY_PORT, PORT, Importance.HIGH,
+                .define(
+                        REGISTRY_PORT,
+                        Type.INT,
+                        StackSettings.DEFAULT_REGISTRY_PORT,
+                        PORT,
+                        Importance.HIGH,
                         "Schema registry HTTP port; the Confluent-compatible API is http://127.0.0.1:<port>/apis/ccompat/v7.")
-                .define(REGISTRY_MANAGEMENT_PORT, Type.INT, StackSettings.DEFAULT_REGISTRY_MANAGEMENT_PORT, PORT,
-                        Importance.LOW, "Schema registry health and metrics port (Quarkus would take 0.0.0.0:9000).")
-                .define(REGISTRY_JAVA_HOME, Type.STRING, "", Importance.MEDIUM,
+                .define(
+                        REGISTRY_MANAGEMENT_PORT,
+                        Type.INT,
+                        StackSettings.DEFAULT_REGISTRY_MANAGEMENT_PORT,
+                        PORT,
+                        Importance.LOW,
+                        "Schema registry health and metrics port (Quarkus would take 0.0.0.0:9000).")
+                .define(
+                        REGISTRY_JAVA_HOME,
+                        Type.STRING,
+                        "",
+                        Importance.MEDIUM,
                         "Java 21+ home to run the registry with. Empty: $" + JavaRuntimeFinder.ENV_VAR
                                 + ", then $JAVA_HOME, the running JVM and the usual JDK install folders.")
-                .define(REGISTRY_DISTRIBUTION, Type.STRING, "", Importance.LOW,
+                .define(
+                        REGISTRY_DISTRIBUTION,
+                        Type.STRING,
+                        "",
+                        Importance.LOW,
                         "Path of apicurio-registry-app-<version>-all.tar.gz. Empty: the Maven local repository "
                                 + "(-Dmaven.repo.local, settings.xml, ~/.m2/repository), where the build put it.")
-                .define(REGISTRY_HOME, Type.STRING, "", Importance.LOW,
+                .define(
+                        REGISTRY_HOME,
+                        Type.STRING,
+                        "",
+                        Importance.LOW,
                         "Where the registry is unpacked. Empty: <stack.dir>/registry.")
-                .define(START_TIMEOUT_MS, Type.LONG, StackSettings.DEFAULT_START_TIMEOUT.toMillis(),
-                        Range.atLeast(1000), Importance.LOW, "How long the broker and the registry may take to be ready.")
-                .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.MEDIUM,
+                .define(
+                        START_TIMEOUT_MS,
+                        Type.LONG,
+                        StackSettings.DEFAULT_START_TIMEOUT.toMillis(),
+                        Range.atLeast(1000),
+                        Importance.LOW,
+                        "How long the broker and the registry may take to be ready.")
+                .define(
+                        CREATE_TOPICS,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
                         "Create the project's topics (extrema.images, extrema.models, ...) once the broker is up.");
     }
 
@@ -94,13 +139,19 @@ public final class StackCommand implements Command {
     public static StackSettings stackSettings(AbstractConfig config) {
         Path dir = Path.of(config.getString(DIR)).toAbsolutePath().normalize();
         String home = config.getString(REGISTRY_HOME);
-        return new StackSettings(dir,
-                config.getInt(BROKER_PORT), config.getInt(CONTROLLER_PORT),
-                config.getInt(REGISTRY_PORT), config.getInt(REGISTRY_MANAGEMENT_PORT),
-                home.isBlank() ? StackSettings.defaultRegistryHome(dir) : Path.of(home).toAbsolutePath(),
+        return new StackSettings(
+                dir,
+                config.getInt(BROKER_PORT),
+                config.getInt(CONTROLLER_PORT),
+                config.getInt(REGISTRY_PORT),
+                config.getInt(REGISTRY_MANAGEMENT_PORT),
+                home.isBlank()
+                        ? StackSettings.defaultRegistryHome(dir)
+                        : Path.of(home).toAbsolutePath(),
                 pathOrNull(config.getString(REGISTRY_DISTRIBUTION)),
                 pathOrNull(config.getString(REGISTRY_JAVA_HOME)),
-                Duration.ofMillis(config.getLong(START_TIMEOUT_MS)), true);
+                Duration.ofMillis(config.getLong(START_TIMEOUT_MS)),
+                true);
     }
 
     @Override
@@ -113,7 +164,8 @@ public final class StackCommand implements Command {
                 StackStatus before = LocalStack.status(settings);
                 StackEndpoints endpoints = LocalStack.startDetached(settings, topics);
                 if (!before.allDown()) {
-                    before.services().stream().filter(s -> s.state() == StackStatus.State.DOWN)
+                    before.services().stream()
+                            .filter(s -> s.state() == StackStatus.State.DOWN)
                             .forEach(s -> out.println("The " + s.name() + " was down: started it again."));
                 }
                 printStarted(out, endpoints, settings, topics);
@@ -128,20 +180,27 @@ public final class StackCommand implements Command {
                 return 0;
             }
             case "stop":
-                out.println(LocalStack.stop(settings) ? "Stack stopped (" + settings.stateDir() + ")."
-                        : "No stack was running from " + settings.stateDir() + ".");
+                out.println(
+                        LocalStack.stop(settings)
+                                ? "Stack stopped (" + settings.stateDir() + ")."
+                                : "No stack was running from " + settings.stateDir() + ".");
                 return 0;
             case "status": {
                 StackStatus status = LocalStack.status(settings);
                 for (StackStatus.Service s : status.services()) {
-                    out.printf("%-9s %-9s %s%s%n", s.name(), s.state().name().toLowerCase().replace('_', ' '),
-                            s.address(), s.pid() > 0 ? "  (pid " + s.pid() + ")" : "");
+                    out.printf(
+                            "%-9s %-9s %s%s%n",
+                            s.name(),
+                            s.state().name().toLowerCase().replace('_', ' '),
+                            s.address(),
+                            s.pid() > 0 ? "  (pid " + s.pid() + ")" : "");
                 }
                 // like service managers: 0 when everything is up, 3 otherwise, so scripts can wait on it
                 return status.allUp() ? 0 : 3;
             }
             default:
-                throw new UsageException("unknown action '" + invocation.arguments().get(0) + "'; expected " + arguments());
+                throw new UsageException(
+                        "unknown action '" + invocation.arguments().get(0) + "'; expected " + arguments());
         }
     }
 
@@ -151,13 +210,14 @@ public final class StackCommand implements Command {
                 .collect(Collectors.toList());
     }
 
-    private static void printStarted(PrintStream out, StackEndpoints endpoints, StackSettings settings,
-                                     List<TopicSpec> topics) {
+    private static void printStarted(
+            PrintStream out, StackEndpoints endpoints, StackSettings settings, List<TopicSpec> topics) {
         out.println("Kafka broker     bootstrap.servers=" + endpoints.bootstrapServers());
         out.println("Schema registry  schema.registry.url=" + endpoints.registryUrl());
         out.println("State and logs   " + settings.stateDir());
         if (!topics.isEmpty()) {
-            out.println("Topics           " + topics.stream().map(TopicSpec::name).collect(Collectors.joining(", ")));
+            out.println(
+                    "Topics           " + topics.stream().map(TopicSpec::name).collect(Collectors.joining(", ")));
         }
     }
 

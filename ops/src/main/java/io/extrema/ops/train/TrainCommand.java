@@ -35,9 +35,11 @@ public final class TrainCommand implements Command {
     @Override
     public int run(Invocation invocation) throws Exception {
         TrainerConfig config = config(invocation);
-        invocation.out().println("Training " + config.getString(TrainerConfig.MODEL_NAME) + " from "
-                + config.getString(TrainerConfig.TOPIC_IMAGES) + "; checkpoints in " + config.checkpointDir()
-                + ". Ctrl-C stops it after a checkpoint.");
+        invocation
+                .out()
+                .println("Training " + config.getString(TrainerConfig.MODEL_NAME) + " from "
+                        + config.getString(TrainerConfig.TOPIC_IMAGES) + "; checkpoints in " + config.checkpointDir()
+                        + ". Ctrl-C stops it after a checkpoint.");
         StreamingTrainer trainer = new StreamingTrainer(config);
         try (StatusLine status = StatusLine.start(invocation, () -> TrainingStatus.of(trainer.status()))) {
             // TrainerMain's shutdown hook finishes the step, checkpoints and commits before the JVM exits.

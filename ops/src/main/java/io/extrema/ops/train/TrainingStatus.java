@@ -14,21 +14,33 @@ public final class TrainingStatus {
         if (latest == null) return "trainer: filling the replay buffer";
         double loss = latest.getLoss();
         Double probe = latest.getProbeAccuracy();
-        return String.format(Locale.ROOT, "step %d  loss %s  %.0f img/s trained  | probe k-NN %s", latest.getStep(),
+        return String.format(
+                Locale.ROOT,
+                "step %d  loss %s  %.0f img/s trained  | probe k-NN %s",
+                latest.getStep(),
                 Double.isFinite(loss) ? String.format(Locale.ROOT, "%.4f", loss) : "-",
-                latest.getImagesTrainedPerSec(), probe == null ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * probe));
+                latest.getImagesTrainedPerSec(),
+                probe == null ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * probe));
     }
 
     /** {@code extrema train}'s line: the metrics, the replay buffer, the consumer lag and the latest version. */
     static String of(StreamingTrainer.Status status) {
         TrainingMetrics latest = status.latest();
-        String intake = String.format(Locale.ROOT, "  | replay %d/%d images  | lag %d", status.replayFill(),
-                status.replayCapacity(), status.lag());
+        String intake = String.format(
+                Locale.ROOT,
+                "  | replay %d/%d images  | lag %d",
+                status.replayFill(),
+                status.replayCapacity(),
+                status.lag());
         if (latest == null) {
             return (status.replayFill() < status.replayMinFill()
-                    ? "waiting for images: training starts at " + status.replayMinFill() + " in the replay buffer"
-                    : "training: first steps") + intake;
+                            ? "waiting for images: training starts at " + status.replayMinFill()
+                                    + " in the replay buffer"
+                            : "training: first steps")
+                    + intake;
         }
-        return of(latest) + intake + (latest.getModelVersion() < 1 ? "" : "  | latest version v" + latest.getModelVersion());
+        return of(latest)
+                + intake
+                + (latest.getModelVersion() < 1 ? "" : "  | latest version v" + latest.getModelVersion());
     }
 }

@@ -24,17 +24,32 @@ class CommandLineTest {
 
     /** A command declaring a few settings of each kind. */
     private static final Command DEMO = new Command() {
-        public String name() { return "demo"; }
-        public String summary() { return "A command for tests."; }
-        public String arguments() { return "go|wait"; }
-        public String details() { return "  go     start going\n  wait   do not\n"; }
+        public String name() {
+            return "demo";
+        }
+
+        public String summary() {
+            return "A command for tests.";
+        }
+
+        public String arguments() {
+            return "go|wait";
+        }
+
+        public String details() {
+            return "  go     start going\n  wait   do not\n";
+        }
+
         public ConfigDef settings() {
             return new ConfigDef()
                     .define("demo.port", Type.INT, 9000, Range.between(1, 65535), Importance.HIGH, "The port to use.")
                     .define("demo.name", Type.STRING, "alpha", Importance.MEDIUM, "A name.")
                     .define("demo.verbose", Type.BOOLEAN, false, Importance.LOW, "Say more.");
         }
-        public int run(Invocation invocation) { return 0; }
+
+        public int run(Invocation invocation) {
+            return 0;
+        }
     };
 
     @TempDir
@@ -76,7 +91,8 @@ class CommandLineTest {
     void booleansMayBeBareFlags() {
         assertEquals(true, parse(Map.of(), "--demo.verbose").settings().getBoolean("demo.verbose"));
         assertEquals(true, parse(Map.of(), "--demo.verbose", "go").settings().getBoolean("demo.verbose"));
-        assertEquals(false, parse(Map.of(), "--demo.verbose", "false").settings().getBoolean("demo.verbose"));
+        assertEquals(
+                false, parse(Map.of(), "--demo.verbose", "false").settings().getBoolean("demo.verbose"));
         assertEquals(List.of("go"), parse(Map.of(), "--demo.verbose", "go").arguments());
     }
 
@@ -85,31 +101,40 @@ class CommandLineTest {
         assertEquals(true, parse(Map.of(), "--demo-verbose").settings().getBoolean("demo.verbose"));
         assertEquals(4242, parse(Map.of(), "--demo-port=4242").settings().getInt("demo.port"));
         assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo-prot", "1"))
-                .getMessage().contains("unknown option --demo-prot"));
+                .getMessage()
+                .contains("unknown option --demo-prot"));
     }
 
     @Test
     void kafkaSettingsPassThroughWithThePrefixStripped() throws IOException {
         Path file = dir.resolve("kafka.properties");
         Files.writeString(file, "kafka.compression.type=zstd\nkafka.linger.ms=1\n");
-        Invocation invocation = parse(Map.of(), "--config", file.toString(), "--kafka.linger.ms=5",
-                "--kafka.security.protocol", "SSL");
-        assertEquals(Map.of("compression.type", "zstd", "linger.ms", "5", "security.protocol", "SSL"),
+        Invocation invocation =
+                parse(Map.of(), "--config", file.toString(), "--kafka.linger.ms=5", "--kafka.security.protocol", "SSL");
+        assertEquals(
+                Map.of("compression.type", "zstd", "linger.ms", "5", "security.protocol", "SSL"),
                 invocation.kafkaOverrides());
     }
 
     @Test
     void badInputIsAUsageErrorNamingTheProblem() {
         assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo.prot", "1"))
-                .getMessage().contains("unknown option --demo.prot"));
+                .getMessage()
+                .contains("unknown option --demo.prot"));
         assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo.port", "0"))
-                .getMessage().contains("demo.port"));
+                .getMessage()
+                .contains("demo.port"));
         assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo.port", "many"))
-                .getMessage().contains("demo.port"));
+                .getMessage()
+                .contains("demo.port"));
         assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--demo.name"))
-                .getMessage().contains("needs a value"));
-        assertTrue(assertThrows(UsageException.class, () -> parse(Map.of(), "--config", dir.resolve("none").toString()))
-                .getMessage().contains("cannot read"));
+                .getMessage()
+                .contains("needs a value"));
+        assertTrue(assertThrows(
+                        UsageException.class,
+                        () -> parse(Map.of(), "--config", dir.resolve("none").toString()))
+                .getMessage()
+                .contains("cannot read"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "go", "wait").action("go|wait"));
     }
 
@@ -119,9 +144,18 @@ class CommandLineTest {
         String help = out.toString(StandardCharsets.UTF_8);
         assertTrue(help.startsWith("Usage: extrema demo go|wait"), help);
         assertTrue(help.contains("A command for tests.\n\n  go     start going\n  wait   do not\n\nSettings"), help);
-        for (String expected : List.of("--demo.port <int>", "The port to use.", "default: 9000", "[1,...,65535]",
-                "EXTREMA_DEMO_PORT", "--demo.name <string>", "default: alpha", "--demo.verbose <boolean>",
-                "EXTREMA_DEMO_VERBOSE", "--config <file>", "--kafka.<client setting>")) {
+        for (String expected : List.of(
+                "--demo.port <int>",
+                "The port to use.",
+                "default: 9000",
+                "[1,...,65535]",
+                "EXTREMA_DEMO_PORT",
+                "--demo.name <string>",
+                "default: alpha",
+                "--demo.verbose <boolean>",
+                "EXTREMA_DEMO_VERBOSE",
+                "--config <file>",
+                "--kafka.<client setting>")) {
             assertTrue(help.contains(expected), "help lacks '" + expected + "':\n" + help);
         }
     }

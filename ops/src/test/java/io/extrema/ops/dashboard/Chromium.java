@@ -52,41 +52,66 @@ final class Chromium implements AutoCloseable {
 
     private Chromium() throws Exception {
         profile = Files.createTempDirectory("extrema-chromium-");
-        process = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
-                "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-                "--window-size=1600,1500", "about:blank")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        process = new ProcessBuilder(
+                        BINARY.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--disable-default-apps",
+                        "--disable-extensions",
+                        "--hide-scrollbars",
+                        "--mute-audio",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-address=127.0.0.1",
+                        "--remote-debugging-port=0",
+                        "--window-size=1600,1500",
+                        "about:blank")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String browserUrl = devToolsUrl();
-        socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(browserUrl), new Listener())
+        socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .buildAsync(URI.create(browserUrl), new Listener())
                 .get(30, TimeUnit.SECONDS);
-        String target = call("Target.createTarget", Map.of("url", "about:blank"), null).get("targetId").asText();
-        session = call("Target.attachToTarget", Map.of("targetId", target, "flatten", true), null).get("sessionId").asText();
+        String target = call("Target.createTarget", Map.of("url", "about:blank"), null)
+                .get("targetId")
+                .asText();
+        session = call("Target.attachToTarget", Map.of("targetId", target, "flatten", true), null)
+                .get("sessionId")
+                .asText();
         call("Runtime.enable", Map.of());
         call("Log.enable", Map.of());
         call("Page.enable", Map.of());
-        call("Emulation.setDeviceMetricsOverride", Map.of("width", 1600, "height", 1500, "deviceScaleFactor", 1,
-                "mobile", false));
+        call(
+                "Emulation.setDeviceMetricsOverride",
+                Map.of("width", 1600, "height", 1500, "deviceScaleFactor", 1, "mobile", false));
     }
 
     /** Reads "DevTools listening on ws://..." from Chromium's stderr, then keeps draining it. */
     private String devToolsUrl() throws Exception {
-        BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+        BufferedReader err =
+                new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> url = new CompletableFuture<>();
-        Thread drain = new Thread(() -> {
-            try {
-                for (String line; (line = err.readLine()) != null; ) {
-                    int at = line.indexOf("ws://");
-                    if (line.startsWith("DevTools listening on") && at >= 0) {
-                        url.complete(line.substring(at).trim());
+        Thread drain = new Thread(
+                () -> {
+                    try {
+                        for (String line; (line = err.readLine()) != null; ) {
+                            int at = line.indexOf("ws://");
+                            if (line.startsWith("DevTools listening on") && at >= 0) {
+                                url.complete(line.substring(at).trim());
+                            }
+                        }
+                        url.completeExceptionally(
+                                new IllegalStateException("Chromium exited before DevTools was ready"));
+                    } catch (IOException e) {
+                        url.completeExceptionally(e);
                     }
-                }
-                url.completeExceptionally(new IllegalStateException("Chromium exited before DevTools was ready"));
-            } catch (IOException e) {
-                url.completeExceptionally(e);
-            }
-        }, "chromium-stderr");
+                },
+                "chromium-stderr");
         drain.setDaemon(true);
         drain.start();
         return url.get(60, TimeUnit.SECONDS);
@@ -119,8 +144,8 @@ final class Chromium implements AutoCloseable {
 
     /** Evaluates a JavaScript expression (promises awaited) and returns its JSON value. */
     JsonNode eval(String expression) throws Exception {
-        JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
-                "awaitPromise", true));
+        JsonNode result =
+                call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (result.has("exceptionDetails")) {
             throw new IllegalStateException("script failed: " + result.get("exceptionDetails"));
         }
@@ -128,7 +153,9 @@ final class Chromium implements AutoCloseable {
     }
 
     void screenshot(Path file) throws Exception {
-        String data = call("Page.captureScreenshot", Map.of("format", "png")).get("data").asText();
+        String data = call("Page.captureScreenshot", Map.of("format", "png"))
+                .get("data")
+                .asText();
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, Base64.getDecoder().decode(data));
     }
@@ -154,7 +181,7 @@ final class Chromium implements AutoCloseable {
                             + params.path("entry").path("url").asText());
                 }
             }
-            default -> { }
+            default -> {}
         }
     }
 
@@ -168,7 +195,8 @@ final class Chromium implements AutoCloseable {
                 try {
                     JsonNode message = JSON.readTree(text.toString());
                     if (message.has("id")) {
-                        CompletableFuture<JsonNode> reply = pending.remove(message.get("id").asInt());
+                        CompletableFuture<JsonNode> reply =
+                                pending.remove(message.get("id").asInt());
                         if (reply != null) {
                             reply.complete(message);
                         }

@@ -21,8 +21,10 @@ class DashboardMetricsTest {
         PrometheusText out = new PrometheusText();
         DashboardServer.trainerMetrics(out, record);
         String text = out.toString();
-        assertTrue(text.contains("# HELP extrema_trainer_step " + TrainerMetric.STEP.help() + "\n"
-                + "# TYPE extrema_trainer_step counter\nextrema_trainer_step{model=\"run-1\"} 40\n"), text);
+        assertTrue(
+                text.contains("# HELP extrema_trainer_step " + TrainerMetric.STEP.help() + "\n"
+                        + "# TYPE extrema_trainer_step counter\nextrema_trainer_step{model=\"run-1\"} 40\n"),
+                text);
         assertTrue(text.contains("# HELP extrema_trainer_embedding_std " + TrainerMetric.EMBEDDING_STD.help()), text);
         assertFalse(text.contains("extrema_trainer_probe_accuracy"), text);
     }

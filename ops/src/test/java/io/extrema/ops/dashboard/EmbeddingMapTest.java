@@ -43,7 +43,8 @@ class EmbeddingMapTest {
                 maxB = Math.max(maxB, x);
             }
         }
-        assertTrue(maxA < minB || maxB < minA, "clusters overlap on the first axis: a [" + minA + ", " + maxA
-                + "], b [" + minB + ", " + maxB + "]");
+        assertTrue(
+                maxA < minB || maxB < minA,
+                "clusters overlap on the first axis: a [" + minA + ", " + maxA + "], b [" + minB + ", " + maxB + "]");
     }
 }

@@ -32,61 +32,106 @@ class DemoRestartTest {
 
     @Test
     void aKilledDemoRunsAgainOnItsStackResumingTrainingAndServingTheNewestVersion(@TempDir Path tmp) throws Exception {
-        Path stackDir = Path.of("target/extrema-stack/demo-restart-" + ProcessHandle.current().pid()).toAbsolutePath();
+        Path stackDir = Path.of("target/extrema-stack/demo-restart-"
+                        + ProcessHandle.current().pid())
+                .toAbsolutePath();
         StackSettings stack = StackSettings.defaults(stackDir).withFreePorts();
         Path work = tmp.resolve("work");
-        List<String> command = TinyDemoMain.command(stack, work, List.of("max.steps=0", "checkpoint.interval.steps=10",
-                "version.interval.steps=10"), "--rate", "20", "--status.interval.seconds", "2");
+        List<String> command = TinyDemoMain.command(
+                stack,
+                work,
+                List.of("max.steps=0", "checkpoint.interval.steps=10", "version.interval.steps=10"),
+                "--rate",
+                "20",
+                "--status.interval.seconds",
+                "2");
         DemoTopics topics = new DemoTopics("extrema.");
         Path log = tmp.resolve("demo.log");
         try {
-            Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process first = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             TrainerState checkpoint;
             try {
                 CheckpointStore checkpoints = new CheckpointStore(work.resolve("checkpoints"), 2);
                 long deadline = System.nanoTime() + PATIENCE.toNanos();
                 while (checkpoints.latest().map(c -> c.state().lastVersion()).orElse(0L) < 2) {
                     assertTrue(first.isAlive(), "the demo exited:\n" + Files.readString(log));
-                    assertTrue(System.nanoTime() < deadline, "no checkpoint after version 2:\n" + Files.readString(log));
+                    assertTrue(
+                            System.nanoTime() < deadline, "no checkpoint after version 2:\n" + Files.readString(log));
                     Thread.sleep(500);
                 }
             } finally {
                 first.destroyForcibly(); // SIGKILL
                 first.waitFor(30, TimeUnit.SECONDS);
             }
-            checkpoint = new CheckpointStore(work.resolve("checkpoints"), 2).latest().orElseThrow().state();
+            checkpoint = new CheckpointStore(work.resolve("checkpoints"), 2)
+                    .latest()
+                    .orElseThrow()
+                    .state();
             StackEndpoints endpoints = stack.endpoints();
 
             Instant restarted = Instant.now();
-            Process second = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            Process second = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             try {
                 long before = checkpoint.lastVersion();
                 awaitStackUp(stack, second, log);
                 try (TopicReader<ModelPart> models = new TopicReader<>(endpoints, topics.models(), ModelPart.class);
-                     TopicReader<TrainingMetrics> metrics = new TopicReader<>(endpoints, topics.metrics(), TrainingMetrics.class);
-                     TopicReader<EmbeddingRecord> embeddings = new TopicReader<>(endpoints, topics.embeddings(), EmbeddingRecord.class)) {
+                        TopicReader<TrainingMetrics> metrics =
+                                new TopicReader<>(endpoints, topics.metrics(), TrainingMetrics.class);
+                        TopicReader<EmbeddingRecord> embeddings =
+                                new TopicReader<>(endpoints, topics.embeddings(), EmbeddingRecord.class)) {
                     // Training resumed: the first step reported after the restart continues from the checkpoint.
-                    List<TrainingMetrics> steps = metrics.await(m -> m.stream().anyMatch(x -> x.getTime().isAfter(restarted)),
-                            PATIENCE, "a training step after the restart");
-                    long firstAfter = steps.stream().filter(x -> x.getTime().isAfter(restarted))
-                            .mapToLong(TrainingMetrics::getStep).min().orElseThrow();
-                    assertTrue(firstAfter > checkpoint.step(), "first step after the restart " + firstAfter
-                            + ", checkpoint at " + checkpoint.step() + ": training started over");
+                    List<TrainingMetrics> steps = metrics.await(
+                            m -> m.stream().anyMatch(x -> x.getTime().isAfter(restarted)),
+                            PATIENCE,
+                            "a training step after the restart");
+                    long firstAfter = steps.stream()
+                            .filter(x -> x.getTime().isAfter(restarted))
+                            .mapToLong(TrainingMetrics::getStep)
+                            .min()
+                            .orElseThrow();
+                    assertTrue(
+                            firstAfter > checkpoint.step(),
+                            "first step after the restart " + firstAfter + ", checkpoint at " + checkpoint.step()
+                                    + ": training started over");
                     // Version numbers keep rising over the kill: none is published twice.
-                    List<Long> versions = models.await(p -> p.stream().anyMatch(x -> x.getPart() instanceof ModelManifest
-                                    && x.getVersion() > before), PATIENCE, "a version above v" + before).stream()
-                            .filter(x -> x.getPart() instanceof ModelManifest).map(ModelPart::getVersion).toList();
-                    assertTrue(versions.equals(versions.stream().distinct().sorted().toList()),
+                    List<Long> versions = models
+                            .await(
+                                    p -> p.stream()
+                                            .anyMatch(x ->
+                                                    x.getPart() instanceof ModelManifest && x.getVersion() > before),
+                                    PATIENCE,
+                                    "a version above v" + before)
+                            .stream()
+                            .filter(x -> x.getPart() instanceof ModelManifest)
+                            .map(ModelPart::getVersion)
+                            .toList();
+                    assertTrue(
+                            versions.equals(
+                                    versions.stream().distinct().sorted().toList()),
                             "versions on the models topic, in order: " + versions);
                     // Serving started on a trained version, never the fresh network (version 0).
-                    List<EmbeddingRecord> after = embeddings.await(e -> e.stream()
-                                    .filter(x -> x.getProcessingTime().isAfter(restarted)).count() >= 20,
-                            PATIENCE, "embeddings after the restart");
-                    long oldest = after.stream().filter(x -> x.getProcessingTime().isAfter(restarted))
-                            .mapToLong(EmbeddingRecord::getModelVersion).min().orElseThrow();
-                    assertTrue(oldest >= checkpoint.lastVersion() && oldest > 0, "after the restart serving embedded "
-                            + "with v" + oldest + "; the checkpoint had published v" + checkpoint.lastVersion());
+                    List<EmbeddingRecord> after = embeddings.await(
+                            e -> e.stream()
+                                            .filter(x -> x.getProcessingTime().isAfter(restarted))
+                                            .count()
+                                    >= 20,
+                            PATIENCE,
+                            "embeddings after the restart");
+                    long oldest = after.stream()
+                            .filter(x -> x.getProcessingTime().isAfter(restarted))
+                            .mapToLong(EmbeddingRecord::getModelVersion)
+                            .min()
+                            .orElseThrow();
+                    assertTrue(
+                            oldest >= checkpoint.lastVersion() && oldest > 0,
+                            "after the restart serving embedded " + "with v" + oldest
+                                    + "; the checkpoint had published v" + checkpoint.lastVersion());
                 }
                 String output = Files.readString(log);
                 assertFalse(output.contains("TRAINER FAILED"), output);

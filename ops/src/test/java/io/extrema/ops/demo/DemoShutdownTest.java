@@ -28,14 +28,29 @@ class DemoShutdownTest {
 
     @Test
     void sigtermLeavesACheckpointOfTheLastCompletedStepAndStopsTheStackLast(@TempDir Path tmp) throws Exception {
-        Path stackDir = Path.of("target/extrema-stack/demo-" + ProcessHandle.current().pid()).toAbsolutePath();
+        Path stackDir = Path.of(
+                        "target/extrema-stack/demo-" + ProcessHandle.current().pid())
+                .toAbsolutePath();
         StackSettings stack = StackSettings.defaults(stackDir).withFreePorts();
         Path work = tmp.resolve("work");
         // no step budget and no interval checkpoint: only the stop writes one; a version every step
-        List<String> command = TinyDemoMain.command(stack, work, List.of("max.steps=0", "checkpoint.interval.steps=1000",
-                "version.interval.steps=1", "version.interval.minutes=0"), "--rate", "0", "--status.interval.seconds", "1");
+        List<String> command = TinyDemoMain.command(
+                stack,
+                work,
+                List.of(
+                        "max.steps=0",
+                        "checkpoint.interval.steps=1000",
+                        "version.interval.steps=1",
+                        "version.interval.minutes=0"),
+                "--rate",
+                "0",
+                "--status.interval.seconds",
+                "1");
         Path log = tmp.resolve("demo.log");
-        Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process demo = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             long seen = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
@@ -47,27 +62,32 @@ class DemoShutdownTest {
             assertTrue(seen >= SEEN, "the trainer did not publish " + SEEN + " versions:\n" + Files.readString(log));
             StackStatus running = LocalStack.status(stack);
             assertTrue(running.allUp(), "the demo's stack is not up: " + running);
-            List<Long> pids = running.services().stream().map(StackStatus.Service::pid).toList();
+            List<Long> pids =
+                    running.services().stream().map(StackStatus.Service::pid).toList();
 
             demo.toHandle().destroy(); // SIGTERM, as Ctrl-C: the JVM's shutdown hooks run
             assertTrue(demo.waitFor(4, TimeUnit.MINUTES), "the demo did not stop:\n" + Files.readString(log));
             String output = Files.readString(log);
 
-            CheckpointStore.Stored checkpoint = new CheckpointStore(work.resolve("checkpoints"), 2).latest().orElse(null);
+            CheckpointStore.Stored checkpoint =
+                    new CheckpointStore(work.resolve("checkpoints"), 2).latest().orElse(null);
             assertNotNull(checkpoint, "no checkpoint after the stop:\n" + output);
             // A version is published at every step: a checkpoint written at the stop knows every version seen
             // before it (no interval checkpoint exists to be confused with it).
             long step = checkpoint.state().step();
             long version = checkpoint.state().lastVersion();
-            assertTrue(version >= seen && step >= version, "checkpoint of step " + step + " with version " + version
-                    + ", but version " + seen + " was seen before the stop:\n" + output);
+            assertTrue(
+                    version >= seen && step >= version,
+                    "checkpoint of step " + step + " with version " + version + ", but version " + seen
+                            + " was seen before the stop:\n" + output);
             assertTrue(output.contains("Stopped."), output);
             assertFalse(output.contains("did not stop"), output);
             StackStatus stopped = LocalStack.status(stack);
             assertTrue(stopped.allDown(), "the demo's stack is not down: " + stopped);
             // The demo exits only after its stack has: no broker or registry process may outlive it.
             for (long pid : pids) {
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                assertFalse(
+                        ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
                         "stack process " + pid + " still alive after the demo exited");
             }
         } finally {

@@ -56,8 +56,8 @@ class EndToEndTest {
     static final Duration BOUND = Duration.ofMinutes(4);
 
     @Test
-    void imagesAreTrainedOnEmbeddedByTheNewestModelMonitoredAndBadOnesDeadLettered(StackEndpoints stack,
-                                                                                   @TempDir Path tmp) throws Exception {
+    void imagesAreTrainedOnEmbeddedByTheNewestModelMonitoredAndBadOnesDeadLettered(
+            StackEndpoints stack, @TempDir Path tmp) throws Exception {
         Path sample = SampleData.require();
         Path images = tmp.resolve("images");
         Set<String> good = writeGoodImages(sample.resolve("train.tar.gz"), images);
@@ -65,19 +65,32 @@ class EndToEndTest {
         assertFalse(good.contains(ImageRecords.sha256(truncated)));
 
         DemoTopics topics = new DemoTopics("e2e-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        Demo.Plan plan = new Demo.Plan(stack.bootstrapServers(), stack.registryUrl(), Map.of(), Map.of(), topics,
-                tmp.resolve("work"), images, sample.resolve("test.tar.gz"), 0, 1, 0,
-                tinyTrainer(), Map.of(), Map.of("window.size.ms", "5000", "window.grace.ms", "500",
-                "alert.min.window.count", "5"));
+        Demo.Plan plan = new Demo.Plan(
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                Map.of(),
+                Map.of(),
+                topics,
+                tmp.resolve("work"),
+                images,
+                sample.resolve("test.tar.gz"),
+                0,
+                1,
+                0,
+                tinyTrainer(),
+                Map.of(),
+                Map.of("window.size.ms", "5000", "window.grace.ms", "500", "alert.min.window.count", "5"));
         long started = System.nanoTime();
         try (Demo demo = new Demo(plan).start();
-             TopicReader<EmbeddingRecord> embeddings = new TopicReader<>(stack, topics.embeddings(), EmbeddingRecord.class);
-             TopicReader<ModelPart> models = new TopicReader<>(stack, topics.models(), ModelPart.class);
-             TopicReader<TrainingMetrics> metrics = new TopicReader<>(stack, topics.metrics(), TrainingMetrics.class);
-             TopicReader<MonitorRecord> monitor = new TopicReader<>(stack, topics.monitor(), MonitorRecord.class);
-             TopicReader<DeadLetter> dlqIngest = new TopicReader<>(stack, topics.dlqIngest(), DeadLetter.class);
-             TopicReader<DeadLetter> dlqTrainer = new TopicReader<>(stack, topics.dlqTrainer(), DeadLetter.class);
-             TopicReader<DeadLetter> dlqServing = new TopicReader<>(stack, topics.dlqServing(), DeadLetter.class)) {
+                TopicReader<EmbeddingRecord> embeddings =
+                        new TopicReader<>(stack, topics.embeddings(), EmbeddingRecord.class);
+                TopicReader<ModelPart> models = new TopicReader<>(stack, topics.models(), ModelPart.class);
+                TopicReader<TrainingMetrics> metrics =
+                        new TopicReader<>(stack, topics.metrics(), TrainingMetrics.class);
+                TopicReader<MonitorRecord> monitor = new TopicReader<>(stack, topics.monitor(), MonitorRecord.class);
+                TopicReader<DeadLetter> dlqIngest = new TopicReader<>(stack, topics.dlqIngest(), DeadLetter.class);
+                TopicReader<DeadLetter> dlqTrainer = new TopicReader<>(stack, topics.dlqTrainer(), DeadLetter.class);
+                TopicReader<DeadLetter> dlqServing = new TopicReader<>(stack, topics.dlqServing(), DeadLetter.class)) {
 
             // Nothing lost on the first pass: every good image is embedded (by whichever version was live).
             embeddings.await(all -> embeddedIds(all, v -> true).containsAll(good), BOUND, "every good image embedded");
@@ -85,9 +98,13 @@ class EndToEndTest {
             // The trainer ran to its step budget, publishing versions on the way.
             assertTrue(demo.awaitTrainer(BOUND), "trainer still running after " + BOUND + ": " + demo.status());
             assertNull(demo.trainerFailure());
-            List<Long> versions = models.await(parts -> manifests(parts).size() >= STEPS / VERSION_EVERY, BOUND,
-                    "model versions").stream().filter(p -> p.getPart() instanceof ModelManifest)
-                    .map(ModelPart::getVersion).toList();
+            List<Long> versions =
+                    models
+                            .await(parts -> manifests(parts).size() >= STEPS / VERSION_EVERY, BOUND, "model versions")
+                            .stream()
+                            .filter(p -> p.getPart() instanceof ModelManifest)
+                            .map(ModelPart::getVersion)
+                            .toList();
             long latest = versions.get(versions.size() - 1);
             assertEquals(versions.stream().sorted().distinct().toList(), versions, "versions are monotonic");
             assertTrue(latest >= STEPS / VERSION_EVERY, "versions advanced: " + versions);
@@ -98,62 +115,112 @@ class EndToEndTest {
                 Thread.sleep(200);
             }
             assertEquals(latest, demo.servingModel().orElseThrow().version(), "serving swapped to the latest version");
-            ExtremaCli.Result ingest = ExtremaCli.run("ingest", images.toString(), "--bootstrap.servers", stack.bootstrapServers(),
-                    "--schema.registry.url", stack.registryUrl(), "--topic", topics.images(),
-                    "--dlq.topic", topics.dlqIngest(), "--quiet", "--tolerate.refused",
+            ExtremaCli.Result ingest = ExtremaCli.run(
+                    "ingest",
+                    images.toString(),
+                    "--bootstrap.servers",
+                    stack.bootstrapServers(),
+                    "--schema.registry.url",
+                    stack.registryUrl(),
+                    "--topic",
+                    topics.images(),
+                    "--dlq.topic",
+                    topics.dlqIngest(),
+                    "--quiet",
+                    "--tolerate.refused",
                     // the demo's source name: the monitor's per-source windows of the first pass then see time
                     // move on, and close
-                    "--source.name", images.getFileName().toString());
+                    "--source.name",
+                    images.getFileName().toString());
             assertEquals(0, ingest.exit(), "extrema ingest exit status");
 
             // Every good image has an embedding from the latest model, from the serving instance that started with
             // a fresh network: newer versions arrived without a restart.
             List<EmbeddingRecord> all = embeddings.await(
                     e -> embeddedIds(e, v -> v == latest).containsAll(good), BOUND, "every good image by v" + latest);
-            Set<Long> embeddedBy = all.stream().map(EmbeddingRecord::getModelVersion).collect(Collectors.toCollection(TreeSet::new));
+            Set<Long> embeddedBy =
+                    all.stream().map(EmbeddingRecord::getModelVersion).collect(Collectors.toCollection(TreeSet::new));
             assertTrue(embeddedBy.size() >= 2 && embeddedBy.contains(latest), "versions in embeddings: " + embeddedBy);
             assertTrue(all.stream().noneMatch(e -> e.getInstance().stream().anyMatch(f -> !Float.isFinite(f))));
 
             // Metrics from the trainer, with a finite loss and the probe accuracy on the shipped test images.
-            List<TrainingMetrics> m = metrics.await(r -> r.stream().anyMatch(x -> x.getProbeAccuracy() != null),
-                    BOUND, "metrics with a probe accuracy");
+            List<TrainingMetrics> m = metrics.await(
+                    r -> r.stream().anyMatch(x -> x.getProbeAccuracy() != null),
+                    BOUND,
+                    "metrics with a probe accuracy");
             assertTrue(m.stream().allMatch(x -> Double.isFinite(x.getLoss())), "finite losses");
             assertTrue(m.get(m.size() - 1).getStep() >= STEPS - 5);
 
             // Monitor windows per source, naming the versions that produced them.
             List<MonitorRecord> windows = monitor.await(r -> !r.isEmpty(), BOUND, "monitor windows");
-            assertTrue(windows.stream().allMatch(w -> w.getCount() > 0 && !w.getModelVersions().isEmpty()));
+            assertTrue(windows.stream()
+                    .allMatch(w -> w.getCount() > 0 && !w.getModelVersions().isEmpty()));
 
             // Dead letters: refused by ingest from the header (empty, not an image); the truncated JPEG passed the
             // header check and was dead-lettered by both the trainer and serving, which kept running.
             List<DeadLetter> refused = dlqIngest.await(r -> r.size() >= 4, BOUND, "ingest dead letters (2 per pass)");
-            Set<String> reasons = refused.stream().map(d -> d.getReason().toString()).collect(Collectors.toSet());
+            Set<String> reasons =
+                    refused.stream().map(d -> d.getReason().toString()).collect(Collectors.toSet());
             assertTrue(reasons.stream().anyMatch(r -> r.toLowerCase().contains("empty")), "reasons: " + reasons);
-            assertTrue(dlqTrainer.await(r -> !r.isEmpty(), BOUND, "trainer dead letter").get(0).getStage().toString()
+            assertTrue(dlqTrainer
+                    .await(r -> !r.isEmpty(), BOUND, "trainer dead letter")
+                    .get(0)
+                    .getStage()
+                    .toString()
                     .contains("train"));
-            DeadLetter servingDead = dlqServing.await(r -> !r.isEmpty(), BOUND, "serving dead letter").get(0);
+            DeadLetter servingDead = dlqServing
+                    .await(r -> !r.isEmpty(), BOUND, "serving dead letter")
+                    .get(0);
             assertTrue(servingDead.getValue() != null && servingDead.getValue().remaining() > 0, "original bytes kept");
 
             // extrema eval on the latest version from the models topic and on the trainer's newest checkpoint.
-            for (List<String> model : List.of(List.of("--topic.models", topics.models()),
-                    List.of("--model", "checkpoint", "--checkpoint", plan.workDir().resolve("checkpoints").toString()))) {
-                List<String> args = new java.util.ArrayList<>(List.of("eval", "--train", sample.resolve("train.tar.gz").toString(),
-                        "--test", sample.resolve("test.tar.gz").toString(), "--max.images", "300", "--linear", "false",
-                        "--bootstrap.servers", stack.bootstrapServers(), "--schema.registry.url", stack.registryUrl()));
+            for (List<String> model : List.of(
+                    List.of("--topic.models", topics.models()),
+                    List.of(
+                            "--model",
+                            "checkpoint",
+                            "--checkpoint",
+                            plan.workDir().resolve("checkpoints").toString()))) {
+                List<String> args = new java.util.ArrayList<>(List.of(
+                        "eval",
+                        "--train",
+                        sample.resolve("train.tar.gz").toString(),
+                        "--test",
+                        sample.resolve("test.tar.gz").toString(),
+                        "--max.images",
+                        "300",
+                        "--linear",
+                        "false",
+                        "--bootstrap.servers",
+                        stack.bootstrapServers(),
+                        "--schema.registry.url",
+                        stack.registryUrl()));
                 args.addAll(model);
                 ExtremaCli.Result eval = ExtremaCli.run(args.toArray(String[]::new));
                 assertEquals(0, eval.exit(), "extrema eval " + model);
-                assertTrue(eval.out().contains("k-NN (k=20") && (model.size() > 2 || eval.out().contains(" v" + latest + " ")),
+                assertTrue(
+                        eval.out().contains("k-NN (k=20")
+                                && (model.size() > 2 || eval.out().contains(" v" + latest + " ")),
                         eval.out());
             }
 
             // What the demo prints and the dashboard it serves.
             String status = demo.status();
-            assertTrue(status.contains("images sent " + (good.size() + 1)) /* + the truncated one */ && status.contains("model versions published"), status);
-            String snapshot = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(demo.dashboardUrl() + "api/snapshot")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(snapshot.contains("\"loss\""), "dashboard snapshot holds the metrics: " + snapshot.substring(0, Math.min(300, snapshot.length())));
-            System.out.printf("end-to-end: %d good images, versions %s, embeddings by %s, %d monitor windows, %.0f s%n",
+            assertTrue(
+                    status.contains("images sent " + (good.size() + 1)) /* + the truncated one */
+                            && status.contains("model versions published"),
+                    status);
+            String snapshot = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(demo.dashboardUrl() + "api/snapshot"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            assertTrue(
+                    snapshot.contains("\"loss\""),
+                    "dashboard snapshot holds the metrics: " + snapshot.substring(0, Math.min(300, snapshot.length())));
+            System.out.printf(
+                    "end-to-end: %d good images, versions %s, embeddings by %s, %d monitor windows, %.0f s%n",
                     good.size(), versions, embeddedBy, windows.size(), (System.nanoTime() - started) / 1e9);
         }
     }
@@ -179,7 +246,8 @@ class EndToEndTest {
         try (ImageSource source = ImageSources.open(tar)) {
             for (SourceImage image : source) {
                 if (i++ % EVERY != 0) continue;
-                Path file = folder.resolve(image.label()).resolve(Path.of(image.key()).getFileName().toString());
+                Path file = folder.resolve(image.label())
+                        .resolve(Path.of(image.key()).getFileName().toString());
                 Files.createDirectories(file.getParent());
                 Files.write(file, image.bytes());
                 ids.add(ImageRecords.sha256(image.bytes()));
@@ -215,8 +283,10 @@ class EndToEndTest {
     }
 
     private static Set<String> embeddedIds(List<EmbeddingRecord> records, java.util.function.LongPredicate version) {
-        return records.stream().filter(e -> version.test(e.getModelVersion()))
-                .map(e -> e.getImageId().toString()).collect(Collectors.toSet());
+        return records.stream()
+                .filter(e -> version.test(e.getModelVersion()))
+                .map(e -> e.getImageId().toString())
+                .collect(Collectors.toSet());
     }
 
     private static List<ModelPart> manifests(List<ModelPart> parts) {

@@ -30,22 +30,38 @@ public final class TinyDemoMain {
      * {@code demoArgs}.
      */
     static List<String> command(StackSettings stack, Path work, List<String> trainerSettings, String... demoArgs) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
+                "-Dai.djl.offline=true",
                 // one libtorch thread: the tiny network gains nothing from more on a shared machine
                 "-Dai.djl.pytorch.num_threads=1",
-                "-cp", System.getProperty("java.class.path"), TinyDemoMain.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                TinyDemoMain.class.getName()));
         command.addAll(trainerSettings);
-        command.addAll(List.of("--",
-                "--stack.dir", stack.stateDir().toString(),
-                "--stack.broker.port", String.valueOf(stack.brokerPort()),
-                "--stack.controller.port", String.valueOf(stack.controllerPort()),
-                "--stack.registry.port", String.valueOf(stack.registryPort()),
-                "--stack.registry.management.port", String.valueOf(stack.registryManagementPort()),
+        command.addAll(List.of(
+                "--",
+                "--stack.dir",
+                stack.stateDir().toString(),
+                "--stack.broker.port",
+                String.valueOf(stack.brokerPort()),
+                "--stack.controller.port",
+                String.valueOf(stack.controllerPort()),
+                "--stack.registry.port",
+                String.valueOf(stack.registryPort()),
+                "--stack.registry.management.port",
+                String.valueOf(stack.registryManagementPort()),
                 // share one unpacked registry between test runs
-                "--stack.registry.home", Path.of("target/extrema-stack/registry").toAbsolutePath().toString(),
-                "--data", SampleData.require().resolve("train.tar.gz").toString(),
-                "--work.dir", work.toString(), "--dashboard.port", "0"));
+                "--stack.registry.home",
+                Path.of("target/extrema-stack/registry").toAbsolutePath().toString(),
+                "--data",
+                SampleData.require().resolve("train.tar.gz").toString(),
+                "--work.dir",
+                work.toString(),
+                "--dashboard.port",
+                "0"));
         command.addAll(List.of(demoArgs));
         return command;
     }

@@ -23,13 +23,19 @@ final class TopicReader<T extends SpecificRecord> implements AutoCloseable {
 
     TopicReader(StackEndpoints stack, String topic, Class<T> type) {
         this.topic = topic;
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         values = new SpecificAvroDeserializer<>(type);
         values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
         List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }
@@ -39,8 +45,8 @@ final class TopicReader<T extends SpecificRecord> implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.test(seen)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + " on " + topic
-                        + " (" + seen.size() + " records read)");
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what + " on " + topic + " ("
+                        + seen.size() + " records read)");
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                 if (r.value() != null) seen.add(values.deserialize(topic, r.value()));

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EvalCommandTest {
     /** With the sample's 500 test images the accuracies step by 0.2 %: two different networks rarely tie. */
     private static final int TRAIN_PER_CLASS = 50;
+
     private static final Pattern ROW = Pattern.compile(
             "(?m)^(model|fresh network \\(same seed\\)|raw pixels \\(3072 dims\\)) +([0-9.]+) %   +([0-9.]+) % \\(weight decay ");
 
@@ -54,22 +55,35 @@ class EvalCommandTest {
         Path sample = SampleData.require();
         Path trainImages = firstOfEachClass(sample.resolve("train.tar.gz"), TRAIN_PER_CLASS, tmp.resolve("train"));
         Path testImages = sample.resolve("test.tar.gz");
-        ExtremaCli.Result eval = ExtremaCli.run("eval", "--model", "checkpoint", "--checkpoint", checkpoint.toString(),
-                "--train", trainImages.toString(), "--test", testImages.toString(),
-                "--log.file", tmp.resolve("eval.log").toString());
+        ExtremaCli.Result eval = ExtremaCli.run(
+                "eval",
+                "--model",
+                "checkpoint",
+                "--checkpoint",
+                checkpoint.toString(),
+                "--train",
+                trainImages.toString(),
+                "--test",
+                testImages.toString(),
+                "--log.file",
+                tmp.resolve("eval.log").toString());
         assertEquals(0, eval.exit(), eval.out());
 
         Map<String, String[]> rows = new HashMap<>();
         Matcher m = ROW.matcher(eval.out());
         while (m.find()) rows.put(m.group(1), new String[] {m.group(2), m.group(3)});
-        assertEquals(3, rows.size(), "model, fresh network and raw-pixel rows with k-NN and linear probe:\n" + eval.out());
+        assertEquals(
+                3, rows.size(), "model, fresh network and raw-pixel rows with k-NN and linear probe:\n" + eval.out());
         assertTrue(eval.out().contains("k-NN (k=20, T=0.07)   linear probe"), eval.out());
-        assertEquals(Arrays.asList(rows.get("model")), Arrays.asList(rows.get("fresh network (same seed)")),
+        assertEquals(
+                Arrays.asList(rows.get("model")),
+                Arrays.asList(rows.get("fresh network (same seed)")),
                 "an untrained model and a fresh network of its preset and seed score the same:\n" + eval.out());
 
         LabelledImages train = LabelledImages.load(trainImages);
         LabelledImages test = LabelledImages.load(testImages);
-        double pixels = EvalBank.rawPixelBaseline(train, test, config.imageSize(), KnnEvaluator.standard()).accuracy();
+        double pixels = EvalBank.rawPixelBaseline(train, test, config.imageSize(), KnnEvaluator.standard())
+                .accuracy();
         String[] raw = rows.get("raw pixels (3072 dims)");
         assertNotNull(raw);
         assertEquals(String.format(Locale.ROOT, "%.2f", 100 * pixels), raw[0], eval.out());
@@ -81,7 +95,8 @@ class EvalCommandTest {
         try (ImageSource source = ImageSources.open(tar)) {
             for (SourceImage image : source) {
                 if (written.merge(image.label(), 1, Integer::sum) > perClass) continue;
-                Path file = folder.resolve(image.label()).resolve(Path.of(image.key()).getFileName().toString());
+                Path file = folder.resolve(image.label())
+                        .resolve(Path.of(image.key()).getFileName().toString());
                 Files.createDirectories(file.getParent());
                 Files.write(file, image.bytes());
             }

@@ -49,9 +49,18 @@ final class ImageStream implements AutoCloseable {
         }
         SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
         values.configure(Map.of("schema.registry.url", registryUrl), false);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), values);
+        producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new StringSerializer(),
+                values);
         this.topic = topic;
         this.rate = rate;
         this.sender = new Thread(this::send, "fault-image-stream");
@@ -69,9 +78,16 @@ final class ImageStream implements AutoCloseable {
             long seq = sequence.getAndIncrement();
             String id = String.format("f-%06d", seq);
             byte[] jpeg = jpegs.get((int) (seq % jpegs.size()));
-            ImageRecord record = ImageRecord.newBuilder().setId(id).setSource(SOURCE).setEventTime(Instant.now())
-                    .setEncoding(ImageEncoding.JPEG).setWidth(32).setHeight(32).setChannels(3)
-                    .setData(ByteBuffer.wrap(jpeg)).build();
+            ImageRecord record = ImageRecord.newBuilder()
+                    .setId(id)
+                    .setSource(SOURCE)
+                    .setEventTime(Instant.now())
+                    .setEncoding(ImageEncoding.JPEG)
+                    .setWidth(32)
+                    .setHeight(32)
+                    .setChannels(3)
+                    .setData(ByteBuffer.wrap(jpeg))
+                    .build();
             sentAt.put(id, System.currentTimeMillis());
             producer.send(new ProducerRecord<>(topic, id, record), (metadata, e) -> {
                 if (e == null) {

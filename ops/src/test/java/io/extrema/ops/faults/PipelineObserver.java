@@ -49,16 +49,25 @@ final class PipelineObserver implements AutoCloseable {
     private final String modelsTopic;
     private final String metricsTopic;
     private final String monitorTopic;
-    private final SpecificAvroDeserializer<EmbeddingRecord> embeddingValues = new SpecificAvroDeserializer<>(EmbeddingRecord.class);
+    private final SpecificAvroDeserializer<EmbeddingRecord> embeddingValues =
+            new SpecificAvroDeserializer<>(EmbeddingRecord.class);
     private final SpecificAvroDeserializer<ModelPart> modelValues = new SpecificAvroDeserializer<>(ModelPart.class);
-    private final SpecificAvroDeserializer<TrainingMetrics> metricsValues = new SpecificAvroDeserializer<>(TrainingMetrics.class);
-    private final SpecificAvroDeserializer<MonitorRecord> monitorValues = new SpecificAvroDeserializer<>(MonitorRecord.class);
+    private final SpecificAvroDeserializer<TrainingMetrics> metricsValues =
+            new SpecificAvroDeserializer<>(TrainingMetrics.class);
+    private final SpecificAvroDeserializer<MonitorRecord> monitorValues =
+            new SpecificAvroDeserializer<>(MonitorRecord.class);
     private final Thread reader;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    PipelineObserver(String bootstrapServers, String registryUrl, String embeddings, String models, String metrics,
-                     String monitor, List<String> deadLetterTopics) {
+    PipelineObserver(
+            String bootstrapServers,
+            String registryUrl,
+            String embeddings,
+            String models,
+            String metrics,
+            String monitor,
+            List<String> deadLetterTopics) {
         this.embeddingsTopic = embeddings;
         this.modelsTopic = models;
         this.metricsTopic = metrics;
@@ -67,8 +76,13 @@ final class PipelineObserver implements AutoCloseable {
         for (SpecificAvroDeserializer<?> d : List.of(embeddingValues, modelValues, metricsValues, monitorValues)) {
             d.configure(serde, false);
         }
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         List<String> topics = new ArrayList<>(List.of(embeddings, models, metrics, monitor));
@@ -111,8 +125,12 @@ final class PipelineObserver implements AutoCloseable {
         ByteBuffer value = ByteBuffer.wrap(r.value());
         if (r.topic().equals(embeddingsTopic)) {
             EmbeddingRecord e = embeddingValues.deserialize(r.topic(), r.headers(), value);
-            embeddings.add(new Embedding(e.getImageId().toString(), e.getModelVersion(), r.timestamp(),
-                    e.getProcessingTime().toEpochMilli(), now));
+            embeddings.add(new Embedding(
+                    e.getImageId().toString(),
+                    e.getModelVersion(),
+                    r.timestamp(),
+                    e.getProcessingTime().toEpochMilli(),
+                    now));
         } else if (r.topic().equals(modelsTopic)) {
             ModelPart part;
             try {

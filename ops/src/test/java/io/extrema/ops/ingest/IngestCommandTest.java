@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class IngestCommandTest {
     /** Nothing listens on port 1: the producer is created but never gets to send. */
-    private static final List<String> NOWHERE = List.of("--bootstrap.servers", "127.0.0.1:1",
-            "--schema.registry.url", "http://127.0.0.1:1");
+    private static final List<String> NOWHERE =
+            List.of("--bootstrap.servers", "127.0.0.1:1", "--schema.registry.url", "http://127.0.0.1:1");
 
     private static ExtremaCli.Result ingest(String... args) {
         List<String> all = new ArrayList<>(List.of("ingest"));
@@ -32,7 +32,9 @@ class IngestCommandTest {
         assertEquals(0, help.exit());
         assertTrue(help.out().startsWith("Usage: extrema ingest PATH | - | watch DIR | http"), help.out());
         for (String name : IngestConfig.CONFIG.names()) assertTrue(help.out().contains("--" + name + " <"), name);
-        assertTrue(help.out().contains("watch DIR   send new files") && help.out().contains("4 the source could not be read"),
+        assertTrue(
+                help.out().contains("watch DIR   send new files")
+                        && help.out().contains("4 the source could not be read"),
                 help.out());
     }
 

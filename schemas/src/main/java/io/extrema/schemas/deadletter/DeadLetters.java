@@ -1,29 +1,44 @@
 package io.extrema.schemas.deadletter;
 
 import io.extrema.schemas.avro.DeadLetter;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
-
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /** Builds {@link DeadLetter} records, the one way every stage reports what it could not process. */
 public final class DeadLetters {
 
     /** A record consumed from a topic that could not be processed: keeps its coordinates, headers and raw bytes. */
     public static DeadLetter of(String stage, ConsumerRecord<byte[], byte[]> record, Throwable error) {
-        return of(stage, record.topic(), record.partition(), record.offset(), record.key(), record.value(),
-                headers(record.headers()), reason(error), error.getClass().getName());
+        return of(
+                stage,
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                record.value(),
+                headers(record.headers()),
+                reason(error),
+                error.getClass().getName());
     }
 
     /**
      * A record that could not be processed, from its parts; {@code topic}, {@code partition}, {@code offset} and
      * {@code errorClass} may be null where the stage has none (ingest refuses files before they reach a topic).
      */
-    public static DeadLetter of(String stage, String topic, Integer partition, Long offset, byte[] key, byte[] value,
-                                Map<String, ByteBuffer> headers, String reason, String errorClass) {
+    public static DeadLetter of(
+            String stage,
+            String topic,
+            Integer partition,
+            Long offset,
+            byte[] key,
+            byte[] value,
+            Map<String, ByteBuffer> headers,
+            String reason,
+            String errorClass) {
         return DeadLetter.newBuilder()
                 .setStage(stage)
                 .setReason(reason)

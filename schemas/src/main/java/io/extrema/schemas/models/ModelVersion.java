@@ -14,8 +14,15 @@ import java.util.Map;
  * @param weights   the serialised weights
  * @param createdAt epoch millis
  */
-public record ModelVersion(String modelName, long version, long step, String format, Map<String, String> config,
-                           Map<String, Double> metrics, byte[] weights, long createdAt) {
+public record ModelVersion(
+        String modelName,
+        long version,
+        long step,
+        String format,
+        Map<String, String> config,
+        Map<String, Double> metrics,
+        byte[] weights,
+        long createdAt) {
 
     public ModelVersion {
         config = Map.copyOf(config);

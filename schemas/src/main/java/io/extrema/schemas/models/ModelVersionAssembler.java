@@ -3,7 +3,6 @@ package io.extrema.schemas.models;
 import io.extrema.schemas.avro.ModelChunk;
 import io.extrema.schemas.avro.ModelManifest;
 import io.extrema.schemas.avro.ModelPart;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -83,8 +82,15 @@ public final class ModelVersionAssembler {
         if (!ModelVersionCodec.sha256(weights).equals(m.getSha256())) {
             return new Refused(name, version, "weights fail the manifest's SHA-256 checksum");
         }
-        return new Verified(new ModelVersion(name, version, part.getStep(), m.getFormat(), m.getConfig(),
-                m.getMetrics(), weights, m.getCreatedAt().toEpochMilli()));
+        return new Verified(new ModelVersion(
+                name,
+                version,
+                part.getStep(),
+                m.getFormat(),
+                m.getConfig(),
+                m.getMetrics(),
+                weights,
+                m.getCreatedAt().toEpochMilli()));
     }
 
     private void dropOlderThan(VersionId closed) {

@@ -3,7 +3,6 @@ package io.extrema.schemas.models;
 import io.extrema.schemas.avro.ModelChunk;
 import io.extrema.schemas.avro.ModelManifest;
 import io.extrema.schemas.avro.ModelPart;
-
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -2,17 +2,16 @@ package io.extrema.schemas.models;
 
 import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Picks one verified model version off the models topic, for those who load a version once (eval, warm start). */
 public final class ModelVersionReader {
@@ -29,19 +28,20 @@ public final class ModelVersionReader {
      * @param version the version wanted; 0 for the newest verified one
      * @return the version, or empty when the topic holds no such verified version (retired or never published)
      */
-    public static Optional<ModelVersion> read(Map<String, Object> clients, Map<String, Object> serde, String topic,
-                                              String lineage, long version) {
+    public static Optional<ModelVersion> read(
+            Map<String, Object> clients, Map<String, Object> serde, String topic, String lineage, long version) {
         Map<String, Object> props = new HashMap<>(clients);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         ModelVersionAssembler assembler = new ModelVersionAssembler();
         ModelVersion chosen = null;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-             SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class)) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class)) {
             parts.configure(serde, false);
             List<TopicPartition> partitions = consumer.partitionsFor(topic, METADATA_TIMEOUT).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -52,7 +52,8 @@ public final class ModelVersionReader {
                     if (outcome.isPresent() && outcome.get() instanceof ModelVersionAssembler.Verified v) {
                         ModelVersion mv = v.version();
                         boolean ofLineage = lineage.isEmpty() || lineage.equals(mv.modelName());
-                        boolean wanted = version == 0 ? chosen == null || mv.version() > chosen.version()
+                        boolean wanted = version == 0
+                                ? chosen == null || mv.version() > chosen.version()
                                 : mv.version() == version;
                         if (ofLineage && wanted) chosen = mv;
                     }

@@ -3,9 +3,6 @@ package io.extrema.schemas.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
 
 /**
  * A client for the Confluent Schema Registry REST API (also served by Apicurio at {@code /apis/ccompat/v7},
@@ -60,9 +59,11 @@ public class SchemaRegistryClient {
     }
 
     public SchemaRegistryClient(RegistryClientConfig config) {
-        this.baseUrls = config.urls().stream().map(SchemaRegistryClient::withoutUserInfo).toList();
-        this.authorization = config.userInfo().map(u ->
-                "Basic " + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8)));
+        this.baseUrls = config.urls().stream()
+                .map(SchemaRegistryClient::withoutUserInfo)
+                .toList();
+        this.authorization = config.userInfo()
+                .map(u -> "Basic " + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8)));
         this.requestTimeout = config.requestTimeout();
         this.maxRetries = config.maxRetries();
         this.backoffMs = config.retryBackoffMs();
@@ -85,8 +86,8 @@ public class SchemaRegistryClient {
         JsonNode r = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
         int id = r.path("id").asInt(-1);
         if (id < 0) {
-            throw new SchemaRegistryException("registry answered without an id when registering under " + subject
-                    + ": " + r, 200, 200, null);
+            throw new SchemaRegistryException(
+                    "registry answered without an id when registering under " + subject + ": " + r, 200, 200, null);
         }
         remember(subject, schema, id);
         return id;
@@ -130,7 +131,8 @@ public class SchemaRegistryClient {
         Schema schema = parse(r, subject + " version " + version);
         int id = r.path("id").asInt();
         schemasById.putIfAbsent(id, schema);
-        return new RegisteredSchema(r.path("subject").asText(subject), id, r.path("version").asInt(), schema);
+        return new RegisteredSchema(
+                r.path("subject").asText(subject), id, r.path("version").asInt(), schema);
     }
 
     /** The version numbers under {@code subject}, oldest first. */
@@ -153,8 +155,8 @@ public class SchemaRegistryClient {
      */
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            JsonNode r = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                    schemaBody(schema));
+            JsonNode r =
+                    send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest", schemaBody(schema));
             return r.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
@@ -221,14 +223,15 @@ public class SchemaRegistryClient {
         try {
             return new Schema.Parser().parse(r.path("schema").asText());
         } catch (SchemaParseException e) {
-            throw new SchemaRegistryException("registry returned an unparseable schema for " + what + ": "
-                    + e.getMessage(), 200, 200, e);
+            throw new SchemaRegistryException(
+                    "registry returned an unparseable schema for " + what + ": " + e.getMessage(), 200, 200, e);
         }
     }
 
     private static CompatibilityLevel level(JsonNode r) {
         // GET answers {"compatibilityLevel": ...}; some registries answer with {"compatibility": ...}.
-        String level = r.hasNonNull("compatibilityLevel") ? r.get("compatibilityLevel").asText()
+        String level = r.hasNonNull("compatibilityLevel")
+                ? r.get("compatibilityLevel").asText()
                 : r.path("compatibility").asText();
         try {
             return CompatibilityLevel.valueOf(level.toUpperCase());
@@ -257,8 +260,8 @@ public class SchemaRegistryClient {
             String url = base + path;
             SchemaRegistryException failure;
             try {
-                HttpResponse<byte[]> response = http.send(request(method, url, bytes),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> response =
+                        http.send(request(method, url, bytes), HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
                 if (status < 300) {
                     return json(response.body(), method, url, status);
@@ -268,13 +271,19 @@ public class SchemaRegistryClient {
                     throw failure;
                 }
             } catch (IOException e) {
-                failure = new SchemaRegistryException(method + " " + url + " failed: " + e,
-                        SchemaRegistryException.NO_RESPONSE, SchemaRegistryException.NO_RESPONSE, e);
+                failure = new SchemaRegistryException(
+                        method + " " + url + " failed: " + e,
+                        SchemaRegistryException.NO_RESPONSE,
+                        SchemaRegistryException.NO_RESPONSE,
+                        e);
                 currentUrl.incrementAndGet(); // fail over to the next URL of the list, if there is one
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SchemaRegistryException(method + " " + url + " interrupted",
-                        SchemaRegistryException.NO_RESPONSE, SchemaRegistryException.NO_RESPONSE, e);
+                throw new SchemaRegistryException(
+                        method + " " + url + " interrupted",
+                        SchemaRegistryException.NO_RESPONSE,
+                        SchemaRegistryException.NO_RESPONSE,
+                        e);
             }
             long now = System.nanoTime();
             if (attempt == 0) {
@@ -284,7 +293,9 @@ public class SchemaRegistryClient {
                 throw failure;
             }
             if (attempt == maxRetries && outageWaitNanos > 0) {
-                LOG.warn("schema registry unavailable ({}); retrying for up to {} s", failure.getMessage(),
+                LOG.warn(
+                        "schema registry unavailable ({}); retrying for up to {} s",
+                        failure.getMessage(),
                         outageWaitNanos / 1_000_000_000);
             }
             try {
@@ -301,8 +312,11 @@ public class SchemaRegistryClient {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .timeout(requestTimeout)
                 .header("Accept", ACCEPT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
             b.header("Content-Type", CONTENT_TYPE);
         }
@@ -317,8 +331,11 @@ public class SchemaRegistryClient {
         try {
             return JSON.readTree(body);
         } catch (IOException e) {
-            throw new SchemaRegistryException(method + " " + url + " answered HTTP " + status
-                    + " with a body that is not JSON: " + snippet(body), status, status, e);
+            throw new SchemaRegistryException(
+                    method + " " + url + " answered HTTP " + status + " with a body that is not JSON: " + snippet(body),
+                    status,
+                    status,
+                    e);
         }
     }
 
@@ -335,7 +352,8 @@ public class SchemaRegistryClient {
             // keep the raw text as the message
         }
         String text = method + " " + url + " -> HTTP " + status + " (error_code " + code + "): " + message;
-        return status == 409 ? new IncompatibleSchemaException(text, code)
+        return status == 409
+                ? new IncompatibleSchemaException(text, code)
                 : new SchemaRegistryException(text, status, code, null);
     }
 

@@ -1,11 +1,10 @@
 package io.extrema.schemas.serde;
 
 import io.extrema.schemas.registry.RegistryClientConfig;
+import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
-
-import java.util.Map;
 
 /** Settings of the Avro serdes: the registry client's plus the serdes' own, under Confluent's names. */
 public class AvroSerdeConfig extends RegistryClientConfig {
@@ -15,13 +14,25 @@ public class AvroSerdeConfig extends RegistryClientConfig {
     public static final String SPECIFIC_VALUE_TYPE = "specific.avro.value.type";
 
     public static final ConfigDef CONFIG = RegistryClientConfig.define(new ConfigDef())
-            .define(AUTO_REGISTER_SCHEMAS, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    AUTO_REGISTER_SCHEMAS,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "true: the serializer registers the record's schema under <topic>-key/<topic>-value on first use. "
                             + "false: the schema must already be registered there (the serializer looks up its id) - "
                             + "for production, where schemas are registered by a deployment step.")
-            .define(SPECIFIC_KEY_TYPE, Type.CLASS, null, Importance.LOW,
+            .define(
+                    SPECIFIC_KEY_TYPE,
+                    Type.CLASS,
+                    null,
+                    Importance.LOW,
                     "Generated class a SpecificAvroDeserializer built by class name (key.deserializer) reads keys into.")
-            .define(SPECIFIC_VALUE_TYPE, Type.CLASS, null, Importance.LOW,
+            .define(
+                    SPECIFIC_VALUE_TYPE,
+                    Type.CLASS,
+                    null,
+                    Importance.LOW,
                     "Generated class a SpecificAvroDeserializer built by class name (value.deserializer) reads values into.");
 
     public AvroSerdeConfig(Map<String, ?> configs) {

@@ -2,6 +2,12 @@ package io.extrema.schemas.serde;
 
 import io.extrema.schemas.registry.SchemaRegistryClient;
 import io.extrema.schemas.registry.SchemaRegistryException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -15,13 +21,6 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Utils;
-
-import java.io.EOFException;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Reads Confluent wire format into a generated Avro class with schema resolution: the writer schema is fetched by
@@ -71,8 +70,10 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         if (type == null) {
             Class<?> configured = config.specificType(isKey);
             if (configured == null || !SpecificRecord.class.isAssignableFrom(configured)) {
-                throw new ConfigException(isKey ? AvroSerdeConfig.SPECIFIC_KEY_TYPE : AvroSerdeConfig.SPECIFIC_VALUE_TYPE,
-                        configured, "a generated Avro class is needed when the deserializer is built by class name");
+                throw new ConfigException(
+                        isKey ? AvroSerdeConfig.SPECIFIC_KEY_TYPE : AvroSerdeConfig.SPECIFIC_VALUE_TYPE,
+                        configured,
+                        "a generated Avro class is needed when the deserializer is built by class name");
             }
             readInto((Class<T>) configured);
         }
@@ -92,7 +93,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             return null;
         }
         // Read in place when the consumer hands us a heap buffer: no copy of the record.
-        return data.hasArray() ? read(topic, data.array(), data.arrayOffset() + data.position(), data.remaining())
+        return data.hasArray()
+                ? read(topic, data.array(), data.arrayOffset() + data.position(), data.remaining())
                 : read(topic, Utils.toArray(data), 0, data.remaining());
     }
 
@@ -104,29 +106,38 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
         Resolution<T> resolution = resolution(topic, id);
         if (resolution.reader() == null) {
-            throw new IncompatibleWriterSchemaException(topic, id, readerSchema.getFullName(),
-                    resolution.incompatibility());
+            throw new IncompatibleWriterSchemaException(
+                    topic, id, readerSchema.getFullName(), resolution.incompatibility());
         }
         int bodyLength = length - WireFormat.HEADER_SIZE;
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset + WireFormat.HEADER_SIZE,
-                bodyLength, DECODER.get());
+        BinaryDecoder decoder =
+                DecoderFactory.get().binaryDecoder(data, offset + WireFormat.HEADER_SIZE, bodyLength, DECODER.get());
         DECODER.set(decoder);
         T record;
         try {
             record = resolution.reader().read(null, decoder);
             if (!decoder.isEnd()) {
                 // Left-over bytes mean the header's schema is not the one the body was written with.
-                throw new MalformedPayloadException("the " + readerSchema.getName() + " on topic " + topic
-                        + " (schema id " + id + ") is complete before the end of its " + bodyLength
-                        + "-byte body: trailing bytes", null);
+                throw new MalformedPayloadException(
+                        "the " + readerSchema.getName() + " on topic " + topic
+                                + " (schema id " + id + ") is complete before the end of its " + bodyLength
+                                + "-byte body: trailing bytes",
+                        null);
             }
         } catch (EOFException e) {
-            throw new TruncatedPayloadException("the Avro body on topic " + topic + " (schema id " + id + ", "
-                    + bodyLength + " bytes) ends before the " + readerSchema.getName() + " is complete", e);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
-                 | ClassCastException e) {
-            throw new MalformedPayloadException("cannot read the Avro body on topic " + topic + " (schema id " + id
-                    + ") as " + readerSchema.getName() + ": " + e, e);
+            throw new TruncatedPayloadException(
+                    "the Avro body on topic " + topic + " (schema id " + id + ", " + bodyLength
+                            + " bytes) ends before the " + readerSchema.getName() + " is complete",
+                    e);
+        } catch (IOException
+                | AvroRuntimeException
+                | IndexOutOfBoundsException
+                | NegativeArraySizeException
+                | ClassCastException e) {
+            throw new MalformedPayloadException(
+                    "cannot read the Avro body on topic " + topic + " (schema id " + id + ") as "
+                            + readerSchema.getName() + ": " + e,
+                    e);
         }
         return record;
     }
@@ -137,7 +148,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             return known;
         }
         if (registry == null) {
-            throw new IllegalStateException("deserializer not configured: call configure(...) or pass a registry client");
+            throw new IllegalStateException(
+                    "deserializer not configured: call configure(...) or pass a registry client");
         }
         Schema writer;
         try {

@@ -1,12 +1,11 @@
 package io.extrema.schemas.serde;
 
 import io.extrema.schemas.registry.SchemaRegistryClient;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
-
-import java.util.Map;
 
 /**
  * The serializer and deserializer of one generated Avro class, sharing one registry client and its caches.

@@ -2,6 +2,12 @@ package io.extrema.schemas.serde;
 
 import io.extrema.schemas.registry.SchemaRegistryClient;
 import io.extrema.schemas.registry.SchemaRegistryException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
@@ -12,13 +18,6 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Writes generated Avro records in Confluent wire format. The schema is registered under {@code <topic>-key} or
@@ -72,8 +71,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             scratch.encoder.flush();
         } catch (IOException | AvroRuntimeException | NullPointerException | ClassCastException e) {
             // A required field left null, or a value of the wrong type: the record itself is bad.
-            throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": "
-                    + e.getMessage(), e);
+            throw new SerializationException(
+                    "cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
         return scratch.out.toByteArray(id);
     }
@@ -85,10 +84,13 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         } catch (SchemaRegistryException e) {
             if (e.isIncompatible() || e.isNotFound()) {
                 // The registry refuses this schema here: no retry can fix it, so it is this record's failure.
-                throw new SerializationException((e.isIncompatible()
-                        ? "schema " + schema.getFullName() + " is incompatible with subject " + subject
-                        : "schema " + schema.getFullName() + " is not registered under subject " + subject
-                        + " and auto.register.schemas=false") + ": " + e.getMessage(), e);
+                throw new SerializationException(
+                        (e.isIncompatible()
+                                        ? "schema " + schema.getFullName() + " is incompatible with subject " + subject
+                                        : "schema " + schema.getFullName() + " is not registered under subject "
+                                                + subject + " and auto.register.schemas=false")
+                                + ": " + e.getMessage(),
+                        e);
             }
             throw e;
         }

@@ -6,8 +6,8 @@ public class UnknownMagicByteException extends WireFormatException {
     private final byte magic;
 
     public UnknownMagicByteException(String topic, byte magic) {
-        super(String.format("unknown magic byte 0x%02x on topic %s: expected 0x00 (Confluent wire format)",
-                magic & 0xff, topic));
+        super(String.format(
+                "unknown magic byte 0x%02x on topic %s: expected 0x00 (Confluent wire format)", magic & 0xff, topic));
         this.magic = magic;
     }
 

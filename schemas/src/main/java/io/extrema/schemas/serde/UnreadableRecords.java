@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 public final class UnreadableRecords {
     /** Causes remembered for their counts; beyond that the rest share one entry (a reader never grows without bound). */
     private static final int MAX_CAUSES = 64;
+
     private static final String OTHER = "(other causes)";
 
     private final Logger log;
@@ -44,8 +45,13 @@ public final class UnreadableRecords {
             byCause.merge(key, 1L, Long::sum);
         }
         if (first) {
-            log.warn("{} skips unreadable record {}-{}@{}: {}; further records with this cause are only counted",
-                    reader, topic, partition, offset, cause);
+            log.warn(
+                    "{} skips unreadable record {}-{}@{}: {}; further records with this cause are only counted",
+                    reader,
+                    topic,
+                    partition,
+                    offset,
+                    cause);
         }
     }
 
@@ -74,7 +80,7 @@ public final class UnreadableRecords {
             }
         }
         String message = reported.getMessage() == null ? "" : ": " + reported.getMessage();
-        return reported.getClass().getSimpleName() + message.replaceAll("offset \\d+", "offset N")
-                .replaceAll("\\b\\d+(-byte| bytes)", "N$1");
+        return reported.getClass().getSimpleName()
+                + message.replaceAll("offset \\d+", "offset N").replaceAll("\\b\\d+(-byte| bytes)", "N$1");
     }
 }

@@ -30,11 +30,15 @@ public final class WireFormat {
             throw new UnknownMagicByteException(topic, data[offset]);
         }
         if (length < HEADER_SIZE) {
-            throw new TruncatedPayloadException("payload on topic " + topic + " is " + length
-                    + " bytes, shorter than the 5-byte wire-format header", null);
+            throw new TruncatedPayloadException(
+                    "payload on topic " + topic + " is " + length
+                            + " bytes, shorter than the 5-byte wire-format header",
+                    null);
         }
-        return ((data[offset + 1] & 0xff) << 24) | ((data[offset + 2] & 0xff) << 16)
-                | ((data[offset + 3] & 0xff) << 8) | (data[offset + 4] & 0xff);
+        return ((data[offset + 1] & 0xff) << 24)
+                | ((data[offset + 2] & 0xff) << 16)
+                | ((data[offset + 3] & 0xff) << 8)
+                | (data[offset + 4] & 0xff);
     }
 
     /** Writes the header for {@code schemaId} at the start of {@code buffer}. */

@@ -1,28 +1,34 @@
 package io.extrema.schemas.models;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.extrema.schemas.avro.ModelChunk;
 import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.models.ModelVersionAssembler.Outcome;
 import io.extrema.schemas.models.ModelVersionAssembler.Refused;
 import io.extrema.schemas.models.ModelVersionAssembler.Verified;
 import io.extrema.schemas.models.ModelVersionCodec.KeyedPart;
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class ModelVersionAssemblerTest {
 
     private static ModelVersion version(long v, int size) {
         byte[] weights = new byte[size];
         new Random(v).nextBytes(weights);
-        return new ModelVersion("run-a", v, 100 * v, "extrema-weights-v1", Map.of("dim", "192"),
-                Map.of("loss", 0.5), weights, 1_700_000_000_000L);
+        return new ModelVersion(
+                "run-a",
+                v,
+                100 * v,
+                "extrema-weights-v1",
+                Map.of("dim", "192"),
+                Map.of("loss", 0.5),
+                weights,
+                1_700_000_000_000L);
     }
 
     private static Optional<Outcome> feed(ModelVersionAssembler a, List<KeyedPart> parts) {
@@ -47,7 +53,9 @@ class ModelVersionAssemblerTest {
         assertEquals(v.step(), back.step());
         assertEquals(v.config(), back.config());
         assertEquals(v.metrics(), back.metrics());
-        assertEquals(ModelVersionCodec.keys("run-a", 3, 10), parts.stream().map(KeyedPart::key).toList());
+        assertEquals(
+                ModelVersionCodec.keys("run-a", 3, 10),
+                parts.stream().map(KeyedPart::key).toList());
     }
 
     @Test
@@ -68,7 +76,10 @@ class ModelVersionAssemblerTest {
         List<KeyedPart> older = ModelVersionCodec.toParts(version(5, 3000), 1024);
         feed(a, older.subList(0, 2)); // version 5 never completes
         List<KeyedPart> parts = ModelVersionCodec.toParts(version(6, 3000), 1024);
-        List<ModelPart> withoutOne = parts.stream().map(KeyedPart::part).filter(p -> !(p.getPart() instanceof ModelChunk c && c.getIndex() == 1)).toList();
+        List<ModelPart> withoutOne = parts.stream()
+                .map(KeyedPart::part)
+                .filter(p -> !(p.getPart() instanceof ModelChunk c && c.getIndex() == 1))
+                .toList();
         Optional<Outcome> last = Optional.empty();
         for (ModelPart p : withoutOne) {
             last = a.accept(p);

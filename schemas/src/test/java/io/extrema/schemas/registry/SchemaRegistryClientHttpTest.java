@@ -1,12 +1,9 @@
 package io.extrema.schemas.registry;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.apache.avro.SchemaBuilder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.avro.SchemaBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * What the client puts on the wire and how it treats failures the real registry will not produce on demand
@@ -73,18 +72,28 @@ class SchemaRegistryClientHttpTest {
     }
 
     private static org.apache.avro.Schema schema() {
-        return SchemaBuilder.record("R").namespace("t").fields().requiredInt("x").endRecord();
+        return SchemaBuilder.record("R")
+                .namespace("t")
+                .fields()
+                .requiredInt("x")
+                .endRecord();
     }
 
     @Test
     void basicAuthFromUserInfoAndConfluentContentTypeUnderTheBasePath() {
-        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "alice:s3cret:x"));
+        SchemaRegistryClient client = new SchemaRegistryClient(Map.of(
+                "schema.registry.url",
+                base(),
+                "basic.auth.credentials.source",
+                "USER_INFO",
+                "basic.auth.user.info",
+                "alice:s3cret:x"));
         assertEquals(7, client.register("a b-value", schema()));
         Map<String, String> r = requests.get(0);
         assertEquals("POST", r.get("method"));
         assertEquals("/apis/ccompat/v7/subjects/a%20b-value/versions", r.get("path"));
-        assertEquals("Basic " + Base64.getEncoder().encodeToString("alice:s3cret:x".getBytes(StandardCharsets.UTF_8)),
+        assertEquals(
+                "Basic " + Base64.getEncoder().encodeToString("alice:s3cret:x".getBytes(StandardCharsets.UTF_8)),
                 r.get("auth"));
         assertEquals("application/vnd.schemaregistry.v1+json", r.get("type"));
         assertTrue(r.get("body").contains("\\\"name\\\":\\\"R\\\""), "schema sent as a JSON string: " + r.get("body"));
@@ -97,7 +106,8 @@ class SchemaRegistryClientHttpTest {
         String url = base().replace("http://", "http://bob:pw@");
         SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", url));
         client.register("s", schema());
-        assertEquals("Basic " + Base64.getEncoder().encodeToString("bob:pw".getBytes(StandardCharsets.UTF_8)),
+        assertEquals(
+                "Basic " + Base64.getEncoder().encodeToString("bob:pw".getBytes(StandardCharsets.UTF_8)),
                 requests.get(0).get("auth"));
         SchemaRegistryClient anonymous = new SchemaRegistryClient(Map.of("schema.registry.url", base()));
         anonymous.register("s", schema());
@@ -107,8 +117,13 @@ class SchemaRegistryClientHttpTest {
     @Test
     void serverErrorsAreRetriedWithBackoffUntilTheyPass() {
         failuresLeft.set(2);
-        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                RegistryClientConfig.MAX_RETRIES, 3, RegistryClientConfig.RETRY_BACKOFF_MS, 1L));
+        SchemaRegistryClient client = new SchemaRegistryClient(Map.of(
+                "schema.registry.url",
+                base(),
+                RegistryClientConfig.MAX_RETRIES,
+                3,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                1L));
         assertEquals(7, client.register("s", schema()));
         assertEquals(3, requests.size());
     }
@@ -116,9 +131,15 @@ class SchemaRegistryClientHttpTest {
     @Test
     void serverErrorsBeyondTheRetryBudgetFailWithTheRegistrysErrorCode() {
         failuresLeft.set(100);
-        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L,
-                RegistryClientConfig.OUTAGE_WAIT_MS, 0L));
+        SchemaRegistryClient client = new SchemaRegistryClient(Map.of(
+                "schema.registry.url",
+                base(),
+                RegistryClientConfig.MAX_RETRIES,
+                2,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                1L,
+                RegistryClientConfig.OUTAGE_WAIT_MS,
+                0L));
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("s", schema()));
         assertTrue(e.isOutage());
         assertEquals(503, e.status());
@@ -130,9 +151,17 @@ class SchemaRegistryClientHttpTest {
     @Test
     void anOutageLongerThanTheRetryBudgetIsWaitedOutForTheOutageWait() {
         failuresLeft.set(12); // 12 failures at 20 ms apart: past 2 retries, within the 2 s outage wait
-        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 20L,
-                RegistryClientConfig.RETRY_BACKOFF_MAX_MS, 20L, RegistryClientConfig.OUTAGE_WAIT_MS, 2_000L));
+        SchemaRegistryClient client = new SchemaRegistryClient(Map.of(
+                "schema.registry.url",
+                base(),
+                RegistryClientConfig.MAX_RETRIES,
+                2,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                20L,
+                RegistryClientConfig.RETRY_BACKOFF_MAX_MS,
+                20L,
+                RegistryClientConfig.OUTAGE_WAIT_MS,
+                2_000L));
         assertEquals(7, client.register("s", schema()));
         assertEquals(13, requests.size());
     }
@@ -141,8 +170,8 @@ class SchemaRegistryClientHttpTest {
     void clientErrorsAreNotRetried() {
         failuresLeft.set(100);
         failureStatus = 422;
-        SchemaRegistryClient client = new SchemaRegistryClient(Map.of("schema.registry.url", base(),
-                RegistryClientConfig.RETRY_BACKOFF_MS, 1L));
+        SchemaRegistryClient client = new SchemaRegistryClient(
+                Map.of("schema.registry.url", base(), RegistryClientConfig.RETRY_BACKOFF_MS, 1L));
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("s", schema()));
         assertEquals(422, e.status());
         assertEquals(42201, e.errorCode());
@@ -151,9 +180,10 @@ class SchemaRegistryClientHttpTest {
 
     @Test
     void userInfoSourceWithoutUserInfoIsAConfigError() {
-        assertThrows(org.apache.kafka.common.config.ConfigException.class, () -> new SchemaRegistryClient(Map.of(
-                "schema.registry.url", base(), "basic.auth.credentials.source", "USER_INFO")));
-        assertThrows(org.apache.kafka.common.config.ConfigException.class,
-                () -> new SchemaRegistryClient(Map.of()));
+        assertThrows(
+                org.apache.kafka.common.config.ConfigException.class,
+                () -> new SchemaRegistryClient(
+                        Map.of("schema.registry.url", base(), "basic.auth.credentials.source", "USER_INFO")));
+        assertThrows(org.apache.kafka.common.config.ConfigException.class, () -> new SchemaRegistryClient(Map.of()));
     }
 }

@@ -1,20 +1,19 @@
 package io.extrema.schemas.registry;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The client against the real registry process of the local stack (Apicurio's Confluent-compatible API). */
 @ExtendWith(LocalStackExtension.class)
@@ -71,10 +70,15 @@ class SchemaRegistryClientTest {
         assertEquals(2, client.latest(subject).version());
 
         // A new required field without a default: v3 readers cannot read v2 records.
-        Schema breaking = SchemaBuilder.record("ImageRecord").namespace("io.extrema.schemas.avro").fields()
-                .requiredString("id").requiredLong("mustHave").endRecord();
+        Schema breaking = SchemaBuilder.record("ImageRecord")
+                .namespace("io.extrema.schemas.avro")
+                .fields()
+                .requiredString("id")
+                .requiredLong("mustHave")
+                .endRecord();
         assertFalse(client.isCompatible(subject, breaking));
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register(subject, breaking));
+        SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> client.register(subject, breaking));
         assertInstanceOf(IncompatibleSchemaException.class, e);
         assertTrue(e.isIncompatible());
         assertEquals(409, e.status());
@@ -101,7 +105,8 @@ class SchemaRegistryClientTest {
 
     @Test
     void unknownIdAndSubjectAreClear404s() {
-        SchemaRegistryException byId = assertThrows(SchemaRegistryException.class, () -> client.schemaById(987_654_321));
+        SchemaRegistryException byId =
+                assertThrows(SchemaRegistryException.class, () -> client.schemaById(987_654_321));
         assertTrue(byId.isNotFound());
         assertEquals(404, byId.status());
         assertFalse(byId.isIncompatible());
@@ -113,16 +118,27 @@ class SchemaRegistryClientTest {
         String subject = subject();
         client.register(subject, ImageRecord.getClassSchema());
         SchemaRegistryClient fresh = new SchemaRegistryClient(Map.of("schema.registry.url", stack.registryUrl()));
-        assertTrue(assertThrows(SchemaRegistryException.class, () -> fresh.idOf(subject, SchemaBuilder.record("Other")
-                .fields().requiredInt("x").endRecord())).isNotFound(), "a schema not registered under the subject");
+        assertTrue(
+                assertThrows(
+                                SchemaRegistryException.class,
+                                () -> fresh.idOf(
+                                        subject,
+                                        SchemaBuilder.record("Other")
+                                                .fields()
+                                                .requiredInt("x")
+                                                .endRecord()))
+                        .isNotFound(),
+                "a schema not registered under the subject");
     }
 
     @Test
     void failsOverToTheNextUrlWhenOneIsUnreachable() {
         // Port 1 on loopback refuses connections; the second URL is the real registry.
         SchemaRegistryClient failover = new SchemaRegistryClient(Map.of(
-                "schema.registry.url", "http://127.0.0.1:1/apis/ccompat/v7," + stack.registryUrl(),
-                RegistryClientConfig.RETRY_BACKOFF_MS, "1"));
+                "schema.registry.url",
+                "http://127.0.0.1:1/apis/ccompat/v7," + stack.registryUrl(),
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                "1"));
         String subject = subject();
         int id = failover.register(subject, ImageRecord.getClassSchema());
         assertEquals(ImageRecord.getClassSchema(), client.schemaById(id));
@@ -131,9 +147,14 @@ class SchemaRegistryClientTest {
     @Test
     void unreachableRegistryFailsAfterTheOutageWaitWithNoResponseStatus() {
         SchemaRegistryClient down = new SchemaRegistryClient(Map.of(
-                "schema.registry.url", "http://127.0.0.1:1",
-                RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1L,
-                RegistryClientConfig.OUTAGE_WAIT_MS, 300L));
+                "schema.registry.url",
+                "http://127.0.0.1:1",
+                RegistryClientConfig.MAX_RETRIES,
+                2,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                1L,
+                RegistryClientConfig.OUTAGE_WAIT_MS,
+                300L));
         long t0 = System.nanoTime();
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> down.schemaById(1));
         assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the outage wait");

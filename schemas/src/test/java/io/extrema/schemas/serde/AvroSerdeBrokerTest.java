@@ -1,5 +1,7 @@
 package io.extrema.schemas.serde;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.extrema.schemas.avro.AlertRecord;
 import io.extrema.schemas.avro.DeadLetter;
 import io.extrema.schemas.avro.ImageEncoding;
@@ -9,6 +11,16 @@ import io.extrema.schemas.registry.CompatibilityLevel;
 import io.extrema.schemas.registry.SchemaRegistryClient;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -33,19 +45,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /** The serdes through the real broker and the real registry of the local stack. */
 @ExtendWith(LocalStackExtension.class)
@@ -137,10 +136,13 @@ class AvroSerdeBrokerTest {
     void nonFiniteDoublesSurvive() {
         // Alerts carry NaN/Infinity values; generated equals() treats NaN as unequal, so check the values.
         String topic = topic("alerts");
-        AlertRecord alert = AlertRecord.newBuilder(SampleRecords.alert()).setValue(Double.NaN)
-                .setThreshold(Double.NEGATIVE_INFINITY).build();
+        AlertRecord alert = AlertRecord.newBuilder(SampleRecords.alert())
+                .setValue(Double.NaN)
+                .setThreshold(Double.NEGATIVE_INFINITY)
+                .build();
         try (SpecificAvroSerde<AlertRecord> serde = SpecificAvroSerde.forValues(AlertRecord.class, serdeConfig)) {
-            AlertRecord read = serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, alert));
+            AlertRecord read =
+                    serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, alert));
             assertTrue(Double.isNaN(read.getValue()));
             assertEquals(Double.NEGATIVE_INFINITY, read.getThreshold());
             assertEquals(alert.getRule(), read.getRule());
@@ -151,10 +153,12 @@ class AvroSerdeBrokerTest {
     void keysUseTheKeySubjectAndTombstonesStayNull() {
         String topic = topic("keys");
         try (SpecificAvroSerde<TrainingMetrics> keys = SpecificAvroSerde.forKeys(TrainingMetrics.class, serdeConfig);
-             SpecificAvroSerde<ImageRecord> values = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfig)) {
+                SpecificAvroSerde<ImageRecord> values = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfig)) {
             byte[] key = keys.serializer().serialize(topic, SampleRecords.metrics());
             assertEquals(List.of(1), registry.versions(topic + "-key"));
-            assertEquals(registry.latest(topic + "-key").id(), ByteBuffer.wrap(key, 1, 4).getInt());
+            assertEquals(
+                    registry.latest(topic + "-key").id(),
+                    ByteBuffer.wrap(key, 1, 4).getInt());
             assertFalse(registry.subjects().contains(topic + "-value"));
             assertEquals(SampleRecords.metrics(), keys.deserializer().deserialize(topic, key));
 
@@ -166,9 +170,11 @@ class AvroSerdeBrokerTest {
     @Test
     void withoutAutoRegisterTheExactSchemaMustAlreadyBeRegistered() {
         String topic = topic("no-auto");
-        Map<String, Object> config = Map.of("schema.registry.url", stack.registryUrl(), "auto.register.schemas", "false");
+        Map<String, Object> config =
+                Map.of("schema.registry.url", stack.registryUrl(), "auto.register.schemas", "false");
         try (SpecificAvroSerde<ImageRecord> serde = SpecificAvroSerde.forValues(ImageRecord.class, config)) {
-            SerializationException e = assertThrows(SerializationException.class,
+            SerializationException e = assertThrows(
+                    SerializationException.class,
                     () -> serde.serializer().serialize(topic, SampleRecords.image(16, 1)));
             assertTrue(e.getMessage().contains("not registered"), e.getMessage());
             assertFalse(registry.subjects().contains(topic + "-value"), "nothing was registered");
@@ -195,16 +201,20 @@ class AvroSerdeBrokerTest {
         // The id string's length claims 2^30 bytes: refused from the bytes available, nothing is allocated.
         byte[] hugeLength = new byte[good.length + 4];
         System.arraycopy(good, 0, hugeLength, 0, WireFormat.HEADER_SIZE);
-        System.arraycopy(new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, hugeLength, 5, 5);
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, hugeLength, 5, 5);
         System.arraycopy(good, 6, hugeLength, 10, good.length - 6);
         List<byte[]> values = List.of(new byte[0], wrongMagic, unknownId, truncated, trailing, hugeLength, good);
-        List<Class<? extends WireFormatException>> expected = List.of(EmptyPayloadException.class,
-                UnknownMagicByteException.class, UnknownSchemaIdException.class, TruncatedPayloadException.class,
-                MalformedPayloadException.class, TruncatedPayloadException.class);
+        List<Class<? extends WireFormatException>> expected = List.of(
+                EmptyPayloadException.class,
+                UnknownMagicByteException.class,
+                UnknownSchemaIdException.class,
+                TruncatedPayloadException.class,
+                MalformedPayloadException.class,
+                TruncatedPayloadException.class);
         produce(topic, new ByteArraySerializer(), values);
 
         try (SpecificAvroSerde<ImageRecord> serde = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfig);
-             KafkaConsumer<String, ImageRecord> consumer = consumer(serde.deserializer())) {
+                KafkaConsumer<String, ImageRecord> consumer = consumer(serde.deserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -236,7 +246,8 @@ class AvroSerdeBrokerTest {
             deadLetter = serde.serializer().serialize(topic, SampleRecords.deadLetter());
         }
         try (SpecificAvroSerde<ImageRecord> serde = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfig)) {
-            IncompatibleWriterSchemaException e = assertThrows(IncompatibleWriterSchemaException.class,
+            IncompatibleWriterSchemaException e = assertThrows(
+                    IncompatibleWriterSchemaException.class,
                     () -> serde.deserializer().deserialize(topic, deadLetter));
             assertTrue(e.getMessage().contains("ImageRecord"), e.getMessage());
             assertEquals(ByteBuffer.wrap(deadLetter, 1, 4).getInt(), e.schemaId());
@@ -258,11 +269,13 @@ class AvroSerdeBrokerTest {
             next.put("id", "img-v2");
             next.put("source", "cam");
             next.put("eventTime", 1_764_000_000_000L);
-            next.put("encoding", new GenericData.EnumSymbol(v2.getField("encoding").schema(), "PNG"));
+            next.put(
+                    "encoding",
+                    new GenericData.EnumSymbol(v2.getField("encoding").schema(), "PNG"));
             next.put("width", 8);
             next.put("height", 8);
             next.put("channels", 1);
-            next.put("data", ByteBuffer.wrap(new byte[]{4, 5}));
+            next.put("data", ByteBuffer.wrap(new byte[] {4, 5}));
             next.put("label", "dog");
             next.put("attributes", Map.of());
             next.put("capturedBy", "drone-1");
@@ -281,7 +294,7 @@ class AvroSerdeBrokerTest {
             assertEquals("img-v2", fromV2.getId());
             assertEquals(ImageEncoding.PNG, fromV2.getEncoding());
             assertEquals("dog", fromV2.getLabel());
-            assertEquals(ByteBuffer.wrap(new byte[]{4, 5}), fromV2.getData());
+            assertEquals(ByteBuffer.wrap(new byte[] {4, 5}), fromV2.getData());
         }
     }
 

@@ -1,7 +1,15 @@
 package io.extrema.schemas.serde;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.extrema.schemas.avro.ImageEncoding;
 import io.extrema.schemas.avro.ImageRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericData;
@@ -17,15 +25,6 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
-
 /** Today's ImageRecord and the next version (a new optional field, a new enum symbol) read each other's bytes. */
 class SchemaEvolutionTest {
 
@@ -38,10 +37,14 @@ class SchemaEvolutionTest {
     @Test
     void nextVersionIsFullyCompatibleWithToday() throws IOException {
         Schema today = ImageRecord.getClassSchema();
-        assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
-                SchemaCompatibility.checkReaderWriterCompatibility(v2(), today).getType(), "v2 reads v1");
-        assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
-                SchemaCompatibility.checkReaderWriterCompatibility(today, v2()).getType(), "v1 reads v2");
+        assertEquals(
+                SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(v2(), today).getType(),
+                "v2 reads v1");
+        assertEquals(
+                SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(today, v2()).getType(),
+                "v1 reads v2");
     }
 
     @Test
@@ -74,7 +77,7 @@ class SchemaEvolutionTest {
         next.put("width", 4);
         next.put("height", 2);
         next.put("channels", 3);
-        next.put("data", ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        next.put("data", ByteBuffer.wrap(new byte[] {1, 2, 3}));
         next.put("label", null);
         next.put("attributes", java.util.Map.of("a", "b"));
         next.put("capturedBy", "drone-1");
@@ -83,14 +86,17 @@ class SchemaEvolutionTest {
         new GenericDatumWriter<GenericRecord>(v2).write(next, enc);
         enc.flush();
 
-        SpecificDatumReader<ImageRecord> reader = new SpecificDatumReader<>(v2, ImageRecord.getClassSchema(),
-                SpecificData.getForClass(ImageRecord.class));
+        SpecificDatumReader<ImageRecord> reader = new SpecificDatumReader<>(
+                v2, ImageRecord.getClassSchema(), SpecificData.getForClass(ImageRecord.class));
         ImageRecord read = reader.read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
 
         assertEquals("img-9", read.getId());
         assertEquals(1_764_000_000_000L, read.getEventTime().toEpochMilli());
-        assertEquals(ImageEncoding.UNKNOWN, read.getEncoding(), "a symbol this version does not know reads as the enum default");
-        assertEquals(ByteBuffer.wrap(new byte[]{1, 2, 3}), read.getData());
+        assertEquals(
+                ImageEncoding.UNKNOWN,
+                read.getEncoding(),
+                "a symbol this version does not know reads as the enum default");
+        assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), read.getData());
         assertEquals("b", read.getAttributes().get("a"));
     }
 

@@ -1,19 +1,18 @@
 package io.extrema.schemas.serde;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.extrema.schemas.avro.ImageRecord;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
-
-import java.nio.ByteBuffer;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /** The wire header alone: no registry is needed to refuse bytes whose header is wrong. */
 class WireFormatTest {
 
     @Test
     void headerRoundTripsSchemaIdsBigEndian() {
-        for (int id : new int[]{0, 1, 255, 256, 0x01020304, Integer.MAX_VALUE}) {
+        for (int id : new int[] {0, 1, 255, 256, 0x01020304, Integer.MAX_VALUE}) {
             byte[] buf = new byte[8];
             WireFormat.writeHeader(buf, id);
             assertEquals(0, buf[0]);
@@ -37,15 +36,16 @@ class WireFormatTest {
 
     @Test
     void emptyPayloadIsRefused() {
-        EmptyPayloadException e = assertThrows(EmptyPayloadException.class,
-                () -> WireFormat.schemaId("t", new byte[0], 0, 0));
+        EmptyPayloadException e =
+                assertThrows(EmptyPayloadException.class, () -> WireFormat.schemaId("t", new byte[0], 0, 0));
         assertTrue(e.getMessage().contains("empty payload"), e.getMessage());
     }
 
     @Test
     void wrongMagicByteIsRefused() {
-        UnknownMagicByteException e = assertThrows(UnknownMagicByteException.class,
-                () -> WireFormat.schemaId("t", new byte[]{'{', '"', 'a', '"', ':'}, 0, 5));
+        UnknownMagicByteException e = assertThrows(
+                UnknownMagicByteException.class,
+                () -> WireFormat.schemaId("t", new byte[] {'{', '"', 'a', '"', ':'}, 0, 5));
         assertEquals('{', e.magic());
         assertTrue(e.getMessage().contains("0x7b"), e.getMessage());
     }
@@ -66,10 +66,10 @@ class WireFormatTest {
         assertNull(d.deserialize("t", null, (ByteBuffer) null));
         SerializationException empty = assertThrows(EmptyPayloadException.class, () -> d.deserialize("t", new byte[0]));
         assertInstanceOf(WireFormatException.class, empty);
-        assertThrows(UnknownMagicByteException.class, () -> d.deserialize("t", new byte[]{1, 0, 0, 0, 1, 2}));
-        assertThrows(TruncatedPayloadException.class, () -> d.deserialize("t", new byte[]{0, 0, 0}));
+        assertThrows(UnknownMagicByteException.class, () -> d.deserialize("t", new byte[] {1, 0, 0, 0, 1, 2}));
+        assertThrows(TruncatedPayloadException.class, () -> d.deserialize("t", new byte[] {0, 0, 0}));
         // A slice of a larger buffer: the header is read at the slice's position.
-        ByteBuffer slice = ByteBuffer.wrap(new byte[]{0, 0, 7, 0, 0}, 2, 3).slice();
+        ByteBuffer slice = ByteBuffer.wrap(new byte[] {0, 0, 7, 0, 0}, 2, 3).slice();
         assertThrows(UnknownMagicByteException.class, () -> d.deserialize("t", null, slice));
     }
 

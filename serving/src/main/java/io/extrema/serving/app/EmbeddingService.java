@@ -1,5 +1,6 @@
 package io.extrema.serving.app;
 
+import com.sun.net.httpserver.HttpServer;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.deadletter.DeadLetterDeserializationHandler;
@@ -9,21 +10,9 @@ import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ModelFollower;
 import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.PrometheusHandler;
-import io.extrema.serving.query.EmbeddingQueries;
 import io.extrema.serving.metrics.ServingMetrics;
+import io.extrema.serving.query.EmbeddingQueries;
 import io.extrema.serving.topology.EmbeddingTopology;
-import com.sun.net.httpserver.HttpServer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,6 +20,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedding service: follows the models topic, runs the embedding topology, serves its metrics. Start one
@@ -95,8 +94,12 @@ public final class EmbeddingService implements AutoCloseable {
      * network or a wait for the first version), then starts the topology and the metrics endpoint.
      */
     public void start() throws InterruptedException, IOException {
-        follower = new ModelFollower(streamsConfig, config.getString(ServingConfig.MODELS_TOPIC),
-                config.getString(ServingConfig.MODEL_NAME), live, metrics);
+        follower = new ModelFollower(
+                streamsConfig,
+                config.getString(ServingConfig.MODELS_TOPIC),
+                config.getString(ServingConfig.MODEL_NAME),
+                live,
+                metrics);
         follower.start();
         if (!follower.awaitCaughtUp(Duration.ofMinutes(5))) {
             LOG.warn("the models topic is not read to its end after 5 minutes; deciding with what is loaded");
@@ -104,12 +107,16 @@ public final class EmbeddingService implements AutoCloseable {
         if (live.id().isEmpty()) {
             boolean trainedButUnreadable = follower.trainedVersionsSeen();
             if (config.startFresh() && trainedButUnreadable) {
-                LOG.error("the models topic {} holds versions of {} but none could be read or loaded ({} records "
+                LOG.error(
+                        "the models topic {} holds versions of {} but none could be read or loaded ({} records "
                                 + "unreadable: {}); waiting for a version that loads instead of embedding with a fresh "
-                                + "network", config.getString(ServingConfig.MODELS_TOPIC),
-                        config.getString(ServingConfig.MODEL_NAME).isEmpty() ? "any lineage"
+                                + "network",
+                        config.getString(ServingConfig.MODELS_TOPIC),
+                        config.getString(ServingConfig.MODEL_NAME).isEmpty()
+                                ? "any lineage"
                                 : config.getString(ServingConfig.MODEL_NAME),
-                        follower.unreadable().total(), follower.unreadable().byCause().keySet());
+                        follower.unreadable().total(),
+                        follower.unreadable().byCause().keySet());
             }
             if (config.startFresh() && !trainedButUnreadable) {
                 ExtremaConfig preset = ExtremaConfig.preset(config.getString(ServingConfig.MODEL_FRESH_PRESET))
@@ -137,7 +144,8 @@ public final class EmbeddingService implements AutoCloseable {
                         + ServingConfig.METRICS_PORT + " >= 0");
             }
             String advertised = config.getString(ServingConfig.QUERY_ADVERTISED_HOST);
-            self = new HostInfo(advertised.isEmpty() ? host : advertised, http.getAddress().getPort());
+            self = new HostInfo(
+                    advertised.isEmpty() ? host : advertised, http.getAddress().getPort());
             // Where other instances send the queries for keys this one owns.
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         }
@@ -151,7 +159,10 @@ public final class EmbeddingService implements AutoCloseable {
                 http.createContext("/embeddings/", new EmbeddingQueries(streams, self));
             }
             http.start();
-            LOG.info("metrics on http://{}:{}/metrics{}", host, http.getAddress().getPort(),
+            LOG.info(
+                    "metrics on http://{}:{}/metrics{}",
+                    host,
+                    http.getAddress().getPort(),
                     queries ? ", queries on /embeddings/{id}[/nearest?k=]" : "");
         }
     }
@@ -205,13 +216,16 @@ public final class EmbeddingService implements AutoCloseable {
             props.put(a.substring(0, eq), a.substring(eq + 1));
         }
         EmbeddingService service = new EmbeddingService(new ServingConfig(props));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                service.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "extrema-serving-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                service.close();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "extrema-serving-shutdown"));
         service.start();
         Thread.currentThread().join(); // the stream threads do the work; the hook ends the JVM cleanly
     }

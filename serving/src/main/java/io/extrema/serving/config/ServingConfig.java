@@ -7,14 +7,13 @@ import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.serving.embed.EmbeddingOutput;
 import io.extrema.serving.embed.ImagePreparation;
+import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
-
-import java.util.Map;
 
 /**
  * Every setting of the embedding service, declared once: type, default, validator and doc, so {@code --help} and
@@ -58,70 +57,194 @@ public final class ServingConfig extends AbstractConfig {
     public static final String START_FRESH = "fresh";
 
     public static final ConfigDef DEF = ClientSettings.define(new ConfigDef())
-            .define(APPLICATION_ID, Type.STRING, "extrema-serving", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    APPLICATION_ID,
+                    Type.STRING,
+                    "extrema-serving",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Kafka Streams application id. Instances with the same id share the images topic's partitions.")
-            .define(IMAGES_TOPIC, Type.STRING, Topics.IMAGES, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    IMAGES_TOPIC,
+                    Type.STRING,
+                    Topics.IMAGES,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Input: ImageRecords keyed by image id.")
-            .define(EMBEDDINGS_TOPIC, Type.STRING, Topics.EMBEDDINGS, new ConfigDef.NonEmptyString(),
-                    Importance.MEDIUM, "Output: EmbeddingRecords keyed by image id.")
-            .define(MODELS_TOPIC, Type.STRING, Topics.MODELS, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    EMBEDDINGS_TOPIC,
+                    Type.STRING,
+                    Topics.EMBEDDINGS,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
+                    "Output: EmbeddingRecords keyed by image id.")
+            .define(
+                    MODELS_TOPIC,
+                    Type.STRING,
+                    Topics.MODELS,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Model versions (chunks then manifest) published by the trainer, followed from the beginning.")
-            .define(DLQ_TOPIC, Type.STRING, Topics.DLQ_SERVING, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    DLQ_TOPIC,
+                    Type.STRING,
+                    Topics.DLQ_SERVING,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Dead letters: records that could not be read or embedded, with their original bytes and reason.")
-            .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",
-                    ValidString.in("exactly_once_v2", "at_least_once"), Importance.MEDIUM,
+            .define(
+                    PROCESSING_GUARANTEE,
+                    Type.STRING,
+                    "exactly_once_v2",
+                    ValidString.in("exactly_once_v2", "at_least_once"),
+                    Importance.MEDIUM,
                     "exactly_once_v2: each image is embedded once per model version even across crashes "
                             + "(consumers should read with isolation.level=read_committed). at_least_once: "
                             + "lower latency, duplicates possible after a crash.")
-            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+            .define(
+                    STREAM_THREADS,
+                    Type.INT,
+                    1,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Stream threads. One is usually best: libtorch already uses every core inside one batch.")
-            .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/extrema-serving",
-                    Importance.LOW, "Kafka Streams state directory (holds the small batch buffer's checkpoint).")
-            .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.MEDIUM,
+            .define(
+                    STATE_DIR,
+                    Type.STRING,
+                    System.getProperty("java.io.tmpdir") + "/extrema-serving",
+                    Importance.LOW,
+                    "Kafka Streams state directory (holds the small batch buffer's checkpoint).")
+            .define(
+                    BATCH_SIZE,
+                    Type.INT,
+                    32,
+                    Range.between(1, 4096),
+                    Importance.MEDIUM,
                     "Images per inference batch, at most. A batch runs as soon as it is full.")
-            .define(BATCH_LINGER_MS, Type.LONG, 20L, Range.between(1, 10_000), Importance.MEDIUM,
+            .define(
+                    BATCH_LINGER_MS,
+                    Type.LONG,
+                    20L,
+                    Range.between(1, 10_000),
+                    Importance.MEDIUM,
                     "How long an image waits for its batch to fill before the batch runs anyway; time the thread "
                             + "spends embedding other batches meanwhile does not count (see batch.max.wait.ms).")
-            .define(BATCH_MAX_WAIT_MS, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
+            .define(
+                    BATCH_MAX_WAIT_MS,
+                    Type.LONG,
+                    500L,
+                    Range.between(1, 60_000),
+                    Importance.LOW,
                     "Longest an image waits for its batch in wall-clock time, however busy the thread is.")
-            .define(MODEL_NAME, Type.STRING, "", Importance.MEDIUM,
+            .define(
+                    MODEL_NAME,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
                     "Follow only this model lineage on the models topic; empty follows whichever the trainer publishes.")
-            .define(MODEL_START, Type.STRING, START_WAIT, ValidString.in(START_WAIT, START_FRESH), Importance.MEDIUM,
+            .define(
+                    MODEL_START,
+                    Type.STRING,
+                    START_WAIT,
+                    ValidString.in(START_WAIT, START_FRESH),
+                    Importance.MEDIUM,
                     "With no valid model version on the models topic at start: 'wait' consumes no image until one "
                             + "arrives; 'fresh' embeds with a freshly initialised network, modelVersion 0 in every "
                             + "record, until the first version arrives.")
-            .define(MODEL_FRESH_PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
+            .define(
+                    MODEL_FRESH_PRESET,
+                    Type.STRING,
+                    "cifar-tiny",
+                    ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
                     Importance.LOW,
                     "ExtremaConfig preset of the freshly initialised network (model.start=fresh).")
-            .define(MODEL_FRESH_SEED, Type.LONG, 0L, Importance.LOW,
+            .define(
+                    MODEL_FRESH_SEED,
+                    Type.LONG,
+                    0L,
+                    Importance.LOW,
                     "Seed of the freshly initialised network, so every instance embeds alike.")
-            .define(OUTPUT_TOKENS, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    OUTPUT_TOKENS,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "Also output the patch tokens (the distributed representation) with their grid shape.")
-            .define(OUTPUT_NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    OUTPUT_NORMALIZE,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "L2-normalise the instance embedding (and each patch token).")
-            .define(OUTPUT_ATTRIBUTES, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    OUTPUT_ATTRIBUTES,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Copy the image's attributes into the embedding record.")
-            .define(IMAGE_MAX_BYTES, Type.LONG, ImageLimits.defaults().maxBytes(), Range.atLeast(1), Importance.LOW,
+            .define(
+                    IMAGE_MAX_BYTES,
+                    Type.LONG,
+                    ImageLimits.defaults().maxBytes(),
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Images larger than this are dead-lettered.")
-            .define(IMAGE_MAX_PIXELS, Type.LONG, ImageLimits.defaults().maxPixels(), Range.atLeast(1),
-                    Importance.LOW, "Images declaring more pixels are dead-lettered before decoding.")
-            .define(IMAGE_MAX_SIDE, Type.INT, ImageLimits.defaults().maxWidth(), Range.atLeast(1), Importance.LOW,
+            .define(
+                    IMAGE_MAX_PIXELS,
+                    Type.LONG,
+                    ImageLimits.defaults().maxPixels(),
+                    Range.atLeast(1),
+                    Importance.LOW,
+                    "Images declaring more pixels are dead-lettered before decoding.")
+            .define(
+                    IMAGE_MAX_SIDE,
+                    Type.INT,
+                    ImageLimits.defaults().maxWidth(),
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Images wider or taller than this are dead-lettered before decoding.")
-            .define(IMAGE_CROP, Type.STRING, "whole", ValidString.in("whole", "imagenet"), Importance.LOW,
+            .define(
+                    IMAGE_CROP,
+                    Type.STRING,
+                    "whole",
+                    ValidString.in("whole", "imagenet"),
+                    Importance.LOW,
                     "Evaluation transform: 'whole' resizes the centred square to the model's size; 'imagenet' "
                             + "resizes to size/0.875 and takes the centred crop.")
-            .define(IMAGE_NORMALISATION, Type.STRING, "imagenet", ValidString.in("imagenet", "cifar10"),
-                    Importance.LOW, "Channel statistics, as the trainer used them (the paper's recipe: imagenet).")
-            .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+            .define(
+                    IMAGE_NORMALISATION,
+                    Type.STRING,
+                    "imagenet",
+                    ValidString.in("imagenet", "cifar10"),
+                    Importance.LOW,
+                    "Channel statistics, as the trainer used them (the paper's recipe: imagenet).")
+            .define(
+                    METRICS_HOST,
+                    Type.STRING,
+                    "127.0.0.1",
+                    Importance.LOW,
                     "Interface of the HTTP endpoint: metrics and queries (loopback by default: expose deliberately).")
-            .define(METRICS_PORT, Type.INT, 9406, Range.between(-1, 65_535), Importance.LOW,
+            .define(
+                    METRICS_PORT,
+                    Type.INT,
+                    9406,
+                    Range.between(-1, 65_535),
+                    Importance.LOW,
                     "Port of the HTTP endpoint (GET /metrics, and /embeddings/... with query.store); 0 picks a free "
                             + "port, -1 disables it.")
-            .define(QUERY_STORE, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    QUERY_STORE,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Keep each image's latest embedding in a local store (changelogged: one more write per "
                             + "embedding) and answer GET /embeddings/{id} and /embeddings/{id}/nearest?k= across "
                             + "all instances. Needs the HTTP endpoint (metrics.port >= 0).")
-            .define(QUERY_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
+            .define(
+                    QUERY_ADVERTISED_HOST,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
                     "Host other instances use to reach this one's queries; empty means metrics.host.");
 
     public ServingConfig(Map<?, ?> props) {
@@ -144,13 +267,15 @@ public final class ServingConfig extends AbstractConfig {
     }
 
     public ImagePreparation imagePreparation() {
-        return new ImagePreparation(imageLimits(), "imagenet".equals(getString(IMAGE_CROP)),
+        return new ImagePreparation(
+                imageLimits(),
+                "imagenet".equals(getString(IMAGE_CROP)),
                 "cifar10".equals(getString(IMAGE_NORMALISATION)) ? Normalisation.CIFAR10 : Normalisation.IMAGENET);
     }
 
     public EmbeddingOutput embeddingOutput() {
-        return new EmbeddingOutput(getBoolean(OUTPUT_TOKENS), getBoolean(OUTPUT_NORMALIZE),
-                getBoolean(OUTPUT_ATTRIBUTES));
+        return new EmbeddingOutput(
+                getBoolean(OUTPUT_TOKENS), getBoolean(OUTPUT_NORMALIZE), getBoolean(OUTPUT_ATTRIBUTES));
     }
 
     public boolean startFresh() {

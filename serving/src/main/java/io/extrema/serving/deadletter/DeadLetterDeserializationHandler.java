@@ -1,11 +1,10 @@
 package io.extrema.serving.deadletter;
 
 import io.extrema.schemas.registry.SchemaRegistryException;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
-
-import java.util.Map;
 
 /**
  * Records whose bytes are not a readable ImageRecord (wrong magic byte, unknown schema id, truncated Avro) go to
@@ -23,8 +22,8 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-                                Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         if (SchemaRegistryException.isOutage(exception)) {
             return Response.fail();
         }

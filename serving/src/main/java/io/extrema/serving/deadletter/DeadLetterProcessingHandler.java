@@ -1,13 +1,12 @@
 package io.extrema.serving.deadletter;
 
 import io.extrema.serving.embed.BatchFailedException;
+import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.Map;
 
 /**
  * A record that fails in a processor (an undecodable or over-limit image) goes to the dead-letter topic with the
@@ -30,8 +29,11 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (context.sourceRawValue() == null || exception instanceof BatchFailedException) {
-            LOG.error("failure outside any input record in {} (task {})", context.processorNodeId(),
-                    context.taskId(), exception);
+            LOG.error(
+                    "failure outside any input record in {} (task {})",
+                    context.processorNodeId(),
+                    context.taskId(),
+                    exception);
             return Response.fail();
         }
         return Response.resume(routing.route(CAUSE, context, exception));

@@ -4,6 +4,9 @@ import io.extrema.schemas.avro.DeadLetter;
 import io.extrema.schemas.deadletter.DeadLetters;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
 import io.extrema.serving.metrics.ServingMetrics;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
@@ -11,10 +14,6 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Turns a record the service cannot process into a {@link DeadLetter} on the serving dead-letter topic, for Kafka
@@ -50,9 +49,18 @@ public final class DeadLetterRouting {
 
     /** The dead letter of a record, from its coordinates and raw bytes as Kafka Streams read them. */
     List<ProducerRecord<byte[], byte[]>> route(String cause, ErrorHandlerContext context, Exception error) {
-        ConsumerRecord<byte[], byte[]> raw = new ConsumerRecord<>(context.topic(), context.partition(),
-                context.offset(), context.timestamp(), TimestampType.CREATE_TIME, -1, -1, context.sourceRawKey(),
-                context.sourceRawValue(), context.headers(), Optional.empty());
+        ConsumerRecord<byte[], byte[]> raw = new ConsumerRecord<>(
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                context.timestamp(),
+                TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context.headers(),
+                Optional.empty());
         return route(cause, raw, error);
     }
 
@@ -60,6 +68,7 @@ public final class DeadLetterRouting {
         DeadLetter letter = DeadLetters.of(STAGE, raw, error);
         LOG.warn("dead-lettering {}-{}@{}: {}", raw.topic(), raw.partition(), raw.offset(), letter.getReason());
         metrics.deadLettered(cause);
-        return List.of(new ProducerRecord<>(topic, null, raw.timestamp(), raw.key(), serializer.serialize(topic, letter)));
+        return List.of(
+                new ProducerRecord<>(topic, null, raw.timestamp(), raw.key(), serializer.serialize(topic, letter)));
     }
 }

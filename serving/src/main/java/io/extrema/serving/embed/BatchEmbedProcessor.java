@@ -6,6 +6,13 @@ import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.ServingMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -14,14 +21,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Gathers images into batches of up to {@code batchSize}, or whatever is waiting once the oldest image has lingered
@@ -66,8 +65,14 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private long oldestArrivalMs;
     private long busyAtOldestNanos;
 
-    public BatchEmbedProcessor(LiveModel live, ImagePreparation preparation, EmbeddingOutput output,
-                               ServingMetrics metrics, int batchSize, Duration linger, Duration maxWait) {
+    public BatchEmbedProcessor(
+            LiveModel live,
+            ImagePreparation preparation,
+            EmbeddingOutput output,
+            ServingMetrics metrics,
+            int batchSize,
+            Duration linger,
+            Duration maxWait) {
         this.live = live;
         this.preparation = preparation;
         this.output = output;
@@ -153,7 +158,8 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         float[] chw = new float[batch.size() * plane]; // [B, 3, S, S]
         for (int i = 0; i < batch.size(); i++) {
             PreparedImage p = pixels.get(batch.get(i).key);
-            float[] x = p != null && p.size() == side ? p.chw()
+            float[] x = p != null && p.size() == side
+                    ? p.chw()
                     : preparation.prepare(batch.get(i).value.value(), side); // restored, or a new model's size
             System.arraycopy(x, 0, chw, i * plane, plane);
         }
@@ -162,8 +168,8 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         try {
             e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
         } catch (RuntimeException failure) {
-            throw new BatchFailedException("embedding a batch of " + batch.size() + " with " + model.id()
-                    + " failed", failure);
+            throw new BatchFailedException(
+                    "embedding a batch of " + batch.size() + " with " + model.id() + " failed", failure);
         }
         long nanos = System.nanoTime() - t0;
         InferenceClock.add(nanos);
@@ -171,8 +177,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         Instant now = Instant.now();
         for (int i = 0; i < batch.size(); i++) {
             ImageRecord image = batch.get(i).value.value();
-            EmbeddingRecord out = output.record(image, model.id(), model.config(), e.instance()[i], e.tokens()[i],
-                    now);
+            EmbeddingRecord out = output.record(image, model.id(), model.config(), e.instance()[i], e.tokens()[i], now);
             context.forward(new Record<>(image.getId(), out, batch.get(i).value.timestamp()));
             buffer.delete(batch.get(i).key);
             pixels.remove(batch.get(i).key);

@@ -28,7 +28,8 @@ public final class DecodeProcessor extends ContextualProcessor<String, ImageReco
         }
         DecodedImage pixels = preparation.decode(image);
         int size = live.imageSize();
-        PreparedImage prepared = size == 0 ? new PreparedImage(image, 0, null)
+        PreparedImage prepared = size == 0
+                ? new PreparedImage(image, 0, null)
                 : new PreparedImage(image, size, preparation.transform(size).apply(pixels));
         context().forward(record.withValue(prepared));
     }

@@ -6,7 +6,6 @@ import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.schemas.avro.TokenGrid;
 import io.extrema.serving.live.ModelId;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,13 @@ public record EmbeddingOutput(boolean tokens, boolean normalize, boolean attribu
      * @param instance [D] class token of this image
      * @param patches  [N·D] its patch tokens, row-major over the grid
      */
-    public EmbeddingRecord record(ImageRecord image, ModelId model, ExtremaConfig config, float[] instance,
-                                  float[] patches, Instant processingTime) {
+    public EmbeddingRecord record(
+            ImageRecord image,
+            ModelId model,
+            ExtremaConfig config,
+            float[] instance,
+            float[] patches,
+            Instant processingTime) {
         int dim = config.dim();
         int side = config.imageSize() / config.patchSize();
         EmbeddingRecord.Builder b = EmbeddingRecord.newBuilder()

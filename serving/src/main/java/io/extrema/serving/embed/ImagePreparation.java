@@ -9,7 +9,6 @@ import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.schemas.avro.ImageEncoding;
 import io.extrema.schemas.avro.ImageRecord;
-
 import java.nio.ByteBuffer;
 
 /**
@@ -39,9 +38,11 @@ public record ImagePreparation(ImageLimits limits, boolean imagenetCrop, Normali
             if (image.getEncoding() == ImageEncoding.RAW_RGB) {
                 limits.checkDimensions(image.getWidth(), image.getHeight());
                 if ((long) image.getWidth() * image.getHeight() * 3 != bytes.length) {
-                    throw new ImageRejectedException(RejectReason.CORRUPT, "raw RGB "
-                            + image.getWidth() + "x" + image.getHeight() + " needs "
-                            + (long) image.getWidth() * image.getHeight() * 3 + " bytes, has " + bytes.length);
+                    throw new ImageRejectedException(
+                            RejectReason.CORRUPT,
+                            "raw RGB "
+                                    + image.getWidth() + "x" + image.getHeight() + " needs "
+                                    + (long) image.getWidth() * image.getHeight() * 3 + " bytes, has " + bytes.length);
                 }
                 return new DecodedImage(image.getWidth(), image.getHeight(), bytes);
             }

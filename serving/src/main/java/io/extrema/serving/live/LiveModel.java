@@ -1,12 +1,11 @@
 package io.extrema.serving.live;
 
 import io.extrema.serving.metrics.ServingMetrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The model embedding right now, swapped atomically between batches.

@@ -11,16 +11,6 @@ import io.extrema.schemas.registry.SchemaRegistryException;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
 import io.extrema.schemas.serde.UnreadableRecords;
 import io.extrema.serving.metrics.ServingMetrics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -30,6 +20,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows the models topic on its own thread: reassembles and verifies each version, loads it, and swaps it into
@@ -53,6 +52,7 @@ public final class ModelFollower implements AutoCloseable {
     private static final int START_CANDIDATES = 3;
     /** How long to wait before looking again for a models topic that does not exist yet. */
     private static final Duration TOPIC_RETRY = Duration.ofSeconds(10);
+
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
 
     private final KafkaConsumer<String, ModelPart> consumer;
@@ -64,6 +64,7 @@ public final class ModelFollower implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     /** Counted down by {@link #close()}: ends a wait for the topic to exist without interrupting the thread. */
     private final CountDownLatch closing = new CountDownLatch(1);
+
     private final Thread thread;
     private volatile boolean running = true;
     private final UnreadableRecords unreadable = new UnreadableRecords(LOG, "the model follower");
@@ -74,8 +75,8 @@ public final class ModelFollower implements AutoCloseable {
      * @param clientConfigs consumer settings (bootstrap servers, registry, security); group and offsets are ours
      * @param lineage       follow only this model name; empty for any
      */
-    public ModelFollower(Map<String, Object> clientConfigs, String topic, String lineage, LiveModel live,
-                         ServingMetrics metrics) {
+    public ModelFollower(
+            Map<String, Object> clientConfigs, String topic, String lineage, LiveModel live, ServingMetrics metrics) {
         Map<String, Object> configs = new HashMap<>(clientConfigs);
         configs.remove(ConsumerConfig.GROUP_ID_CONFIG);
         configs.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -151,7 +152,8 @@ public final class ModelFollower implements AutoCloseable {
     private List<TopicPartition> partitions() throws InterruptedException {
         while (true) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             if (!partitions.isEmpty()) {
                 return partitions;
             }
@@ -168,8 +170,11 @@ public final class ModelFollower implements AutoCloseable {
         } catch (RecordDeserializationException e) {
             if (SchemaRegistryException.isOutage(e)) {
                 // The registry is away (the deserializer already waited): read the same record again later.
-                LOG.warn("models-topic record {}@{} waits for the schema registry: {}", e.topicPartition(),
-                        e.offset(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                LOG.warn(
+                        "models-topic record {}@{} waits for the schema registry: {}",
+                        e.topicPartition(),
+                        e.offset(),
+                        e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
                 consumer.seek(e.topicPartition(), e.offset());
                 closing.await(TOPIC_RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 return List.of();
@@ -177,8 +182,10 @@ public final class ModelFollower implements AutoCloseable {
             // A record that is not a ModelPart cannot belong to any version: skip it; its version will fail.
             unreadable.skipped(e.topicPartition().topic(), e.topicPartition().partition(), e.offset(), e);
             metrics.modelRecordUnreadable();
-            unreadableOfLineage |= e.keyBuffer() == null || ofLineage(StandardCharsets.UTF_8.decode(
-                    e.keyBuffer().duplicate()).toString());
+            unreadableOfLineage |= e.keyBuffer() == null
+                    || ofLineage(StandardCharsets.UTF_8
+                            .decode(e.keyBuffer().duplicate())
+                            .toString());
             consumer.seek(e.topicPartition(), e.offset() + 1);
             return List.of();
         }
@@ -236,7 +243,10 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     private void refuse(String what, String reason) {
-        LOG.warn("refusing model version {}: {}; keeping {}", what, reason,
+        LOG.warn(
+                "refusing model version {}: {}; keeping {}",
+                what,
+                reason,
                 live.id().map(ModelId::toString).orElse("no model"));
         metrics.versionRefused();
     }

@@ -5,7 +5,6 @@ import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.FloatEmbeddings;
 import io.extrema.schemas.models.ModelVersion;
-
 import java.io.IOException;
 import java.util.Optional;
 
@@ -35,7 +34,8 @@ public final class ServingModel {
      */
     public static ServingModel load(ModelVersion version) throws IOException {
         // A manifest without a configuration leaves it to the one stored in the weights.
-        Embedder embedder = version.config().isEmpty() ? Embedder.load(version.weights())
+        Embedder embedder = version.config().isEmpty()
+                ? Embedder.load(version.weights())
                 : Embedder.load(ExtremaConfig.fromMap(version.config()), version.weights());
         try {
             check(embedder);
@@ -43,8 +43,8 @@ public final class ServingModel {
             embedder.close();
             throw new IOException("version " + version.version() + " loads but does not embed: " + e.getMessage(), e);
         }
-        return new ServingModel(new ModelId(version.modelName(), version.version(), version.step()), embedder,
-                embedder);
+        return new ServingModel(
+                new ModelId(version.modelName(), version.version(), version.step()), embedder, embedder);
     }
 
     /** A freshly initialised network (version 0): embeddings from it say so in every record. */

@@ -2,9 +2,6 @@ package io.extrema.serving.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
  * {@code GET /metrics} (a handler on the service's HTTP server) in the Prometheus text format, from Kafka metric registries: Kafka Streams' own
@@ -52,8 +51,11 @@ public final class PrometheusHandler implements HttpHandler {
         }
         StringBuilder out = new StringBuilder();
         families.forEach((family, samples) -> {
-            out.append("# HELP ").append(family).append(' ')
-                    .append(help.get(family).replace("\\", "\\\\").replace("\n", " ")).append('\n');
+            out.append("# HELP ")
+                    .append(family)
+                    .append(' ')
+                    .append(help.get(family).replace("\\", "\\\\").replace("\n", " "))
+                    .append('\n');
             out.append("# TYPE ").append(family).append(family.endsWith("_total") ? " counter\n" : " gauge\n");
             samples.stream().distinct().forEach(s -> out.append(s).append('\n'));
         });
@@ -69,8 +71,10 @@ public final class PrometheusHandler implements HttpHandler {
             if (sb.length() > 1) {
                 sb.append(',');
             }
-            sb.append(sanitize(k)).append("=\"")
-                    .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+            sb.append(sanitize(k))
+                    .append("=\"")
+                    .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                    .append('"');
         });
         return sb.append('}').toString();
     }

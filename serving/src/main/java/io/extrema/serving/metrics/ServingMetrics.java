@@ -1,5 +1,8 @@
 package io.extrema.serving.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.KafkaMetric;
@@ -13,10 +16,6 @@ import org.apache.kafka.common.metrics.stats.Percentile;
 import org.apache.kafka.common.metrics.stats.Percentiles;
 import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.metrics.stats.WindowedCount;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The embedding service's own figures, kept in a Kafka {@link Metrics} registry so they are windowed, named and
@@ -49,24 +48,32 @@ public final class ServingMetrics implements AutoCloseable {
         inference = metrics.sensor("inference-latency");
         inference.add(name("inference-latency-avg-ms", "Milliseconds per inference batch, average."), new Avg());
         inference.add(name("inference-latency-max-ms", "Milliseconds per inference batch, largest."), new Max());
-        inference.add(new Percentiles(4 * 1024, 10_000, Percentiles.BucketSizing.LINEAR,
+        inference.add(new Percentiles(
+                4 * 1024,
+                10_000,
+                Percentiles.BucketSizing.LINEAR,
                 new Percentile(name("inference-latency-p50-ms", "Median milliseconds per inference batch."), 50),
                 new Percentile(name("inference-latency-p99-ms", "99th percentile ms per inference batch."), 99)));
 
         refusedVersions = metrics.sensor("refused-versions");
-        refusedVersions.add(name("refused-model-versions-total",
-                "Model versions refused (checksum, missing chunks, or failed to load)."), new CumulativeCount());
-        loadedVersions = metrics.sensor("loaded-versions");
-        loadedVersions.add(name("loaded-model-versions-total", "Model versions loaded and swapped in."),
+        refusedVersions.add(
+                name(
+                        "refused-model-versions-total",
+                        "Model versions refused (checksum, missing chunks, or failed to load)."),
                 new CumulativeCount());
+        loadedVersions = metrics.sensor("loaded-versions");
+        loadedVersions.add(
+                name("loaded-model-versions-total", "Model versions loaded and swapped in."), new CumulativeCount());
 
         unreadableModelRecords = metrics.sensor("unreadable-model-records");
-        unreadableModelRecords.add(name("unreadable-model-records-total",
-                "Models-topic records skipped because they cannot be read (e.g. a schema id the registry lost)."),
+        unreadableModelRecords.add(
+                name(
+                        "unreadable-model-records-total",
+                        "Models-topic records skipped because they cannot be read (e.g. a schema id the registry lost)."),
                 new CumulativeCount());
 
-        metrics.addMetric(name("model-version", "Model version embedding now; 0 fresh, -1 none yet."),
-                (Gauge<Long>) (config, now) -> modelVersion.get());
+        metrics.addMetric(name("model-version", "Model version embedding now; 0 fresh, -1 none yet."), (Gauge<Long>)
+                (config, now) -> modelVersion.get());
     }
 
     private MetricName name(String name, String doc) {
@@ -81,15 +88,20 @@ public final class ServingMetrics implements AutoCloseable {
 
     /** A record routed to the dead-letter topic, counted per cause ({@code deserialization}, {@code processing}). */
     public void deadLettered(String cause) {
-        deadLetters.computeIfAbsent(cause, c -> {
-            Sensor s = metrics.sensor("dead-letters-" + c);
-            Map<String, String> tags = Map.of("cause", c);
-            s.add(metrics.metricName("dead-letters-total", GROUP, "Records sent to the dead-letter topic.", tags),
-                    new CumulativeCount());
-            s.add(metrics.metricName("dead-letters-rate", GROUP, "Records dead-lettered per second.", tags),
-                    new Rate(new WindowedCount()));
-            return s;
-        }).record();
+        deadLetters
+                .computeIfAbsent(cause, c -> {
+                    Sensor s = metrics.sensor("dead-letters-" + c);
+                    Map<String, String> tags = Map.of("cause", c);
+                    s.add(
+                            metrics.metricName(
+                                    "dead-letters-total", GROUP, "Records sent to the dead-letter topic.", tags),
+                            new CumulativeCount());
+                    s.add(
+                            metrics.metricName("dead-letters-rate", GROUP, "Records dead-lettered per second.", tags),
+                            new Rate(new WindowedCount()));
+                    return s;
+                })
+                .record();
     }
 
     public void versionRefused() {
@@ -108,7 +120,8 @@ public final class ServingMetrics implements AutoCloseable {
     /** Records sent to the dead-letter topic since start, all causes. */
     public long deadLetters() {
         return deadLetters.keySet().stream()
-                .mapToLong(cause -> (long) value("dead-letters-total", Map.of("cause", cause))).sum();
+                .mapToLong(cause -> (long) value("dead-letters-total", Map.of("cause", cause)))
+                .sum();
     }
 
     public double value(String metricName) {

@@ -25,27 +25,53 @@ public final class AlertRules {
     public List<AlertRecord> forWindow(MonitorRecord window) {
         List<AlertRecord> alerts = new ArrayList<>(1);
         Instant time = window.getEmittedAt();
-        String where = " in " + window.getSource() + " window " + window.getWindowStart() + ".." + window.getWindowEnd();
+        String where =
+                " in " + window.getSource() + " window " + window.getWindowStart() + ".." + window.getWindowEnd();
         boolean enough = window.getCount() >= thresholds.minWindowCount();
         if (enough && window.getDimension() > 0) {
             // Scale by sqrt(d): a healthy spread is about 1/sqrt(d) whatever the dimension.
             double ratio = window.getSpread() * Math.sqrt(window.getDimension());
             if (ratio < thresholds.collapseSpreadRatio()) {
-                alerts.add(alert(COLLAPSE, AlertSeverity.CRITICAL, window, ratio, thresholds.collapseSpreadRatio(),
-                        String.format("embeddings collapsed: spread*sqrt(d) = %.4f < %.4f%s", ratio,
-                                thresholds.collapseSpreadRatio(), where), time));
+                alerts.add(alert(
+                        COLLAPSE,
+                        AlertSeverity.CRITICAL,
+                        window,
+                        ratio,
+                        thresholds.collapseSpreadRatio(),
+                        String.format(
+                                "embeddings collapsed: spread*sqrt(d) = %.4f < %.4f%s",
+                                ratio, thresholds.collapseSpreadRatio(), where),
+                        time));
             }
         }
         Double drift = max(window.getDriftPrevious(), window.getDriftBaseline());
         if (enough && drift != null && drift > thresholds.driftDistance()) {
-            alerts.add(alert(DRIFT, AlertSeverity.WARNING, window, drift, thresholds.driftDistance(),
-                    String.format("centroid drifted: cosine distance %.4f > %.4f (previous %s, baseline %s)%s", drift,
-                            thresholds.driftDistance(), window.getDriftPrevious(), window.getDriftBaseline(), where), time));
+            alerts.add(alert(
+                    DRIFT,
+                    AlertSeverity.WARNING,
+                    window,
+                    drift,
+                    thresholds.driftDistance(),
+                    String.format(
+                            "centroid drifted: cosine distance %.4f > %.4f (previous %s, baseline %s)%s",
+                            drift,
+                            thresholds.driftDistance(),
+                            window.getDriftPrevious(),
+                            window.getDriftBaseline(),
+                            where),
+                    time));
         }
         if (window.getDeadLetters() > 0 && window.getDeadLetterShare() > thresholds.deadLetterShare()) {
-            alerts.add(alert(DEAD_LETTER_RATE, AlertSeverity.WARNING, window, window.getDeadLetterShare(),
-                    thresholds.deadLetterShare(), String.format("%d of %d records dead-lettered%s",
-                            window.getDeadLetters(), window.getDeadLetters() + window.getCount(), where), time));
+            alerts.add(alert(
+                    DEAD_LETTER_RATE,
+                    AlertSeverity.WARNING,
+                    window,
+                    window.getDeadLetterShare(),
+                    thresholds.deadLetterShare(),
+                    String.format(
+                            "%d of %d records dead-lettered%s",
+                            window.getDeadLetters(), window.getDeadLetters() + window.getCount(), where),
+                    time));
         }
         return alerts;
     }
@@ -54,16 +80,46 @@ public final class AlertRules {
         return a == null ? b : b == null ? a : Double.valueOf(Math.max(a, b));
     }
 
-    private static AlertRecord alert(String rule, AlertSeverity severity, MonitorRecord window, double value,
-                                     double threshold, String message, Instant time) {
-        return of(rule, severity, window.getSource(), value, threshold, message, window.getModelName(),
-                window.getModelVersion(), time);
+    private static AlertRecord alert(
+            String rule,
+            AlertSeverity severity,
+            MonitorRecord window,
+            double value,
+            double threshold,
+            String message,
+            Instant time) {
+        return of(
+                rule,
+                severity,
+                window.getSource(),
+                value,
+                threshold,
+                message,
+                window.getModelName(),
+                window.getModelVersion(),
+                time);
     }
 
-    static AlertRecord of(String rule, AlertSeverity severity, String subject, double value, double threshold,
-                          String message, String modelName, Long modelVersion, Instant time) {
-        return AlertRecord.newBuilder().setRule(rule).setSeverity(severity).setSubject(subject).setValue(value)
-                .setThreshold(threshold).setMessage(message).setModelName(modelName).setModelVersion(modelVersion)
-                .setTime(time).build();
+    static AlertRecord of(
+            String rule,
+            AlertSeverity severity,
+            String subject,
+            double value,
+            double threshold,
+            String message,
+            String modelName,
+            Long modelVersion,
+            Instant time) {
+        return AlertRecord.newBuilder()
+                .setRule(rule)
+                .setSeverity(severity)
+                .setSubject(subject)
+                .setValue(value)
+                .setThreshold(threshold)
+                .setMessage(message)
+                .setModelName(modelName)
+                .setModelVersion(modelVersion)
+                .setTime(time)
+                .build();
     }
 }

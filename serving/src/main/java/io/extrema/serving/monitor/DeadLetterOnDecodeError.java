@@ -47,8 +47,16 @@ public final class DeadLetterOnDecodeError implements DeserializationExceptionHa
         for (Header h : record.headers()) {
             headers.put(h.key(), ByteBuffer.wrap(h.value() == null ? new byte[0] : h.value()));
         }
-        DeadLetter letter = DeadLetters.of("monitor", record.topic(), record.partition(), record.offset(), record.key(),
-                record.value(), headers, DeadLetters.reason(error), error.getClass().getName());
+        DeadLetter letter = DeadLetters.of(
+                "monitor",
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                record.value(),
+                headers,
+                DeadLetters.reason(error),
+                error.getClass().getName());
         return Response.resume(List.of(new ProducerRecord<>(topic, record.key(), serializer.serialize(topic, letter))));
     }
 }

@@ -39,7 +39,8 @@ final class DriftProcessor implements Processor<Windowed<String>, WindowStats, S
         Double driftBaseline = null;
         if (window.versionCount() > 0) {
             DriftReference reference = references.get(source);
-            if (reference == null || window.version() > reference.version()
+            if (reference == null
+                    || window.version() > reference.version()
                     || !reference.modelName().equals(window.modelName())) {
                 // First window of this source, or of a new model version: it starts the reference, drift unknown.
                 references.put(source, DriftReference.startedBy(window));

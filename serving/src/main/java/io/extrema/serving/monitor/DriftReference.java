@@ -14,8 +14,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * {@code baseline.windows} windows), both of ONE model version. A window of another version starts a new
  * reference instead of being compared, because two model versions embed into different spaces.
  */
-public record DriftReference(String modelName, long version, double[] previous, double[] baselineSum,
-                             int baselineWindows) {
+public record DriftReference(
+        String modelName, long version, double[] previous, double[] baselineSum, int baselineWindows) {
 
     /** A fresh reference started by a window of a version never seen before for this source. */
     public static DriftReference startedBy(WindowStats window) {
@@ -24,7 +24,8 @@ public record DriftReference(String modelName, long version, double[] previous, 
 
     /** True when {@code window} embeds into the same space as this reference and can be compared with it. */
     public boolean comparable(WindowStats window) {
-        return version == window.version() && modelName.equals(window.modelName())
+        return version == window.version()
+                && modelName.equals(window.modelName())
                 && previous.length == window.dimension();
     }
 
@@ -57,12 +58,11 @@ public record DriftReference(String modelName, long version, double[] previous, 
     }
 
     public static final Serde<DriftReference> SERDE = Serdes.serdeFrom(
-            (topic, r) -> r == null ? null : write(r),
-            (topic, bytes) -> bytes == null ? null : read(bytes));
+            (topic, r) -> r == null ? null : write(r), (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(DriftReference r) {
         try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + 16 * r.previous.length);
-             DataOutputStream out = new DataOutputStream(buffer)) {
+                DataOutputStream out = new DataOutputStream(buffer)) {
             out.writeUTF(r.modelName);
             out.writeLong(r.version);
             out.writeInt(r.baselineWindows);

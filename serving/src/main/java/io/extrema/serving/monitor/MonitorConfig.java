@@ -46,48 +46,138 @@ public final class MonitorConfig extends AbstractConfig {
     public static final String PROMETHEUS_PORT = "prometheus.port";
 
     public static final ConfigDef DEFINITION = ClientSettings.define(new ConfigDef())
-            .define(APPLICATION_ID, Type.STRING, "extrema-monitor", Importance.MEDIUM,
+            .define(
+                    APPLICATION_ID,
+                    Type.STRING,
+                    "extrema-monitor",
+                    Importance.MEDIUM,
                     "Kafka Streams application id: consumer group and prefix of the internal topics.")
-            .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/extrema-monitor-state",
-                    Importance.LOW, "Directory of the window and reference stores.")
+            .define(
+                    STATE_DIR,
+                    Type.STRING,
+                    System.getProperty("java.io.tmpdir") + "/extrema-monitor-state",
+                    Importance.LOW,
+                    "Directory of the window and reference stores.")
             .define(EMBEDDINGS_TOPIC, Type.STRING, Topics.EMBEDDINGS, Importance.MEDIUM, "Embeddings to watch.")
-            .define(DLQ_TOPIC, Type.STRING, Topics.DLQ_SERVING, Importance.MEDIUM,
+            .define(
+                    DLQ_TOPIC,
+                    Type.STRING,
+                    Topics.DLQ_SERVING,
+                    Importance.MEDIUM,
                     "Serving dead-letter topic, for the dead-letter share per source.")
-            .define(METRICS_TOPIC, Type.STRING, Topics.METRICS, Importance.MEDIUM, "Trainer metrics, for the trainer rules.")
+            .define(
+                    METRICS_TOPIC,
+                    Type.STRING,
+                    Topics.METRICS,
+                    Importance.MEDIUM,
+                    "Trainer metrics, for the trainer rules.")
             .define(MONITOR_TOPIC, Type.STRING, Topics.MONITOR, Importance.MEDIUM, "Where window statistics go.")
             .define(ALERTS_TOPIC, Type.STRING, Topics.ALERTS, Importance.MEDIUM, "Where alerts go.")
-            .define(MONITOR_DLQ_TOPIC, Type.STRING, Topics.DLQ_MONITOR, Importance.MEDIUM,
+            .define(
+                    MONITOR_DLQ_TOPIC,
+                    Type.STRING,
+                    Topics.DLQ_MONITOR,
+                    Importance.MEDIUM,
                     "Where records the monitor cannot decode go, as DeadLetter records.")
-            .define(WINDOW_SIZE_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.HIGH,
+            .define(
+                    WINDOW_SIZE_MS,
+                    Type.LONG,
+                    60_000L,
+                    Range.atLeast(1),
+                    Importance.HIGH,
                     "Length of a statistics window.")
-            .define(WINDOW_ADVANCE_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    WINDOW_ADVANCE_MS,
+                    Type.LONG,
+                    0L,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "Hop between window starts; 0 means tumbling windows (advance = size).")
-            .define(WINDOW_GRACE_MS, Type.LONG, 120_000L, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    WINDOW_GRACE_MS,
+                    Type.LONG,
+                    120_000L,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "How long after its end a window still accepts late records; a window is emitted once, when it "
                             + "closes. After serving was down, its backlog arrives out of order across partitions by "
                             + "up to the outage's length: a grace shorter than that drops those embeddings from their "
                             + "windows (counted in stream_task_metrics_dropped_records_total).")
-            .define(BASELINE_WINDOWS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    BASELINE_WINDOWS,
+                    Type.INT,
+                    3,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "The first this-many windows of a model version, per source, form the drift baseline.")
-            .define(MIN_WINDOW_COUNT, Type.LONG, 20L, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    MIN_WINDOW_COUNT,
+                    Type.LONG,
+                    20L,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Windows with fewer embeddings raise no collapse or drift alert (too few to tell).")
-            .define(COLLAPSE_SPREAD_RATIO, Type.DOUBLE, 0.2, Range.between(0.0, 10.0), Importance.HIGH,
+            .define(
+                    COLLAPSE_SPREAD_RATIO,
+                    Type.DOUBLE,
+                    0.2,
+                    Range.between(0.0, 10.0),
+                    Importance.HIGH,
                     "Collapse when spread * sqrt(dimension) falls below this: a healthy spread is about 1/sqrt(dimension), so 1.0 is healthy and 0 is total collapse.")
-            .define(DRIFT_DISTANCE, Type.DOUBLE, 0.2, Range.between(0.0, 2.0), Importance.HIGH,
+            .define(
+                    DRIFT_DISTANCE,
+                    Type.DOUBLE,
+                    0.2,
+                    Range.between(0.0, 2.0),
+                    Importance.HIGH,
                     "Drift when the centroid's cosine distance to the previous window or the baseline exceeds this.")
-            .define(DEAD_LETTER_SHARE, Type.DOUBLE, 0.05, Range.between(0.0, 1.0), Importance.HIGH,
+            .define(
+                    DEAD_LETTER_SHARE,
+                    Type.DOUBLE,
+                    0.05,
+                    Range.between(0.0, 1.0),
+                    Importance.HIGH,
                     "Alert when more than this share of a source's records in a window were dead-lettered.")
-            .define(LAG_GROWTH_REPORTS, Type.INT, 5, Range.atLeast(2), Importance.MEDIUM,
+            .define(
+                    LAG_GROWTH_REPORTS,
+                    Type.INT,
+                    5,
+                    Range.atLeast(2),
+                    Importance.MEDIUM,
                     "Trainer lag is growing when it rose in each of this many consecutive metrics reports...")
-            .define(LAG_MIN_RECORDS, Type.LONG, 1_000L, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    LAG_MIN_RECORDS,
+                    Type.LONG,
+                    1_000L,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "...and is above this many records.")
-            .define(MODEL_STALE_MS, Type.LONG, Duration.ofMinutes(30).toMillis(), Range.atLeast(1), Importance.HIGH,
+            .define(
+                    MODEL_STALE_MS,
+                    Type.LONG,
+                    Duration.ofMinutes(30).toMillis(),
+                    Range.atLeast(1),
+                    Importance.HIGH,
                     "Alert when a trainer has published no new model version for this long.")
-            .define(CHECK_INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
+            .define(
+                    CHECK_INTERVAL_MS,
+                    Type.LONG,
+                    60_000L,
+                    Range.atLeast(100),
+                    Importance.LOW,
                     "How often (wall clock) the staleness rule runs even when no metrics arrive.")
-            .define(PROMETHEUS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+            .define(
+                    PROMETHEUS_HOST,
+                    Type.STRING,
+                    "127.0.0.1",
+                    Importance.LOW,
                     "Address the Prometheus endpoint binds to (loopback by default: 0.0.0.0 exposes it deliberately).")
-            .define(PROMETHEUS_PORT, Type.INT, 9405, Range.between(0, 65535), Importance.LOW,
+            .define(
+                    PROMETHEUS_PORT,
+                    Type.INT,
+                    9405,
+                    Range.between(0, 65535),
+                    Importance.LOW,
                     "Port of the monitor's Prometheus endpoint on /metrics; 0 picks a free port.");
 
     public MonitorConfig(Map<?, ?> settings) {
@@ -114,8 +204,13 @@ public final class MonitorConfig extends AbstractConfig {
     }
 
     public AlertThresholds thresholds() {
-        return new AlertThresholds(getLong(MIN_WINDOW_COUNT), getDouble(COLLAPSE_SPREAD_RATIO),
-                getDouble(DRIFT_DISTANCE), getDouble(DEAD_LETTER_SHARE), getInt(LAG_GROWTH_REPORTS),
-                getLong(LAG_MIN_RECORDS), getLong(MODEL_STALE_MS));
+        return new AlertThresholds(
+                getLong(MIN_WINDOW_COUNT),
+                getDouble(COLLAPSE_SPREAD_RATIO),
+                getDouble(DRIFT_DISTANCE),
+                getDouble(DEAD_LETTER_SHARE),
+                getInt(LAG_GROWTH_REPORTS),
+                getLong(LAG_MIN_RECORDS),
+                getLong(MODEL_STALE_MS));
     }
 }

@@ -30,8 +30,10 @@ public final class MonitorService implements AutoCloseable {
         // A failure (a registry outage past its wait, a broker gone too long) replaces the thread, which resumes
         // from the last commit with its windows restored, instead of stopping the monitor for good.
         streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
-        prometheus = HttpServer.create(new InetSocketAddress(config.getString(MonitorConfig.PROMETHEUS_HOST),
-                config.getInt(MonitorConfig.PROMETHEUS_PORT)), 0);
+        prometheus = HttpServer.create(
+                new InetSocketAddress(
+                        config.getString(MonitorConfig.PROMETHEUS_HOST), config.getInt(MonitorConfig.PROMETHEUS_PORT)),
+                0);
         prometheus.createContext("/metrics", exchange -> {
             byte[] body = meters.scrape(streams.metrics()).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

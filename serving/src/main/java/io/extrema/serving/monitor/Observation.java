@@ -21,15 +21,19 @@ public record Observation(String source, String modelName, long modelVersion, fl
     }
 
     public static final Serde<Observation> SERDE = Serdes.serdeFrom(
-            (topic, o) -> o == null ? null : write(o),
-            (topic, bytes) -> bytes == null ? null : read(bytes));
+            (topic, o) -> o == null ? null : write(o), (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(Observation o) {
         byte[] source = o.source.getBytes(StandardCharsets.UTF_8);
         byte[] model = o.modelName.getBytes(StandardCharsets.UTF_8);
         int dim = o.vector == null ? -1 : o.vector.length;
         ByteBuffer b = ByteBuffer.allocate(4 + source.length + 4 + model.length + 8 + 4 + 4 * Math.max(dim, 0));
-        b.putInt(source.length).put(source).putInt(model.length).put(model).putLong(o.modelVersion).putInt(dim);
+        b.putInt(source.length)
+                .put(source)
+                .putInt(model.length)
+                .put(model)
+                .putLong(o.modelVersion)
+                .putInt(dim);
         if (dim > 0) {
             b.asFloatBuffer().put(o.vector);
         }
@@ -49,7 +53,7 @@ public record Observation(String source, String modelName, long modelVersion, fl
             vector = new float[dim];
             b.asFloatBuffer().get(vector);
         }
-        return new Observation(new String(source, StandardCharsets.UTF_8), new String(model, StandardCharsets.UTF_8),
-                version, vector);
+        return new Observation(
+                new String(source, StandardCharsets.UTF_8), new String(model, StandardCharsets.UTF_8), version, vector);
     }
 }

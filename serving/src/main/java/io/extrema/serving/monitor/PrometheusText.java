@@ -12,16 +12,31 @@ public final class PrometheusText {
 
     /** Adds one sample; the first sample of a name declares its help and type (gauge or counter). */
     public PrometheusText sample(String name, String type, String help, Map<String, String> labels, double value) {
-        StringBuilder family = families.computeIfAbsent(name, n -> new StringBuilder()
-                .append("# HELP ").append(n).append(' ').append(help.replace('\n', ' ')).append('\n')
-                .append("# TYPE ").append(n).append(' ').append(type).append('\n'));
+        StringBuilder family = families.computeIfAbsent(
+                name,
+                n -> new StringBuilder()
+                        .append("# HELP ")
+                        .append(n)
+                        .append(' ')
+                        .append(help.replace('\n', ' '))
+                        .append('\n')
+                        .append("# TYPE ")
+                        .append(n)
+                        .append(' ')
+                        .append(type)
+                        .append('\n'));
         family.append(name);
         if (!labels.isEmpty()) {
             family.append('{');
             boolean first = true;
             for (Map.Entry<String, String> label : labels.entrySet()) {
-                family.append(first ? "" : ",").append(sanitise(label.getKey())).append("=\"")
-                        .append(label.getValue().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                family.append(first ? "" : ",")
+                        .append(sanitise(label.getKey()))
+                        .append("=\"")
+                        .append(label.getValue()
+                                .replace("\\", "\\\\")
+                                .replace("\"", "\\\"")
+                                .replace("\n", "\\n"))
                         .append('"');
                 first = false;
             }
@@ -55,7 +70,9 @@ public final class PrometheusText {
         if (Double.isInfinite(value)) {
             return value > 0 ? "+Inf" : "-Inf";
         }
-        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+        return value == Math.rint(value) && Math.abs(value) < 1e15
+                ? Long.toString((long) value)
+                : Double.toString(value);
     }
 
     @Override

@@ -19,8 +19,12 @@ record TrainerState(long version, long versionSince, long staleAlertAt, boolean 
         long[] recent = Arrays.copyOfRange(lags, Math.max(0, lags.length - keep + 1), lags.length + 1);
         recent[recent.length - 1] = lag;
         boolean changed = reportedVersion != version;
-        return new TrainerState(reportedVersion, changed ? time : versionSince, changed ? Long.MIN_VALUE : staleAlertAt,
-                lagReported, recent);
+        return new TrainerState(
+                reportedVersion,
+                changed ? time : versionSince,
+                changed ? Long.MIN_VALUE : staleAlertAt,
+                lagReported,
+                recent);
     }
 
     /** Lag rose in each of the last {@code reports} reports (which needs {@code reports + 1} lags kept). */
@@ -54,7 +58,10 @@ record TrainerState(long version, long versionSince, long staleAlertAt, boolean 
                     return null;
                 }
                 ByteBuffer b = ByteBuffer.allocate(29 + 8 * s.lags.length);
-                b.putLong(s.version).putLong(s.versionSince).putLong(s.staleAlertAt).put((byte) (s.lagReported ? 1 : 0));
+                b.putLong(s.version)
+                        .putLong(s.versionSince)
+                        .putLong(s.staleAlertAt)
+                        .put((byte) (s.lagReported ? 1 : 0));
                 b.putInt(s.lags.length);
                 for (long lag : s.lags) {
                     b.putLong(lag);

@@ -52,16 +52,35 @@ final class TrainerWatch implements Processor<String, TrainingMetrics, String, A
         state = (state == null ? TrainerState.first(m.getModelVersion(), time) : state)
                 .withReport(m.getModelVersion(), time, m.getConsumerLag(), thresholds.lagGrowthReports() + 1);
         if (!Double.isFinite(m.getLoss())) {
-            emit(model, AlertRules.of(AlertRules.LOSS_NOT_FINITE, AlertSeverity.CRITICAL, model, m.getLoss(), Double.NaN,
-                    "training loss is " + m.getLoss() + " at step " + m.getStep(), model, m.getModelVersion(),
-                    m.getTime()));
+            emit(
+                    model,
+                    AlertRules.of(
+                            AlertRules.LOSS_NOT_FINITE,
+                            AlertSeverity.CRITICAL,
+                            model,
+                            m.getLoss(),
+                            Double.NaN,
+                            "training loss is " + m.getLoss() + " at step " + m.getStep(),
+                            model,
+                            m.getModelVersion(),
+                            m.getTime()));
         }
-        boolean growing = state.lagGrowing(thresholds.lagGrowthReports()) && state.latestLag() > thresholds.lagMinRecords();
+        boolean growing =
+                state.lagGrowing(thresholds.lagGrowthReports()) && state.latestLag() > thresholds.lagMinRecords();
         if (growing && !state.lagReported()) {
-            emit(model, AlertRules.of(AlertRules.TRAINER_LAG_GROWING, AlertSeverity.WARNING, model, state.latestLag(),
-                    thresholds.lagMinRecords(), "trainer consumer lag grew in " + thresholds.lagGrowthReports()
-                            + " reports in a row, now " + state.latestLag() + " records", model, m.getModelVersion(),
-                    m.getTime()));
+            emit(
+                    model,
+                    AlertRules.of(
+                            AlertRules.TRAINER_LAG_GROWING,
+                            AlertSeverity.WARNING,
+                            model,
+                            state.latestLag(),
+                            thresholds.lagMinRecords(),
+                            "trainer consumer lag grew in " + thresholds.lagGrowthReports() + " reports in a row, now "
+                                    + state.latestLag() + " records",
+                            model,
+                            m.getModelVersion(),
+                            m.getTime()));
         }
         state = state.withLagReported(growing);
         states.put(model, stalenessChecked(model, state, time));
@@ -86,14 +105,25 @@ final class TrainerWatch implements Processor<String, TrainingMetrics, String, A
         if (age <= thresholds.modelStaleMs() || !due) {
             return state;
         }
-        emit(model, AlertRules.of(AlertRules.MODEL_STALE, AlertSeverity.WARNING, model, age, thresholds.modelStaleMs(),
-                "no new model version for " + Duration.ofMillis(age) + " (still version " + state.version() + ")",
-                model, state.version(), Instant.ofEpochMilli(now)));
+        emit(
+                model,
+                AlertRules.of(
+                        AlertRules.MODEL_STALE,
+                        AlertSeverity.WARNING,
+                        model,
+                        age,
+                        thresholds.modelStaleMs(),
+                        "no new model version for " + Duration.ofMillis(age) + " (still version " + state.version()
+                                + ")",
+                        model,
+                        state.version(),
+                        Instant.ofEpochMilli(now)));
         return state.withStaleAlertAt(now);
     }
 
     private void emit(String model, AlertRecord alert) {
         meters.alert(alert);
-        context.forward(new Record<>(alert.getRule() + "/" + model, alert, alert.getTime().toEpochMilli()));
+        context.forward(new Record<>(
+                alert.getRule() + "/" + model, alert, alert.getTime().toEpochMilli()));
     }
 }

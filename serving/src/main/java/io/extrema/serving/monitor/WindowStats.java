@@ -22,7 +22,7 @@ public final class WindowStats {
     final TreeSet<Long> versions = new TreeSet<>();
     long version = -1;
     long versionCount;
-    double[] sum = new double[0];   // [D] sum of L2-normalised embeddings of `version`
+    double[] sum = new double[0]; // [D] sum of L2-normalised embeddings of `version`
     double[] sumSq = new double[0]; // [D] sum of their squares
 
     /** Folds one observation in; returns this (a Kafka Streams aggregator). */
@@ -116,14 +116,17 @@ public final class WindowStats {
 
     /** Serde of the window store: a flat binary layout, 16 bytes per dimension. */
     public static final Serde<WindowStats> SERDE = Serdes.serdeFrom(
-            (topic, s) -> s == null ? null : write(s),
-            (topic, bytes) -> bytes == null ? null : read(bytes));
+            (topic, s) -> s == null ? null : write(s), (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(WindowStats s) {
         byte[] name = s.modelName.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + 8 + 8 + 4 + name.length + 4 + 8 * s.versions.size() + 8 + 8 + 4
-                + 16 * s.sum.length);
-        b.putLong(s.count).putDouble(s.sumNorm).putLong(s.deadLetters).putInt(name.length).put(name);
+        ByteBuffer b = ByteBuffer.allocate(
+                8 + 8 + 8 + 4 + name.length + 4 + 8 * s.versions.size() + 8 + 8 + 4 + 16 * s.sum.length);
+        b.putLong(s.count)
+                .putDouble(s.sumNorm)
+                .putLong(s.deadLetters)
+                .putInt(name.length)
+                .put(name);
         b.putInt(s.versions.size());
         s.versions.forEach(b::putLong);
         b.putLong(s.version).putLong(s.versionCount).putInt(s.sum.length);

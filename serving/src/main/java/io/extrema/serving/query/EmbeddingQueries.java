@@ -5,17 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.extrema.model.Rows;
 import io.extrema.schemas.avro.EmbeddingRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +21,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Interactive queries over the {@value IndexProcessor#STORE} store, across every instance of the application:
@@ -66,11 +65,18 @@ public final class EmbeddingQueries implements HttpHandler {
                 try (InputStream in = exchange.getRequestBody()) {
                     vector = JSON.readValue(in, float[].class);
                 }
-                respond(exchange, 200, localNearest(vector, query.get("model"), Long.parseLong(query.get("version")),
-                        query.get("exclude"), Integer.parseInt(query.get("k"))));
+                respond(
+                        exchange,
+                        200,
+                        localNearest(
+                                vector,
+                                query.get("model"),
+                                Long.parseLong(query.get("version")),
+                                query.get("exclude"),
+                                Integer.parseInt(query.get("k"))));
             } else if (path.endsWith("/nearest")) {
-                String id = URLDecoder.decode(path.substring(0, path.length() - "/nearest".length()),
-                        StandardCharsets.UTF_8);
+                String id = URLDecoder.decode(
+                        path.substring(0, path.length() - "/nearest".length()), StandardCharsets.UTF_8);
                 Map<String, Object> target = lookup(id);
                 if (target == null) {
                     respond(exchange, 404, Map.of("error", "no embedding for " + id));
@@ -107,9 +113,13 @@ public final class EmbeddingQueries implements HttpHandler {
         if (owner.activeHost().equals(self)) {
             return local(id);
         }
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + owner.activeHost().host()
-                + ":" + owner.activeHost().port() + "/embeddings/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
-                + "?local=true")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://" + owner.activeHost().host()
+                                + ":" + owner.activeHost().port() + "/embeddings/"
+                                + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                                + "?local=true"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) {
             return null;
         }
@@ -160,8 +170,10 @@ public final class EmbeddingQueries implements HttpHandler {
             String url = "http://" + instance.host() + ":" + instance.port() + "/embeddings/_scan?k=" + k
                     + "&version=" + version + "&model=" + URLEncoder.encode(model, StandardCharsets.UTF_8)
                     + "&exclude=" + URLEncoder.encode(exclude, StandardCharsets.UTF_8);
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(vector))).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(vector)))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(instance.hostInfo() + " answered " + r.statusCode());
@@ -205,8 +217,8 @@ public final class EmbeddingQueries implements HttpHandler {
     }
 
     private ReadOnlyKeyValueStore<String, EmbeddingRecord> store() {
-        return streams.store(StoreQueryParameters.fromNameAndType(IndexProcessor.STORE,
-                QueryableStoreTypes.keyValueStore()));
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(IndexProcessor.STORE, QueryableStoreTypes.keyValueStore()));
     }
 
     private static Map<String, String> query(URI uri) {

@@ -9,12 +9,11 @@ import io.extrema.serving.embed.DecodeProcessor;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.metrics.ServingMetrics;
 import io.extrema.serving.query.IndexProcessor;
+import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
-
-import java.time.Duration;
-import java.util.Map;
 
 /** Images in, embeddings out: the embedding service's topology. */
 public final class EmbeddingTopology {
@@ -22,37 +21,50 @@ public final class EmbeddingTopology {
     /**
      * @param serdeConfigs registry settings for the Avro serdes
      */
-    public static Topology build(ServingConfig config, Map<String, ?> serdeConfigs, LiveModel live,
-                                 ServingMetrics metrics) {
+    public static Topology build(
+            ServingConfig config, Map<String, ?> serdeConfigs, LiveModel live, ServingMetrics metrics) {
         SpecificAvroSerde<ImageRecord> images = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfigs);
-        SpecificAvroSerde<EmbeddingRecord> embeddings = SpecificAvroSerde.forValues(EmbeddingRecord.class,
-                serdeConfigs);
+        SpecificAvroSerde<EmbeddingRecord> embeddings =
+                SpecificAvroSerde.forValues(EmbeddingRecord.class, serdeConfigs);
         int batchSize = config.getInt(ServingConfig.BATCH_SIZE);
         Duration linger = Duration.ofMillis(config.getLong(ServingConfig.BATCH_LINGER_MS));
         Duration maxWait = Duration.ofMillis(config.getLong(ServingConfig.BATCH_MAX_WAIT_MS));
 
         Topology topology = new Topology();
         // Read ImageRecords; bytes that are not one go to the dead-letter topic via the deserialization handler.
-        topology.addSource("images", Serdes.String().deserializer(), images.deserializer(),
+        topology.addSource(
+                "images",
+                Serdes.String().deserializer(),
+                images.deserializer(),
                 config.getString(ServingConfig.IMAGES_TOPIC));
         // Decode per record, so a bad image is dead-lettered alone (processing handler) and never fails a batch.
-        topology.addProcessor("decode",
-                () -> new DecodeProcessor(config.imagePreparation(), live), "images");
+        topology.addProcessor("decode", () -> new DecodeProcessor(config.imagePreparation(), live), "images");
         // Batch by size or linger and embed each batch with one model; the buffer is a changelogged store so an
         // exactly-once commit covers the images waiting in it.
-        topology.addProcessor("embed", () -> new BatchEmbedProcessor(live, config.imagePreparation(),
-                config.embeddingOutput(), metrics, batchSize, linger, maxWait), "decode");
-        topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(BatchEmbedProcessor.BUFFER_STORE), Serdes.Long(), images)
-                .withCachingEnabled(), "embed");
+        topology.addProcessor(
+                "embed",
+                () -> new BatchEmbedProcessor(
+                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger, maxWait),
+                "decode");
+        topology.addStateStore(
+                Stores.timestampedKeyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(BatchEmbedProcessor.BUFFER_STORE), Serdes.Long(), images)
+                        .withCachingEnabled(),
+                "embed");
         // Write one EmbeddingRecord per image, keyed by image id.
-        topology.addSink("embeddings", config.getString(ServingConfig.EMBEDDINGS_TOPIC),
-                Serdes.String().serializer(), embeddings.serializer(), "embed");
+        topology.addSink(
+                "embeddings",
+                config.getString(ServingConfig.EMBEDDINGS_TOPIC),
+                Serdes.String().serializer(),
+                embeddings.serializer(),
+                "embed");
         if (config.getBoolean(ServingConfig.QUERY_STORE)) {
             // Keep each image's latest embedding by id (same partitioning as the input) for interactive queries.
             topology.addProcessor("index", IndexProcessor::new, "embed");
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IndexProcessor.STORE),
-                    Serdes.String(), embeddings), "index");
+            topology.addStateStore(
+                    Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(IndexProcessor.STORE), Serdes.String(), embeddings),
+                    "index");
         }
         return topology;
     }

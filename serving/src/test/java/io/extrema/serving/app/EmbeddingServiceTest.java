@@ -1,5 +1,10 @@
 package io.extrema.serving.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.extrema.schemas.avro.DeadLetter;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageRecord;
@@ -13,24 +18,6 @@ import io.extrema.serving.ServingFixtures;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -47,10 +34,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -59,11 +46,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedding service against the real broker and registry, with real libtorch and real JPEGs.
@@ -79,8 +77,10 @@ class EmbeddingServiceTest {
     private final String embeddings = "serving-" + run + "-embeddings";
     private final String models = "serving-" + run + "-models";
     private final String dlq = "serving-" + run + "-dlq";
+
     @TempDir
     Path stateDir;
+
     private KafkaProducer<String, ImageRecord> imageProducer;
 
     EmbeddingServiceTest(StackEndpoints stack) {
@@ -120,7 +120,7 @@ class EmbeddingServiceTest {
     void embedsEveryImageFollowsNewVersionsRefusesBadOnesAndDeadLettersBadImages() throws Exception {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
         try (EmbeddingService service = new EmbeddingService(new ServingConfig(settingsWithQueries("a")));
-             KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
+                KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
             service.start();
             assertEquals(1, service.liveModel().id().orElseThrow().version(), "the version present at start");
 
@@ -133,9 +133,12 @@ class EmbeddingServiceTest {
             assertTrue(seen.values().stream().allMatch(e -> e.getModelVersion() == 1));
 
             try (KafkaConsumer<String, DeadLetter> dead = committedReader(dlq, DeadLetter.class)) {
-                List<DeadLetter> letters = new ArrayList<>(readUntil(dead, m -> m.size() == 2).values());
-                DeadLetter garbage = letters.stream().filter(d -> Arrays.equals(bytes(d.getValue()), notAvro))
-                        .findFirst().orElseThrow(() -> new AssertionError("no dead letter for the garbage bytes"));
+                List<DeadLetter> letters =
+                        new ArrayList<>(readUntil(dead, m -> m.size() == 2).values());
+                DeadLetter garbage = letters.stream()
+                        .filter(d -> Arrays.equals(bytes(d.getValue()), notAvro))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no dead letter for the garbage bytes"));
                 assertEquals(images, garbage.getTopic());
                 assertTrue(letters.stream().anyMatch(d -> d.getReason().contains("image corrupt rejected")));
             }
@@ -149,8 +152,15 @@ class EmbeddingServiceTest {
 
             // A version failing its checksum and one that does not load are refused; v2 stays.
             publish(tampered(ServingFixtures.parts(ServingFixtures.modelVersion("it", 3, 3))));
-            ModelVersion garbageWeights = new ModelVersion("it", 4, 400, "extrema-target-weights",
-                    ServingFixtures.tinyConfig().toMap(), Map.of(), new byte[70_000], System.currentTimeMillis());
+            ModelVersion garbageWeights = new ModelVersion(
+                    "it",
+                    4,
+                    400,
+                    "extrema-target-weights",
+                    ServingFixtures.tinyConfig().toMap(),
+                    Map.of(),
+                    new byte[70_000],
+                    System.currentTimeMillis());
             new Random(4).nextBytes(garbageWeights.weights());
             publish(ServingFixtures.parts(garbageWeights));
             await(() -> service.metrics().value("refused-model-versions-total") == 2);
@@ -158,9 +168,13 @@ class EmbeddingServiceTest {
             seen = readUntil(out, m -> m.size() == 10);
             assertTrue(seen.values().stream().allMatch(e -> e.getModelVersion() == 2), "refused versions unused");
 
-            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + service.metricsPort().orElseThrow() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String scrape = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                            + service.metricsPort().orElseThrow() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(scrape.contains("extrema_serving_embeddings_total 50.0"), scrape);
             assertTrue(scrape.contains("extrema_serving_model_version 2.0"), scrape);
             assertTrue(scrape.contains("extrema_serving_refused_model_versions_total 2.0"), scrape);
@@ -187,15 +201,24 @@ class EmbeddingServiceTest {
                 assertTrue(cosine <= previous, "sorted by similarity: " + near);
                 previous = cosine;
             }
-            assertEquals(404, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + port + "/embeddings/no-such-image")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    404,
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create(
+                                                    "http://127.0.0.1:" + port + "/embeddings/no-such-image"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
         }
     }
 
     private static <T> T getJson(int port, String path, Class<T> type) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return new ObjectMapper().readValue(r.body(), type);
     }
@@ -218,34 +241,42 @@ class EmbeddingServiceTest {
         AtomicInteger stopAt = new AtomicInteger(5_000);
         CompletableFuture<Void> stream = null;
         try (EmbeddingService service = new EmbeddingService(new ServingConfig(settingsWithQueries("a")));
-             KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class);
-             KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class);
+                KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(
+                        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             service.start();
             // Both in the group: this instance owns only some of the 4 partitions.
             await(() -> activeTasks(service) > 0 && activeTasks(service) < 4);
 
             // Its own thread: the common pool may have a single, busy one on a small machine.
-            stream = CompletableFuture.runAsync(() -> {
-                while (sent.get() < stopAt.get()) {
-                    sendImage(ServingFixtures.image("img-" + sent.get(), ServingFixtures.jpeg(sent.get())));
-                    sent.incrementAndGet();
-                    sleep(20);
-                }
-            }, task -> new Thread(task, "image-stream").start());
+            stream = CompletableFuture.runAsync(
+                    () -> {
+                        while (sent.get() < stopAt.get()) {
+                            sendImage(ServingFixtures.image("img-" + sent.get(), ServingFixtures.jpeg(sent.get())));
+                            sent.incrementAndGet();
+                            sleep(20);
+                        }
+                    },
+                    task -> new Thread(task, "image-stream").start());
             List<ConsumerRecord<String, EmbeddingRecord>> read = new ArrayList<>();
             List<TopicPartition> partitions = out.assignment().stream()
-                    .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+                    .sorted(Comparator.comparingInt(TopicPartition::partition))
+                    .toList();
             boolean queried = false;
             String crash = null;
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (crash == null) {
-                assertTrue(System.nanoTime() < deadline, "the other instance never had a batch buffered and a "
-                        + "transaction open; read " + read.size() + ", log in target/serving-child-" + run + ".log");
+                assertTrue(
+                        System.nanoTime() < deadline,
+                        "the other instance never had a batch buffered and a " + "transaction open; read " + read.size()
+                                + ", log in target/serving-child-" + run + ".log");
                 drain(out, read, Duration.ofMillis(200));
                 Set<Integer> ours = ownPartitions(service);
-                List<TopicPartition> theirs = partitions.stream().filter(tp -> !ours.contains(tp.partition())).toList();
+                List<TopicPartition> theirs = partitions.stream()
+                        .filter(tp -> !ours.contains(tp.partition()))
+                        .toList();
                 if (ours.size() == 4 || read.stream().allMatch(r -> ours.contains(r.partition()))) {
                     continue; // the other instance has not committed embeddings of its own yet
                 }
@@ -269,10 +300,12 @@ class EmbeddingServiceTest {
                         - sum(scrape, "extrema_serving_embeddings_total");
                 Map<TopicPartition, Long> written = uncommitted.endOffsets(theirs);
                 Map<TopicPartition, Long> stable = out.endOffsets(theirs);
-                List<TopicPartition> open = theirs.stream().filter(tp -> written.get(tp) > stable.get(tp)).toList();
+                List<TopicPartition> open = theirs.stream()
+                        .filter(tp -> written.get(tp) > stable.get(tp))
+                        .toList();
                 if (queried && buffered > 0 && !open.isEmpty()) {
-                    crash = buffered + " images buffered, embeddings in an open transaction on " + open
-                            + " (written " + written + ", stable " + stable + ") after " + sent.get() + " images";
+                    crash = buffered + " images buffered, embeddings in an open transaction on " + open + " (written "
+                            + written + ", stable " + stable + ") after " + sent.get() + " images";
                     other.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, no leaving the group
                 }
             }
@@ -289,9 +322,11 @@ class EmbeddingServiceTest {
             drain(out, read, Duration.ofSeconds(3)); // anything duplicated would show up here
             Map<String, Integer> perImageAndVersion = new HashMap<>();
             for (ConsumerRecord<String, EmbeddingRecord> r : read) {
-                perImageAndVersion.merge(r.value().getImageId() + " v" + r.value().getModelVersion(), 1, Integer::sum);
+                perImageAndVersion.merge(
+                        r.value().getImageId() + " v" + r.value().getModelVersion(), 1, Integer::sum);
             }
-            Map<String, Integer> twice = perImageAndVersion.entrySet().stream().filter(e -> e.getValue() != 1)
+            Map<String, Integer> twice = perImageAndVersion.entrySet().stream()
+                    .filter(e -> e.getValue() != 1)
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             assertEquals(Map.of(), twice, "embedded more than once by one model version; crash with " + crash);
             Set<String> lost = new TreeSet<>();
@@ -316,18 +351,25 @@ class EmbeddingServiceTest {
 
     private static Set<Integer> ownPartitions(EmbeddingService service) {
         return service.streams().metadataForLocalThreads().stream()
-                .flatMap(t -> t.activeTasks().stream()).map(t -> t.taskId().partition()).collect(Collectors.toSet());
+                .flatMap(t -> t.activeTasks().stream())
+                .map(t -> t.taskId().partition())
+                .collect(Collectors.toSet());
     }
 
     private static String scrape(int port) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
-        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .build();
+        return HttpClient.newHttpClient()
+                .send(request, HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /** The sum of a Prometheus metric's samples over all its labels. */
     private static double sum(String scrape, String metric) {
-        return scrape.lines().filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return scrape.lines()
+                .filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static int freePort() throws IOException {
@@ -346,21 +388,32 @@ class EmbeddingServiceTest {
     }
 
     private static int activeTasks(EmbeddingService service) {
-        return service.streams().metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+        return service.streams().metadataForLocalThreads().stream()
+                .mapToInt(t -> t.activeTasks().size())
+                .sum();
     }
 
     private Process startChildInstance(Map<String, String> settings) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                "-Xmx512m", EmbeddingService.class.getName()));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
+                "-Dai.djl.offline=true",
+                "-Xmx512m",
+                EmbeddingService.class.getName()));
         settings.forEach((k, v) -> command.add(k + "=" + v));
         File log = new File("target/serving-child-" + run + ".log");
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
     }
 
-    private void drain(KafkaConsumer<String, EmbeddingRecord> out, List<ConsumerRecord<String, EmbeddingRecord>> read,
-                       Duration time) {
+    private void drain(
+            KafkaConsumer<String, EmbeddingRecord> out,
+            List<ConsumerRecord<String, EmbeddingRecord>> read,
+            Duration time) {
         long end = System.nanoTime() + time.toNanos();
         while (System.nanoTime() < end) {
             for (ConsumerRecord<String, EmbeddingRecord> r : out.poll(Duration.ofMillis(100))) {
@@ -398,8 +451,9 @@ class EmbeddingServiceTest {
         ModelChunk c = (ModelChunk) p.part().getPart();
         byte[] data = bytes(c.getData());
         data[10] ^= 0x5a;
-        ModelPart changed = ModelPart.newBuilder(p.part()).setPart(new ModelChunk(c.getIndex(),
-                ByteBuffer.wrap(data), c.getSha256())).build();
+        ModelPart changed = ModelPart.newBuilder(p.part())
+                .setPart(new ModelChunk(c.getIndex(), ByteBuffer.wrap(data), c.getSha256()))
+                .build();
         out.set(1, new KeyedPart(p.key(), changed));
         return out;
     }
@@ -418,16 +472,23 @@ class EmbeddingServiceTest {
         if (imageProducer == null) {
             SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
             values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
-            imageProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), values);
+            imageProducer = new KafkaProducer<>(
+                    Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            stack.bootstrapServers(),
+                            ProducerConfig.LINGER_MS_CONFIG,
+                            0),
+                    new StringSerializer(),
+                    values);
         }
         imageProducer.send(new ProducerRecord<>(images, image.getId(), image));
         imageProducer.flush();
     }
 
     private void sendRaw(String key, byte[] value) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()), new StringSerializer(),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(images, key, value));
         }
@@ -445,12 +506,17 @@ class EmbeddingServiceTest {
             String topic, Class<T> type) {
         SpecificAvroDeserializer<T> values = new SpecificAvroDeserializer<>(type);
         values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
-        KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
+        KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
                 (Deserializer<T>) values);
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;

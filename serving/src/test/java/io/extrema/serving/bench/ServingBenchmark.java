@@ -19,6 +19,17 @@ import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.StackSettings;
 import io.extrema.stack.TopicSpec;
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,19 +39,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import java.io.File;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Serving figures, in one run on one machine:
@@ -67,12 +65,14 @@ public final class ServingBenchmark {
         String preset = arg(args, "--preset", "cifar-tiny");
         String out = arg(args, "--out", null);
 
-        Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack")).toAbsolutePath();
+        Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
+                .toAbsolutePath();
         Path stateDir = base.resolve("bench-" + ProcessHandle.current().pid());
         List<String> labels = new ArrayList<>();
         List<byte[]> jpegs = load(dataset, n, labels);
         try (LocalStack stack = LocalStack.start(StackSettings.defaults(stateDir)
-                .withRegistryHome(base.resolve("registry")).withFreePorts())) {
+                .withRegistryHome(base.resolve("registry"))
+                .withFreePorts())) {
             String report = new ServingBenchmark(stack.endpoints(), jpegs, labels, batch, preset, stateDir)
                     .run(latencySeconds, String.join(" ", args));
             System.out.println(report);
@@ -92,8 +92,8 @@ public final class ServingBenchmark {
     private final Path stateDir;
     private final Map<String, String> serde;
 
-    private ServingBenchmark(StackEndpoints stack, List<byte[]> jpegs, List<String> labels, int batch, String preset,
-                             Path stateDir) {
+    private ServingBenchmark(
+            StackEndpoints stack, List<byte[]> jpegs, List<String> labels, int batch, String preset, Path stateDir) {
         this.stack = stack;
         this.jpegs = jpegs;
         this.labels = labels;
@@ -109,14 +109,25 @@ public final class ServingBenchmark {
         for (int i = 0; i < n; i++) {
             records.add(image("img-" + i, jpegs.get(i), labels.get(i)));
         }
-        LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec("images", 4, Map.of()),
-                new TopicSpec("embeddings", 4, Map.of()), new TopicSpec("dlq", 1, Map.of()),
-                new TopicSpec("models", 1, Map.of("cleanup.policy", "compact"))));
+        LocalStack.createTopics(
+                stack.bootstrapServers(),
+                List.of(
+                        new TopicSpec("images", 4, Map.of()),
+                        new TopicSpec("embeddings", 4, Map.of()),
+                        new TopicSpec("dlq", 1, Map.of()),
+                        new TopicSpec("models", 1, Map.of("cleanup.policy", "compact"))));
         ExtremaConfig config = ExtremaConfig.preset(preset);
         ModelVersion version;
         try (ExtremaModel model = ExtremaModel.create(config)) {
-            version = new ModelVersion("bench", 1, 0, "extrema-target-weights", config.toMap(), Map.of(),
-                    model.exportTarget(), System.currentTimeMillis());
+            version = new ModelVersion(
+                    "bench",
+                    1,
+                    0,
+                    "extrema-target-weights",
+                    config.toMap(),
+                    Map.of(),
+                    model.exportTarget(),
+                    System.currentTimeMillis());
         }
         publishModel(version);
 
@@ -164,33 +175,55 @@ public final class ServingBenchmark {
         r.append("- date: ").append(Instant.now()).append('\n');
         r.append("- machine: ").append(machine()).append('\n');
         r.append("- command: `mvn -o -q -pl serving test-compile exec:exec@serving-bench -Dbench.args=\"")
-                .append(argLine).append("\"`\n");
-        r.append("- model: ").append(preset).append(" (").append(config.imageSize()).append("px, patch ")
-                .append(config.patchSize()).append(", dim ").append(config.dim()).append(", depth ")
-                .append(config.depth()).append("), freshly initialised weights published as a model version\n");
-        r.append("- images: ").append(n).append(" JPEGs from the dataset; batch ").append(batch)
+                .append(argLine)
+                .append("\"`\n");
+        r.append("- model: ")
+                .append(preset)
+                .append(" (")
+                .append(config.imageSize())
+                .append("px, patch ")
+                .append(config.patchSize())
+                .append(", dim ")
+                .append(config.dim())
+                .append(", depth ")
+                .append(config.depth())
+                .append("), freshly initialised weights published as a model version\n");
+        r.append("- images: ")
+                .append(n)
+                .append(" JPEGs from the dataset; batch ")
+                .append(batch)
                 .append(", linger 20 ms, 4 partitions, one service JVM (1 stream thread), exactly_once_v2\n\n");
         r.append("| figure | value |\n|---|---|\n");
-        r.append(String.format("| in-process decode + transform + embed, images/s (before / after) | %.0f / %.0f |%n",
+        r.append(String.format(
+                "| in-process decode + transform + embed, images/s (before / after) | %.0f / %.0f |%n",
                 before[0], after[0]));
-        r.append(String.format("| in-process embed only (pre-decoded), images/s (before / after) | %.0f / %.0f |%n",
+        r.append(String.format(
+                "| in-process embed only (pre-decoded), images/s (before / after) | %.0f / %.0f |%n",
                 before[1], after[1]));
         r.append(String.format("| **topology, embeddings/s (read_committed consumer)** | **%.0f** |%n", topologyRate));
-        r.append(String.format("| topology / in-process decode+embed (best of the two) | **%.0f %%** |%n",
+        r.append(String.format(
+                "| topology / in-process decode+embed (best of the two) | **%.0f %%** |%n",
                 100 * topologyRate / bestPipeline));
-        r.append(String.format("| topology / in-process embed only (best of the two) | %.0f %% |%n",
+        r.append(String.format(
+                "| topology / in-process embed only (best of the two) | %.0f %% |%n",
                 100 * topologyRate / bestInference));
-        r.append(String.format("| latency produce → embedding at %.0f images/s (half max), %d images: p50 | %d ms |%n",
+        r.append(String.format(
+                "| latency produce → embedding at %.0f images/s (half max), %d images: p50 | %d ms |%n",
                 topologyRate / 2, latencies.size(), percentile(latencies, 50)));
         r.append(String.format("| same, p99 | %d ms |%n", percentile(latencies, 99)));
         r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
-        r.append(String.format("| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
+        r.append(String.format(
+                "| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
                 rssKb / 1024, hwmKb / 1024));
         double batchAvg = metric(serviceMetrics, "extrema_serving_batch_size_avg");
         double latencyAvg = metric(serviceMetrics, "extrema_serving_inference_latency_avg_ms");
-        r.append(String.format("| inside the service during the run: batch size avg, inference ms/batch avg → images/s"
-                + " of inference alone | %.1f, %.1f ms → %.0f |%n", batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
-        r.append("\nLoad average (1, 5, 15 min) at each phase: ").append(String.join("; ", load)).append('\n');
+        r.append(String.format(
+                "| inside the service during the run: batch size avg, inference ms/batch avg → images/s"
+                        + " of inference alone | %.1f, %.1f ms → %.0f |%n",
+                batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
+        r.append("\nLoad average (1, 5, 15 min) at each phase: ")
+                .append(String.join("; ", load))
+                .append('\n');
         return r.toString();
     }
 
@@ -213,8 +246,13 @@ public final class ServingBenchmark {
     }
 
     /** Embeds the records in batches; decodes and transforms them first when {@code decode}, else reuses. */
-    private void embedAll(ServingModel model, List<ImageRecord> records, ImagePreparation preparation,
-                          float[][] prepared, int plane, boolean decode) {
+    private void embedAll(
+            ServingModel model,
+            List<ImageRecord> records,
+            ImagePreparation preparation,
+            float[][] prepared,
+            int plane,
+            boolean decode) {
         int side = model.config().imageSize();
         for (int from = 0; from < records.size(); from += batch) {
             int b = Math.min(batch, records.size() - from);
@@ -270,9 +308,14 @@ public final class ServingBenchmark {
     private void produce(List<ImageRecord> records, double rate) {
         SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
         values.configure(serde, false);
-        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, rate > 0 ? 0 : 20), new StringSerializer(), values)) {
+        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        rate > 0 ? 0 : 20),
+                new StringSerializer(),
+                values)) {
             long start = System.nanoTime();
             for (int i = 0; i < records.size(); i++) {
                 if (rate > 0) {
@@ -295,20 +338,30 @@ public final class ServingBenchmark {
     private void publishModel(ModelVersion version) {
         SpecificAvroSerializer<ModelPart> values = new SpecificAvroSerializer<>();
         values.configure(serde, false);
-        try (KafkaProducer<String, ModelPart> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(), values)) {
-            for (ModelVersionCodec.KeyedPart p : ModelVersionCodec.toParts(version, ModelVersionCodec.DEFAULT_CHUNK_SIZE)) {
+        try (KafkaProducer<String, ModelPart> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        2 * 1024 * 1024),
+                new StringSerializer(),
+                values)) {
+            for (ModelVersionCodec.KeyedPart p :
+                    ModelVersionCodec.toParts(version, ModelVersionCodec.DEFAULT_CHUNK_SIZE)) {
                 producer.send(new ProducerRecord<>("models", p.key(), p.part()));
             }
         }
     }
 
     private Process startService() throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                "-Xmx1g", EmbeddingService.class.getName(),
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
+                "-Dai.djl.offline=true",
+                "-Xmx1g",
+                EmbeddingService.class.getName(),
                 ServingConfig.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
                 ServingConfig.SCHEMA_REGISTRY_URL + "=" + stack.registryUrl(),
                 ServingConfig.APPLICATION_ID + "=serving-bench",
@@ -320,26 +373,43 @@ public final class ServingBenchmark {
                 ServingConfig.METRICS_PORT + "=0",
                 ServingConfig.STATE_DIR + "=" + stateDir.resolve("serving")));
         File log = stateDir.resolve("serving.log").toFile();
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
     }
 
     private KafkaConsumer<String, EmbeddingRecord> committedReader() {
         SpecificAvroDeserializer<EmbeddingRecord> values = new SpecificAvroDeserializer<>(EmbeddingRecord.class);
         values.configure(serde, false);
-        KafkaConsumer<String, EmbeddingRecord> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), values);
+        KafkaConsumer<String, EmbeddingRecord> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                values);
         List<TopicPartition> partitions = consumer.partitionsFor("embeddings").stream()
-                .map(p -> new TopicPartition("embeddings", p.partition())).toList();
+                .map(p -> new TopicPartition("embeddings", p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;
     }
 
     private static ImageRecord image(String id, byte[] jpeg, String label) {
-        return ImageRecord.newBuilder().setId(id).setSource("bench").setEventTime(Instant.now())
-                .setEncoding(ImageEncoding.JPEG).setWidth(32).setHeight(32).setChannels(3)
-                .setData(ByteBuffer.wrap(jpeg)).setLabel(label).build();
+        return ImageRecord.newBuilder()
+                .setId(id)
+                .setSource("bench")
+                .setEventTime(Instant.now())
+                .setEncoding(ImageEncoding.JPEG)
+                .setWidth(32)
+                .setHeight(32)
+                .setChannels(3)
+                .setData(ByteBuffer.wrap(jpeg))
+                .setLabel(label)
+                .build();
     }
 
     private static List<byte[]> load(Path dataset, int n, List<String> labels) throws Exception {
@@ -362,18 +432,25 @@ public final class ServingBenchmark {
     /** The service JVM's Prometheus page; its port is in its log (metrics.port=0 picks a free one). */
     private String scrape() throws Exception {
         String log = Files.readString(stateDir.resolve("serving.log"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on http://([^/]+)/metrics").matcher(log);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on http://([^/]+)/metrics")
+                .matcher(log);
         if (!m.find()) {
             return "";
         }
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://" + m.group(1) + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + m.group(1) + "/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static double metric(String page, String name) {
-        return page.lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(Double.NaN);
+        return page.lines()
+                .filter(l -> l.startsWith(name + " "))
+                .findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .orElse(Double.NaN);
     }
 
     private static long percentile(List<Long> sorted, int p) {
@@ -381,13 +458,19 @@ public final class ServingBenchmark {
     }
 
     private static long kb(String status, String field) {
-        return status.lines().filter(l -> l.startsWith(field)).findFirst()
-                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(-1L);
+        return status.lines()
+                .filter(l -> l.startsWith(field))
+                .findFirst()
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                .orElse(-1L);
     }
 
     private static String machine() throws Exception {
-        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("model name"))
+                .findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .orElse("unknown CPU");
         long memKb = kb(Files.readString(Path.of("/proc/meminfo")), "MemTotal:");
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memKb / 1024 / 1024
                 + " GiB, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "

@@ -30,7 +30,10 @@ class ModelFollowerTest {
     void closeStopsTheFollowerAndClosesItsConsumerWithoutAnError(StackEndpoints stack) throws Exception {
         String topic = "follower-" + UUID.randomUUID().toString().substring(0, 8) + "-models";
         LocalStackExtension.createTopic(stack, topic, 1, Map.of("cleanup.policy", "compact"));
-        ServingFixtures.publish(stack.bootstrapServers(), stack.registryUrl(), topic,
+        ServingFixtures.publish(
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                topic,
                 ServingFixtures.parts(ServingFixtures.modelVersion("follow", 1, 1)));
 
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
@@ -48,8 +51,12 @@ class ModelFollowerTest {
         capture.start();
         ServingMetrics metrics = new ServingMetrics();
         try (LiveModel live = new LiveModel(metrics)) {
-            ModelFollower follower = new ModelFollower(Map.of("bootstrap.servers", stack.bootstrapServers(),
-                    "schema.registry.url", stack.registryUrl()), topic, "", live, metrics);
+            ModelFollower follower = new ModelFollower(
+                    Map.of("bootstrap.servers", stack.bootstrapServers(), "schema.registry.url", stack.registryUrl()),
+                    topic,
+                    "",
+                    live,
+                    metrics);
             follower.start();
             assertTrue(follower.awaitCaughtUp(Duration.ofMinutes(2)), "caught up with the models topic");
             assertEquals(1, live.id().orElseThrow().version());

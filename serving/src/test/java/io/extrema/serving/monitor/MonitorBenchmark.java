@@ -49,12 +49,15 @@ public final class MonitorBenchmark {
         int sources = Integer.parseInt(arg(args, "--sources", "4"));
         int rate = Integer.parseInt(arg(args, "--rate", "1000"));
         int seconds = Integer.parseInt(arg(args, "--latency-seconds", "20"));
-        Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack")).toAbsolutePath();
+        Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
+                .toAbsolutePath();
         Path stateDir = base.resolve("monitor-bench-" + ProcessHandle.current().pid());
         try (LocalStack stack = LocalStack.start(StackSettings.defaults(stateDir)
-                .withRegistryHome(base.resolve("registry")).withFreePorts())) {
+                .withRegistryHome(base.resolve("registry"))
+                .withFreePorts())) {
             StackEndpoints endpoints = stack.endpoints();
-            System.out.printf("monitor benchmark: %d embeddings of dim %d over %d sources; live %d/s for %d s%n",
+            System.out.printf(
+                    "monitor benchmark: %d embeddings of dim %d over %d sources; live %d/s for %d s%n",
                     n, dim, sources, rate, seconds);
             throughput(endpoints, stateDir, n, dim, sources);
             latency(endpoints, stateDir, dim, sources, rate, seconds);
@@ -74,12 +77,22 @@ public final class MonitorBenchmark {
         try (KafkaProducer<String, byte[]> producer = producer(stack)) {
             for (int i = 0; i < n; i++) {
                 long time = t0 + (long) (i / (double) perWindow * 10_000); // 10 s windows of about 1000 embeddings
-                producer.send(new ProducerRecord<>(t.embeddings, null, time, "img-" + i,
-                        serdes.embeddings().serializer().serialize(t.embeddings, embedding(i, dim, sources, random, time))));
+                producer.send(new ProducerRecord<>(
+                        t.embeddings,
+                        null,
+                        time,
+                        "img-" + i,
+                        serdes.embeddings()
+                                .serializer()
+                                .serialize(t.embeddings, embedding(i, dim, sources, random, time))));
             }
             // One record far ahead closes every window.
             long closer = t0 + (long) (n / (double) perWindow * 10_000) + 20_000;
-            producer.send(new ProducerRecord<>(t.embeddings, null, closer, "closer",
+            producer.send(new ProducerRecord<>(
+                    t.embeddings,
+                    null,
+                    closer,
+                    "closer",
                     serdes.embeddings().serializer().serialize(t.embeddings, embedding(n, dim, 1, random, closer))));
         }
         int windows = (int) Math.ceil(n / (double) perWindow) * sources;
@@ -87,10 +100,16 @@ public final class MonitorBenchmark {
         // Baseline: a plain consumer reading and decoding the same records.
         long b0 = System.nanoTime();
         int read = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "baseline-" + run, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "baseline-" + run,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(t.embeddings));
             long first = 0;
             while (read < n + 1) {
@@ -107,7 +126,7 @@ public final class MonitorBenchmark {
         double baseline = n / ((System.nanoTime() - b0) / 1e9);
 
         try (MonitorService service = new MonitorService(config(stack, stateDir, t, run, 10_000)).start();
-             KafkaConsumer<String, byte[]> monitor = reader(stack, t.monitor)) {
+                KafkaConsumer<String, byte[]> monitor = reader(stack, t.monitor)) {
             long first = 0;
             int got = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -119,7 +138,8 @@ public final class MonitorBenchmark {
                 got += monitor.poll(Duration.ofMillis(100)).count();
             }
             double seconds = (System.nanoTime() - first) / 1e9;
-            System.out.printf("throughput: monitor %.0f embeddings/s (%d embeddings, %d windows in %.1f s); "
+            System.out.printf(
+                    "throughput: monitor %.0f embeddings/s (%d embeddings, %d windows in %.1f s); "
                             + "plain consumer + Avro decode %.0f embeddings/s; ratio %.2f%n",
                     n / seconds, n, got, seconds, baseline, n / seconds / baseline);
         }
@@ -132,19 +152,23 @@ public final class MonitorBenchmark {
         MonitorSerdes serdes = MonitorSerdes.of(Map.of("schema.registry.url", stack.registryUrl()));
         List<Long> delays = Collections.synchronizedList(new ArrayList<>());
         try (MonitorService service = new MonitorService(config(stack, stateDir, t, run, 1_000)).start();
-             KafkaProducer<String, byte[]> producer = producer(stack)) {
+                KafkaProducer<String, byte[]> producer = producer(stack)) {
             Thread.sleep(5_000); // let the group form before the clock matters
             AtomicBoolean reading = new AtomicBoolean(true);
-            Thread reader = new Thread(() -> {
-                try (KafkaConsumer<String, byte[]> monitor = reader(stack, t.monitor)) {
-                    while (reading.get()) {
-                        for (ConsumerRecord<String, byte[]> r : monitor.poll(Duration.ofMillis(20))) {
-                            MonitorRecord w = serdes.monitor().deserializer().deserialize(r.topic(), r.value());
-                            delays.add(System.currentTimeMillis() - w.getWindowEnd().toEpochMilli());
+            Thread reader = new Thread(
+                    () -> {
+                        try (KafkaConsumer<String, byte[]> monitor = reader(stack, t.monitor)) {
+                            while (reading.get()) {
+                                for (ConsumerRecord<String, byte[]> r : monitor.poll(Duration.ofMillis(20))) {
+                                    MonitorRecord w =
+                                            serdes.monitor().deserializer().deserialize(r.topic(), r.value());
+                                    delays.add(System.currentTimeMillis()
+                                            - w.getWindowEnd().toEpochMilli());
+                                }
+                            }
                         }
-                    }
-                }
-            }, "latency-reader");
+                    },
+                    "latency-reader");
             reader.start();
             Random random = new Random(2);
             long start = System.currentTimeMillis();
@@ -153,8 +177,14 @@ public final class MonitorBenchmark {
                 long due = (System.currentTimeMillis() - start) * rate / 1000;
                 for (; sent < due; sent++) {
                     long now = System.currentTimeMillis();
-                    producer.send(new ProducerRecord<>(t.embeddings, null, now, "img-" + sent, serdes.embeddings()
-                            .serializer().serialize(t.embeddings, embedding(sent, dim, sources, random, now))));
+                    producer.send(new ProducerRecord<>(
+                            t.embeddings,
+                            null,
+                            now,
+                            "img-" + sent,
+                            serdes.embeddings()
+                                    .serializer()
+                                    .serialize(t.embeddings, embedding(sent, dim, sources, random, now))));
                 }
                 Thread.sleep(2);
             }
@@ -170,9 +200,14 @@ public final class MonitorBenchmark {
             System.out.println("latency: no windows received");
             return;
         }
-        System.out.printf("added latency (window end -> monitor record readable), %d windows of 1 s at %d/s: "
-                        + "p50 %d ms, p95 %d ms, max %d ms%n", sorted.size(), rate,
-                sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.95)), sorted.get(sorted.size() - 1));
+        System.out.printf(
+                "added latency (window end -> monitor record readable), %d windows of 1 s at %d/s: "
+                        + "p50 %d ms, p95 %d ms, max %d ms%n",
+                sorted.size(),
+                rate,
+                sorted.get(sorted.size() / 2),
+                sorted.get((int) (sorted.size() * 0.95)),
+                sorted.get(sorted.size() - 1));
     }
 
     private static EmbeddingRecord embedding(long i, int dim, int sources, Random random, long time) {
@@ -180,9 +215,15 @@ public final class MonitorBenchmark {
         for (int d = 0; d < dim; d++) {
             v.add((float) (random.nextGaussian() + (d % 7 == 0 ? 2 : 0)));
         }
-        return EmbeddingRecord.newBuilder().setImageId("img-" + i).setModelName("bench").setModelVersion(1)
-                .setInstance(v).setSource("source-" + (i % sources)).setEventTime(Instant.ofEpochMilli(time))
-                .setProcessingTime(Instant.ofEpochMilli(time)).build();
+        return EmbeddingRecord.newBuilder()
+                .setImageId("img-" + i)
+                .setModelName("bench")
+                .setModelVersion(1)
+                .setInstance(v)
+                .setSource("source-" + (i % sources))
+                .setEventTime(Instant.ofEpochMilli(time))
+                .setProcessingTime(Instant.ofEpochMilli(time))
+                .build();
     }
 
     private static MonitorConfig config(StackEndpoints stack, Path stateDir, Topics t, String run, long windowMs)
@@ -191,7 +232,9 @@ public final class MonitorBenchmark {
         s.put(MonitorConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
         s.put(MonitorConfig.REGISTRY_URL, stack.registryUrl());
         s.put(MonitorConfig.APPLICATION_ID, "monitor-bench-" + run);
-        s.put(MonitorConfig.STATE_DIR, Files.createDirectories(stateDir.resolve("streams-" + run)).toString());
+        s.put(
+                MonitorConfig.STATE_DIR,
+                Files.createDirectories(stateDir.resolve("streams-" + run)).toString());
         s.put(MonitorConfig.EMBEDDINGS_TOPIC, t.embeddings);
         s.put(MonitorConfig.DLQ_TOPIC, t.dlq);
         s.put(MonitorConfig.METRICS_TOPIC, t.metrics);
@@ -207,26 +250,47 @@ public final class MonitorBenchmark {
     }
 
     private static KafkaProducer<String, byte[]> producer(StackEndpoints stack) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static KafkaConsumer<String, byte[]> reader(StackEndpoints stack, String topic) {
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "reader-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         c.subscribe(List.of(topic));
         return c;
     }
 
     private record Topics(String embeddings, String dlq, String metrics, String monitor, String alerts) {
         static Topics create(StackEndpoints stack, String run) {
-            Topics t = new Topics("bench-embeddings-" + run, "bench-dlq-" + run, "bench-metrics-" + run,
-                    "bench-monitor-" + run, "bench-alerts-" + run);
-            LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec(t.embeddings, 1, Map.of()),
-                    new TopicSpec(t.dlq, 1, Map.of()), new TopicSpec(t.metrics, 1, Map.of()),
-                    new TopicSpec(t.monitor, 1, Map.of()), new TopicSpec(t.alerts, 1, Map.of())));
+            Topics t = new Topics(
+                    "bench-embeddings-" + run,
+                    "bench-dlq-" + run,
+                    "bench-metrics-" + run,
+                    "bench-monitor-" + run,
+                    "bench-alerts-" + run);
+            LocalStack.createTopics(
+                    stack.bootstrapServers(),
+                    List.of(
+                            new TopicSpec(t.embeddings, 1, Map.of()),
+                            new TopicSpec(t.dlq, 1, Map.of()),
+                            new TopicSpec(t.metrics, 1, Map.of()),
+                            new TopicSpec(t.monitor, 1, Map.of()),
+                            new TopicSpec(t.alerts, 1, Map.of())));
             return t;
         }
     }

@@ -71,46 +71,83 @@ class MonitorOnBrokerTest {
 
         try (MonitorService service = new MonitorService(config).start()) {
             // Two windows of one collapsed source, then a record that closes them, and one undecodable record.
-            // Recent timestamps: records older than the broker's retention (7 days) may be deleted before they are read.
+            // Recent timestamps: records older than the broker's retention (7 days) may be deleted before they are
+            // read.
             Instant t0 = Instant.ofEpochMilli((System.currentTimeMillis() - 3_600_000) / 5_000 * 5_000);
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
-                    new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                    new StringSerializer(),
+                    new ByteArraySerializer())) {
                 for (int i = 0; i < 40; i++) {
                     Instant time = t0.plusMillis(i < 20 ? 100 + i : 5_100 + i);
-                    EmbeddingRecord e = EmbeddingRecord.newBuilder().setImageId("img-" + i).setModelName("run")
-                            .setModelVersion(3).setInstance(List.of(1f, 2f, 3f, 4f + 1e-6f * i)).setSource("cam-1")
-                            .setEventTime(time).setProcessingTime(time).build();
-                    producer.send(record(embeddings, "img-" + i, serdes.embeddings().serializer().serialize(embeddings, e), time));
+                    EmbeddingRecord e = EmbeddingRecord.newBuilder()
+                            .setImageId("img-" + i)
+                            .setModelName("run")
+                            .setModelVersion(3)
+                            .setInstance(List.of(1f, 2f, 3f, 4f + 1e-6f * i))
+                            .setSource("cam-1")
+                            .setEventTime(time)
+                            .setProcessingTime(time)
+                            .build();
+                    producer.send(record(
+                            embeddings,
+                            "img-" + i,
+                            serdes.embeddings().serializer().serialize(embeddings, e),
+                            time));
                 }
                 producer.send(record(embeddings, "garbage", new byte[] {9, 9, 9}, t0.plusMillis(5_200)));
                 Instant later = t0.plusMillis(10_500);
-                EmbeddingRecord closer = EmbeddingRecord.newBuilder().setImageId("closer").setModelName("run")
-                        .setModelVersion(3).setInstance(List.of(1f, 0f, 0f, 0f)).setSource("cam-2")
-                        .setEventTime(later).setProcessingTime(later).build();
-                producer.send(record(embeddings, "closer", serdes.embeddings().serializer().serialize(embeddings, closer), later));
+                EmbeddingRecord closer = EmbeddingRecord.newBuilder()
+                        .setImageId("closer")
+                        .setModelName("run")
+                        .setModelVersion(3)
+                        .setInstance(List.of(1f, 0f, 0f, 0f))
+                        .setSource("cam-2")
+                        .setEventTime(later)
+                        .setProcessingTime(later)
+                        .build();
+                producer.send(record(
+                        embeddings, "closer", serdes.embeddings().serializer().serialize(embeddings, closer), later));
             }
 
-            List<MonitorRecord> windows = await(stack, monitor, serdes.monitor().deserializer(),
-                    got -> got.stream().filter(w -> w.getSource().equals("cam-1")).count() >= 2);
-            List<MonitorRecord> cam = windows.stream().filter(w -> w.getSource().equals("cam-1")).toList();
+            List<MonitorRecord> windows = await(
+                    stack,
+                    monitor,
+                    serdes.monitor().deserializer(),
+                    got -> got.stream()
+                                    .filter(w -> w.getSource().equals("cam-1"))
+                                    .count()
+                            >= 2);
+            List<MonitorRecord> cam =
+                    windows.stream().filter(w -> w.getSource().equals("cam-1")).toList();
             assertEquals(20, cam.get(0).getCount());
             assertEquals(List.of(3L), cam.get(0).getModelVersions());
             assertTrue(cam.get(0).getSpread() < 1e-5, "identical embeddings: " + cam.get(0));
             assertTrue(cam.get(1).getDriftPrevious() < 1e-6, "same direction as the previous window: " + cam.get(1));
 
-            List<AlertRecord> raised = await(stack, alerts, serdes.alerts().deserializer(),
-                    got -> got.stream().filter(a -> a.getRule().equals(AlertRules.COLLAPSE)).count() >= 2);
+            List<AlertRecord> raised = await(
+                    stack,
+                    alerts,
+                    serdes.alerts().deserializer(),
+                    got -> got.stream()
+                                    .filter(a -> a.getRule().equals(AlertRules.COLLAPSE))
+                                    .count()
+                            >= 2);
             assertTrue(raised.stream().allMatch(a -> a.getSubject().equals("cam-1")), raised.toString());
 
-            List<DeadLetter> letters = await(stack, monitorDlq, serdes.deadLetters().deserializer(), got -> !got.isEmpty());
+            List<DeadLetter> letters =
+                    await(stack, monitorDlq, serdes.deadLetters().deserializer(), got -> !got.isEmpty());
             assertEquals("monitor", letters.get(0).getStage());
             assertEquals(embeddings, letters.get(0).getTopic());
             assertEquals(KafkaStreams.State.RUNNING, service.state(), "a bad record does not stop the topology");
 
-            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + service.prometheusPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String scrape = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + service.prometheusPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(scrape.contains("extrema_monitor_embeddings_total{source=\"cam-1\"} 40"), scrape);
             assertTrue(scrape.contains("extrema_monitor_alerts_total"), scrape);
             assertTrue(scrape.contains("stream_thread_metrics_process_rate{"), scrape);
@@ -124,10 +161,16 @@ class MonitorOnBrokerTest {
     /** Reads the topic from the start until {@code done} holds for what was read, or fails after the deadline. */
     static <T> List<T> await(StackEndpoints stack, String topic, Deserializer<T> values, Predicate<List<T>> done) {
         List<T> got = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values)) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "reader-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                values)) {
             consumer.subscribe(List.of(topic));
             long end = System.nanoTime() + DEADLINE.toNanos();
             while (!done.test(got)) {

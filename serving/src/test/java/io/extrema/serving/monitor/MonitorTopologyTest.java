@@ -17,7 +17,6 @@ import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +49,7 @@ class MonitorTopologyTest {
 
     @TempDir
     Path stateDir;
+
     private final StackEndpoints stack;
     private TopologyTestDriver driver;
     private TestInputTopic<String, EmbeddingRecord> embeddings;
@@ -81,18 +81,30 @@ class MonitorTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // The driver commits after every record; RocksDB flushes would dominate the test's time.
-        props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+        props.put(
+                StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG,
+                BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
         driver = new TopologyTestDriver(MonitorTopology.build(config, serdes, new MonitorMeters()), props, T0);
-        embeddings = driver.createInputTopic(config.getString(MonitorConfig.EMBEDDINGS_TOPIC),
-                Serdes.String().serializer(), serdes.embeddings().serializer());
-        deadLetters = driver.createInputTopic(config.getString(MonitorConfig.DLQ_TOPIC),
-                Serdes.ByteArray().serializer(), serdes.deadLetters().serializer());
-        metrics = driver.createInputTopic(config.getString(MonitorConfig.METRICS_TOPIC),
-                Serdes.String().serializer(), serdes.metrics().serializer());
-        monitor = driver.createOutputTopic(config.getString(MonitorConfig.MONITOR_TOPIC),
-                Serdes.String().deserializer(), serdes.monitor().deserializer());
-        alerts = driver.createOutputTopic(config.getString(MonitorConfig.ALERTS_TOPIC),
-                Serdes.String().deserializer(), serdes.alerts().deserializer());
+        embeddings = driver.createInputTopic(
+                config.getString(MonitorConfig.EMBEDDINGS_TOPIC),
+                Serdes.String().serializer(),
+                serdes.embeddings().serializer());
+        deadLetters = driver.createInputTopic(
+                config.getString(MonitorConfig.DLQ_TOPIC),
+                Serdes.ByteArray().serializer(),
+                serdes.deadLetters().serializer());
+        metrics = driver.createInputTopic(
+                config.getString(MonitorConfig.METRICS_TOPIC),
+                Serdes.String().serializer(),
+                serdes.metrics().serializer());
+        monitor = driver.createOutputTopic(
+                config.getString(MonitorConfig.MONITOR_TOPIC),
+                Serdes.String().deserializer(),
+                serdes.monitor().deserializer());
+        alerts = driver.createOutputTopic(
+                config.getString(MonitorConfig.ALERTS_TOPIC),
+                Serdes.String().deserializer(),
+                serdes.alerts().deserializer());
     }
 
     @AfterEach
@@ -118,8 +130,12 @@ class MonitorTopologyTest {
         assertTrue(collapsed.getSpread() * Math.sqrt(DIM) < 0.01, "collapsed spread " + collapsed.getSpread());
 
         List<AlertRecord> raised = alerts.readValuesToList();
-        assertEquals(List.of("collapsed"), raised.stream().filter(a -> a.getRule().equals(AlertRules.COLLAPSE))
-                .map(AlertRecord::getSubject).toList());
+        assertEquals(
+                List.of("collapsed"),
+                raised.stream()
+                        .filter(a -> a.getRule().equals(AlertRules.COLLAPSE))
+                        .map(AlertRecord::getSubject)
+                        .toList());
         AlertRecord alert = raised.get(0);
         assertEquals(AlertSeverity.CRITICAL, alert.getSeverity());
         assertTrue(alert.getValue() < alert.getThreshold());
@@ -136,7 +152,8 @@ class MonitorTopologyTest {
         sent.add(window("cam", 4, 1, 30, b, 0.5f));
         closeWindowsBefore(5);
 
-        List<MonitorRecord> cam = records().stream().filter(r -> r.getSource().equals("cam")).toList();
+        List<MonitorRecord> cam =
+                records().stream().filter(r -> r.getSource().equals("cam")).toList();
         assertEquals(5, cam.size());
         assertNull(cam.get(0).getDriftPrevious(), "the first window has nothing to compare with");
         for (int w = 1; w < 4; w++) {
@@ -152,22 +169,31 @@ class MonitorTopologyTest {
         List<float[]> baseline = new ArrayList<>(sent.get(0));
         baseline.addAll(sent.get(1));
         for (int w = 1; w < 5; w++) {
-            assertEquals(cosineDistance(meanDirection(sent.get(w)), meanDirection(sent.get(w - 1))),
-                    cam.get(w).getDriftPrevious(), 1e-9, "drift from the previous window, window " + w);
+            assertEquals(
+                    cosineDistance(meanDirection(sent.get(w)), meanDirection(sent.get(w - 1))),
+                    cam.get(w).getDriftPrevious(),
+                    1e-9,
+                    "drift from the previous window, window " + w);
             if (w >= 2) {
-                assertEquals(cosineDistance(meanDirection(sent.get(w)), meanDirection(baseline)),
-                        cam.get(w).getDriftBaseline(), 1e-9, "drift from the baseline, window " + w);
+                assertEquals(
+                        cosineDistance(meanDirection(sent.get(w)), meanDirection(baseline)),
+                        cam.get(w).getDriftBaseline(),
+                        1e-9,
+                        "drift from the baseline, window " + w);
             }
         }
 
         List<AlertRecord> drift = alerts.readValuesToList().stream()
-                .filter(x -> x.getRule().equals(AlertRules.DRIFT)).toList();
+                .filter(x -> x.getRule().equals(AlertRules.DRIFT))
+                .toList();
         assertEquals(1, drift.size(), "only the shifted window drifts: " + drift);
         assertEquals("cam", drift.get(0).getSubject());
-        double expected = Math.max(cosineDistance(meanDirection(sent.get(4)), meanDirection(sent.get(3))),
+        double expected = Math.max(
+                cosineDistance(meanDirection(sent.get(4)), meanDirection(sent.get(3))),
                 cosineDistance(meanDirection(sent.get(4)), meanDirection(baseline)));
         assertEquals(expected, drift.get(0).getValue(), 1e-9, "the alert reports the larger drift");
-        assertTrue(drift.get(0).getMessage().contains(shifted.getWindowStart() + ".." + shifted.getWindowEnd()),
+        assertTrue(
+                drift.get(0).getMessage().contains(shifted.getWindowStart() + ".." + shifted.getWindowEnd()),
                 drift.get(0).getMessage());
     }
 
@@ -186,7 +212,8 @@ class MonitorTopologyTest {
         }
         closeWindowsBefore(7);
 
-        List<MonitorRecord> cam = records().stream().filter(r -> r.getSource().equals("cam")).toList();
+        List<MonitorRecord> cam =
+                records().stream().filter(r -> r.getSource().equals("cam")).toList();
         assertEquals(7, cam.size());
         MonitorRecord mixed = cam.get(3);
         assertEquals(List.of(1L, 2L), mixed.getModelVersions());
@@ -204,8 +231,16 @@ class MonitorTopologyTest {
     void deadLettersAboveTheShareRaiseAnAlert() {
         window("cam", 0, 1, 20, direction(8), 0.5f);
         for (int i = 0; i < 5; i++) {
-            DeadLetter letter = DeadLetters.of("serving", "extrema.images", 0, (long) i, null, new byte[] {1, 2},
-                    Map.of("source", ByteBuffer.wrap("cam".getBytes(StandardCharsets.UTF_8))), "corrupt JPEG", null);
+            DeadLetter letter = DeadLetters.of(
+                    "serving",
+                    "extrema.images",
+                    0,
+                    (long) i,
+                    null,
+                    new byte[] {1, 2},
+                    Map.of("source", ByteBuffer.wrap("cam".getBytes(StandardCharsets.UTF_8))),
+                    "corrupt JPEG",
+                    null);
             deadLetters.pipeInput(null, letter, T0.plusMillis(100 + i));
         }
         closeWindowsBefore(1);
@@ -214,7 +249,9 @@ class MonitorTopologyTest {
         assertEquals(5, cam.getDeadLetters());
         assertEquals(0.2, cam.getDeadLetterShare(), 1e-9);
         AlertRecord alert = alerts.readValuesToList().stream()
-                .filter(a -> a.getRule().equals(AlertRules.DEAD_LETTER_RATE)).findFirst().orElseThrow();
+                .filter(a -> a.getRule().equals(AlertRules.DEAD_LETTER_RATE))
+                .findFirst()
+                .orElseThrow();
         assertEquals(0.2, alert.getValue(), 1e-9);
         assertEquals(0.05, alert.getThreshold(), 1e-9);
     }
@@ -232,7 +269,8 @@ class MonitorTopologyTest {
 
         List<AlertRecord> raised = alerts.readValuesToList();
         List<String> rules = raised.stream().map(AlertRecord::getRule).toList();
-        assertEquals(List.of(AlertRules.LOSS_NOT_FINITE, AlertRules.TRAINER_LAG_GROWING, AlertRules.MODEL_STALE), rules);
+        assertEquals(
+                List.of(AlertRules.LOSS_NOT_FINITE, AlertRules.TRAINER_LAG_GROWING, AlertRules.MODEL_STALE), rules);
         assertTrue(Double.isNaN(raised.get(0).getValue()));
         assertEquals(AlertSeverity.CRITICAL, raised.get(0).getSeverity());
         assertEquals(900, raised.get(1).getValue());
@@ -257,7 +295,8 @@ class MonitorTopologyTest {
     }
 
     private static MonitorRecord only(List<MonitorRecord> records, String source) {
-        List<MonitorRecord> of = records.stream().filter(r -> r.getSource().equals(source)).toList();
+        List<MonitorRecord> of =
+                records.stream().filter(r -> r.getSource().equals(source)).toList();
         assertEquals(1, of.size(), "windows of " + source + ": " + of);
         assertNotNull(of.get(0));
         return of.get(0);
@@ -278,9 +317,18 @@ class MonitorTopologyTest {
             }
             sent.add(x);
             Instant time = T0.plusMillis(w * WINDOW + 100 + i);
-            embeddings.pipeInput("img-" + ids++, EmbeddingRecord.newBuilder().setImageId("img-" + ids)
-                    .setModelName("run").setModelVersion(version).setInstance(v).setSource(source)
-                    .setEventTime(time).setProcessingTime(time).build(), time);
+            embeddings.pipeInput(
+                    "img-" + ids++,
+                    EmbeddingRecord.newBuilder()
+                            .setImageId("img-" + ids)
+                            .setModelName("run")
+                            .setModelVersion(version)
+                            .setInstance(v)
+                            .setSource(source)
+                            .setEventTime(time)
+                            .setProcessingTime(time)
+                            .build(),
+                    time);
         }
         return sent;
     }
@@ -316,9 +364,18 @@ class MonitorTopologyTest {
     /** A record far enough ahead to close every window before window {@code w}; its own window stays open. */
     private void closeWindowsBefore(int w) {
         Instant time = T0.plusMillis(w * WINDOW + 1);
-        embeddings.pipeInput("clock", EmbeddingRecord.newBuilder().setImageId("clock").setModelName("run")
-                .setModelVersion(1).setInstance(List.of(1f)).setSource("clock").setEventTime(time)
-                .setProcessingTime(time).build(), time);
+        embeddings.pipeInput(
+                "clock",
+                EmbeddingRecord.newBuilder()
+                        .setImageId("clock")
+                        .setModelName("run")
+                        .setModelVersion(1)
+                        .setInstance(List.of(1f))
+                        .setSource("clock")
+                        .setEventTime(time)
+                        .setProcessingTime(time)
+                        .build(),
+                time);
     }
 
     /** A random unit direction scaled so that the mean dominates unit-variance noise per dimension at 0.5. */
@@ -332,9 +389,22 @@ class MonitorTopologyTest {
     }
 
     private static TrainingMetrics metric(long time, double loss, long lag, long version) {
-        return TrainingMetrics.newBuilder().setModelName("run").setStep(time / 1000).setTime(Instant.ofEpochMilli(time))
-                .setLoss(loss).setLearningRate(1e-4).setMomentum(0.99).setImagesConsumedPerSec(100)
-                .setImagesTrainedPerSec(90).setReplayFill(10).setReplayCapacity(100).setReplayReuse(1)
-                .setSkippedSteps(0).setEmbeddingStd(0.1).setConsumerLag(lag).setModelVersion(version).build();
+        return TrainingMetrics.newBuilder()
+                .setModelName("run")
+                .setStep(time / 1000)
+                .setTime(Instant.ofEpochMilli(time))
+                .setLoss(loss)
+                .setLearningRate(1e-4)
+                .setMomentum(0.99)
+                .setImagesConsumedPerSec(100)
+                .setImagesTrainedPerSec(90)
+                .setReplayFill(10)
+                .setReplayCapacity(100)
+                .setReplayReuse(1)
+                .setSkippedSteps(0)
+                .setEmbeddingStd(0.1)
+                .setConsumerLag(lag)
+                .setModelVersion(version)
+                .build();
     }
 }

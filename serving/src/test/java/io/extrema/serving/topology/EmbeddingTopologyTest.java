@@ -1,5 +1,12 @@
 package io.extrema.serving.topology;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.extrema.model.Embedder;
 import io.extrema.model.FloatEmbeddings;
 import io.extrema.schemas.avro.DeadLetter;
@@ -17,6 +24,16 @@ import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.ServingMetrics;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -30,24 +47,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The embedding topology's logic in a TopologyTestDriver, with the real registry (the Avro serdes) and real
@@ -64,8 +63,10 @@ class EmbeddingTopologyTest {
     private static ModelVersion v2;
 
     private final StackEndpoints stack;
+
     @TempDir
     Path stateDir;
+
     private final ServingMetrics metrics = new ServingMetrics();
     private final LiveModel live = new LiveModel(metrics);
     private TopologyTestDriver driver;
@@ -95,21 +96,29 @@ class EmbeddingTopologyTest {
 
     private void start(Map<String, String> settings) {
         Map<String, String> s = new HashMap<>(Map.of(
-                ServingConfig.BOOTSTRAP_SERVERS, "unused:9092",
-                ServingConfig.SCHEMA_REGISTRY_URL, stack.registryUrl(),
-                ServingConfig.IMAGES_TOPIC, IMAGES,
-                ServingConfig.EMBEDDINGS_TOPIC, EMBEDDINGS,
-                ServingConfig.DLQ_TOPIC, DLQ,
-                ServingConfig.BATCH_SIZE, "4",
-                ServingConfig.BATCH_LINGER_MS, Long.toString(LINGER),
-                ServingConfig.STATE_DIR, stateDir.toString()));
+                ServingConfig.BOOTSTRAP_SERVERS,
+                "unused:9092",
+                ServingConfig.SCHEMA_REGISTRY_URL,
+                stack.registryUrl(),
+                ServingConfig.IMAGES_TOPIC,
+                IMAGES,
+                ServingConfig.EMBEDDINGS_TOPIC,
+                EMBEDDINGS,
+                ServingConfig.DLQ_TOPIC,
+                DLQ,
+                ServingConfig.BATCH_SIZE,
+                "4",
+                ServingConfig.BATCH_LINGER_MS,
+                Long.toString(LINGER),
+                ServingConfig.STATE_DIR,
+                stateDir.toString()));
         s.putAll(settings);
         ServingConfig config = new ServingConfig(s);
         Map<String, Object> streamsConfig = EmbeddingService.streamsConfig(config, metrics);
         Properties props = new Properties();
         props.putAll(streamsConfig);
-        driver = new TopologyTestDriver(EmbeddingTopology.build(config, streamsConfig, live, metrics), props,
-                Instant.ofEpochMilli(0));
+        driver = new TopologyTestDriver(
+                EmbeddingTopology.build(config, streamsConfig, live, metrics), props, Instant.ofEpochMilli(0));
         Map<String, String> serde = Map.of("schema.registry.url", stack.registryUrl());
         SpecificAvroSerializer<ImageRecord> imageSerializer = new SpecificAvroSerializer<>();
         imageSerializer.configure(serde, false);
@@ -127,7 +136,9 @@ class EmbeddingTopologyTest {
     private void pipe(int from, int to) {
         for (int i = from; i < to; i++) {
             // Timestamps deliberately out of order: the output must copy each input's own.
-            images.pipeInput(new TestRecord<>("id" + i, ServingFixtures.image("id" + i, ServingFixtures.jpeg(i)),
+            images.pipeInput(new TestRecord<>(
+                    "id" + i,
+                    ServingFixtures.image("id" + i, ServingFixtures.jpeg(i)),
                     Instant.ofEpochMilli(50_000 - i * 1_000L)));
         }
     }
@@ -139,8 +150,8 @@ class EmbeddingTopologyTest {
 
         pipe(0, 10);
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
-        assertEquals(perInput(0, 8), countsByKey(out),
-                "two full batches of 4 run at once; 2 images wait for the linger");
+        assertEquals(
+                perInput(0, 8), countsByKey(out), "two full batches of 4 run at once; 2 images wait for the linger");
         driver.advanceWallClockTime(Duration.ofMillis(LINGER));
         out.addAll(embeddings.readRecordsToList());
         assertEquals(perInput(0, 10), countsByKey(out));
@@ -200,7 +211,8 @@ class EmbeddingTopologyTest {
             read.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
             ImageRecord original = read.deserialize(IMAGES, bytes(d.value().getValue()));
             deadPerImage.merge(String.valueOf(original.getId()), 1L, Long::sum);
-            assertTrue(d.value().getReason().contains("image " + original.getId() + " rejected"),
+            assertTrue(
+                    d.value().getReason().contains("image " + original.getId() + " rejected"),
                     d.value().getReason());
             assertEquals("serving", d.value().getStage());
             assertEquals(IMAGES, d.value().getTopic());
@@ -267,8 +279,13 @@ class EmbeddingTopologyTest {
     @Test
     void patchTokensWithTheirGridNormalisedAndAttributesWhenConfigured() throws Exception {
         live.swap(ServingModel.load(v1));
-        start(Map.of(ServingConfig.OUTPUT_TOKENS, "true", ServingConfig.OUTPUT_NORMALIZE, "true",
-                ServingConfig.OUTPUT_ATTRIBUTES, "true"));
+        start(Map.of(
+                ServingConfig.OUTPUT_TOKENS,
+                "true",
+                ServingConfig.OUTPUT_NORMALIZE,
+                "true",
+                ServingConfig.OUTPUT_ATTRIBUTES,
+                "true"));
         pipe(0, 4);
         List<TestRecord<String, EmbeddingRecord>> out = embeddings.readRecordsToList();
         assertEquals(perInput(0, 4), countsByKey(out));

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class LocalStackExtension implements ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LocalStackExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(LocalStackExtension.class);
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -49,7 +50,8 @@ public final class LocalStackExtension implements ParameterResolver {
 
     /** The shared stack's endpoints, starting it if this is the first use in this JVM. */
     public static StackEndpoints endpoints(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE)
+        return context.getRoot()
+                .getStore(NAMESPACE)
                 .getOrComputeIfAbsent(SharedStack.class, key -> SharedStack.start(), SharedStack.class)
                 .endpoints();
     }
@@ -75,12 +77,13 @@ public final class LocalStackExtension implements ParameterResolver {
         }
 
         static SharedStack start() {
-            Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack")).toAbsolutePath();
+            Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
+                    .toAbsolutePath();
             Path stateDir = base.resolve("jvm-" + ProcessHandle.current().pid());
             StackSettings settings = StackSettings.defaults(stateDir)
                     .withRegistryHome(base.resolve("registry"))
-                    .withStartTimeout(Duration.ofMillis(Long.getLong("extrema.stack.start.timeout.ms",
-                            StackSettings.DEFAULT_START_TIMEOUT.toMillis())))
+                    .withStartTimeout(Duration.ofMillis(Long.getLong(
+                            "extrema.stack.start.timeout.ms", StackSettings.DEFAULT_START_TIMEOUT.toMillis())))
                     .withoutClassDataArchives()
                     .withFreePorts();
             return new SharedStack(LocalStack.start(settings), stateDir);

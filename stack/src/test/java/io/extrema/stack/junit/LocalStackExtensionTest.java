@@ -1,7 +1,6 @@
 package io.extrema.stack.junit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.extrema.stack.StackEndpoints;
@@ -33,13 +32,19 @@ class LocalStackExtensionTest {
         LocalStackExtension.createTopic(stack, "extension-test", 3); // exists already: no error
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
             assertTrue(admin.listTopics().names().get().contains("extension-test"));
-            var description = admin.describeTopics(Set.of("extension-test")).allTopicNames().get().get("extension-test");
+            var description = admin.describeTopics(Set.of("extension-test"))
+                    .allTopicNames()
+                    .get()
+                    .get("extension-test");
             assertEquals(3, description.partitions().size());
         }
 
-        HttpResponse<String> subjects = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(stack.registryUrl() + "/subjects")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> subjects = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(stack.registryUrl() + "/subjects"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, subjects.statusCode());
         assertTrue(stack.registryUrl().endsWith("/apis/ccompat/v7"));
     }

@@ -4,9 +4,6 @@ import io.extrema.model.augment.ViewAugmentation;
 import io.extrema.model.augment.ViewPair;
 import io.extrema.trainer.replay.ReplayBuffer;
 import io.extrema.trainer.replay.ReplayItem;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -17,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Draws batches from the replay buffer and augments them into the two views of every image, ahead of the training
@@ -46,8 +45,8 @@ public final class BatchFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    public BatchFeed(ReplayBuffer buffer, ViewAugmentation augmentation, int batchSize, int threads, int prefetch,
-                     long seed) {
+    public BatchFeed(
+            ReplayBuffer buffer, ViewAugmentation augmentation, int batchSize, int threads, int prefetch, long seed) {
         this.buffer = buffer;
         this.augmentation = augmentation;
         this.batchSize = batchSize;

@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -24,6 +20,9 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints in a local directory, one sub-directory per step: the model's own checkpoint files, the consumer
@@ -39,6 +38,7 @@ public final class CheckpointStore {
     public static final String MODEL_DIR = "model";
     /** The model's {@code Checkpoint} file in {@value #MODEL_DIR}. */
     public static final String MODEL_FILE = "extrema.ckpt";
+
     private static final String PREFIX = "step-";
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,8 +74,11 @@ public final class CheckpointStore {
         Path tmp = root.resolve("." + name + ".tmp-" + System.nanoTime());
         Files.createDirectories(tmp.resolve(MODEL_DIR));
         model.write(tmp.resolve(MODEL_DIR));
-        Files.writeString(tmp.resolve(OFFSETS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(offsetsJson(state.offsets())));
-        Files.writeString(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(stateJson(state)));
+        Files.writeString(
+                tmp.resolve(OFFSETS_FILE),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(offsetsJson(state.offsets())));
+        Files.writeString(
+                tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(stateJson(state)));
         syncTree(tmp);
         Path target = root.resolve(name);
         if (Files.exists(target)) {
@@ -124,7 +127,8 @@ public final class CheckpointStore {
         }
         try (Stream<Path> s = Files.list(root)) {
             return s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString())
+                            .reversed())
                     .toList();
         }
     }
@@ -135,7 +139,8 @@ public final class CheckpointStore {
             deleteTree(old);
         }
         try (Stream<Path> s = Files.list(root)) {
-            for (Path stale : s.filter(p -> p.getFileName().toString().startsWith("." + PREFIX)).toList()) {
+            for (Path stale : s.filter(p -> p.getFileName().toString().startsWith("." + PREFIX))
+                    .toList()) {
                 deleteTree(stale); // temporaries of a crashed save
             }
         }
@@ -153,11 +158,19 @@ public final class CheckpointStore {
             for (int i = 0; i < pending.length; i++) {
                 pending[i] = o.get("pending").get(i).asLong();
             }
-            offsets.put(new TopicPartition(o.get("topic").asText(), o.get("partition").asInt()),
-                    new PartitionPosition(o.get("next").asLong(), o.get("highestSeen").asLong(), pending));
+            offsets.put(
+                    new TopicPartition(
+                            o.get("topic").asText(), o.get("partition").asInt()),
+                    new PartitionPosition(
+                            o.get("next").asLong(), o.get("highestSeen").asLong(), pending));
         }
-        return new TrainerState(st.get("step").asLong(), st.get("modelName").asText(), versions,
-                st.get("imagesTrained").asLong(), st.path("replayCredit").asDouble(0), offsets);
+        return new TrainerState(
+                st.get("step").asLong(),
+                st.get("modelName").asText(),
+                versions,
+                st.get("imagesTrained").asLong(),
+                st.path("replayCredit").asDouble(0),
+                offsets);
     }
 
     private static ObjectNode stateJson(TrainerState s) {
@@ -167,14 +180,16 @@ public final class CheckpointStore {
         n.put("imagesTrained", s.imagesTrained());
         n.put("replayCredit", s.replayCredit());
         ArrayNode versions = n.putArray("publishedVersions");
-        s.publishedVersions().forEach((v, chunks) -> versions.addObject().put("version", v).put("chunks", chunks));
+        s.publishedVersions()
+                .forEach((v, chunks) -> versions.addObject().put("version", v).put("chunks", chunks));
         return n;
     }
 
     private static ArrayNode offsetsJson(Map<TopicPartition, PartitionPosition> offsets) {
         ArrayNode a = JSON.createArrayNode();
         offsets.entrySet().stream()
-                .sorted(Comparator.comparing((Map.Entry<TopicPartition, PartitionPosition> e) -> e.getKey().topic())
+                .sorted(Comparator.comparing((Map.Entry<TopicPartition, PartitionPosition> e) ->
+                                e.getKey().topic())
                         .thenComparingInt(e -> e.getKey().partition()))
                 .forEach(e -> {
                     ObjectNode o = a.addObject();

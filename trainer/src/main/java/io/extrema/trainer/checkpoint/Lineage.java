@@ -8,15 +8,14 @@ import io.extrema.model.checkpoint.ConfigMismatchException;
 import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionReader;
 import io.extrema.trainer.config.TrainerConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir},
@@ -33,8 +32,11 @@ public final class Lineage {
     private final CheckpointStore store;
     private final Optional<CheckpointStore.Stored> newest;
 
-    private Lineage(TrainerConfig config, ExtremaConfig modelConfig, CheckpointStore store,
-                    Optional<CheckpointStore.Stored> newest) {
+    private Lineage(
+            TrainerConfig config,
+            ExtremaConfig modelConfig,
+            CheckpointStore store,
+            Optional<CheckpointStore.Stored> newest) {
         this.config = config;
         this.modelConfig = modelConfig;
         this.name = config.getString(TrainerConfig.MODEL_NAME);
@@ -44,12 +46,13 @@ public final class Lineage {
 
     /** The lineage {@code config} names, with the newest checkpoint of its directory, if any. */
     public static Lineage open(TrainerConfig config, ExtremaConfig modelConfig) throws IOException {
-        CheckpointStore store = new CheckpointStore(config.checkpointDir(), config.getInt(TrainerConfig.CHECKPOINT_KEEP));
+        CheckpointStore store =
+                new CheckpointStore(config.checkpointDir(), config.getInt(TrainerConfig.CHECKPOINT_KEEP));
         Lineage lineage = new Lineage(config, modelConfig, store, store.latest());
         String owner = lineage.state().modelName();
         if (!owner.equals(lineage.name)) {
-            throw new IllegalStateException("checkpoint in " + config.checkpointDir() + " belongs to model " + owner
-                    + ", not " + lineage.name);
+            throw new IllegalStateException(
+                    "checkpoint in " + config.checkpointDir() + " belongs to model " + owner + ", not " + lineage.name);
         }
         return lineage;
     }
@@ -76,15 +79,20 @@ public final class Lineage {
             if (init.isBlank()) {
                 log.info("resuming from checkpoint {}", stored.dir());
             } else {
-                log.info("resuming from checkpoint {}; {}={} is ignored (a restart never resets the network)",
-                        stored.dir(), TrainerConfig.INIT, init);
+                log.info(
+                        "resuming from checkpoint {}; {}={} is ignored (a restart never resets the network)",
+                        stored.dir(),
+                        TrainerConfig.INIT,
+                        init);
             }
             try {
                 return Checkpoint.load(stored.modelFile(), modelConfig, config.device());
             } catch (ConfigMismatchException e) {
-                throw new IllegalStateException("the checkpoint in " + stored.modelDir() + " was trained with another "
-                        + "model configuration " + e.differences() + "; start a new lineage (model.name, "
-                        + "checkpoint.dir) to change it", e);
+                throw new IllegalStateException(
+                        "the checkpoint in " + stored.modelDir() + " was trained with another "
+                                + "model configuration " + e.differences() + "; start a new lineage (model.name, "
+                                + "checkpoint.dir) to change it",
+                        e);
             }
         }
         if (init.isBlank()) {
@@ -99,23 +107,35 @@ public final class Lineage {
         Optional<TrainerConfig.VersionRef> ref = config.initVersion();
         if (ref.isPresent()) {
             String topic = config.getString(TrainerConfig.TOPIC_MODELS);
-            ModelVersion version = ModelVersionReader.read(config.kafkaClientConfig(), config.serdeConfig(), topic,
-                    ref.get().modelName(), ref.get().version()).orElseThrow(() -> new IllegalStateException(
-                    TrainerConfig.INIT + "=" + init + ": no such verified model version on " + topic));
-            log.info("warm start from model version {} v{} (step {}): its target weights into both encoders, "
-                    + "a fresh predictor", version.modelName(), version.version(), version.step());
+            ModelVersion version = ModelVersionReader.read(
+                            config.kafkaClientConfig(),
+                            config.serdeConfig(),
+                            topic,
+                            ref.get().modelName(),
+                            ref.get().version())
+                    .orElseThrow(() -> new IllegalStateException(
+                            TrainerConfig.INIT + "=" + init + ": no such verified model version on " + topic));
+            log.info(
+                    "warm start from model version {} v{} (step {}): its target weights into both encoders, "
+                            + "a fresh predictor",
+                    version.modelName(),
+                    version.version(),
+                    version.step());
             weights = version.weights();
         } else {
-            Path file = CheckpointStore.modelFile(Path.of(init)).orElseThrow(() -> new IllegalStateException(
-                    TrainerConfig.INIT + "=" + init + ": neither a checkpoint file nor a directory holding one"));
+            Path file = CheckpointStore.modelFile(Path.of(init))
+                    .orElseThrow(() -> new IllegalStateException(TrainerConfig.INIT + "=" + init
+                            + ": neither a checkpoint file nor a directory holding one"));
             log.info("warm start from checkpoint {}: its online, predictor and target weights", file);
             weights = Files.readAllBytes(file);
         }
         try {
             return Checkpoint.warmStart(weights, modelConfig, config.device());
         } catch (ConfigMismatchException e) {
-            throw new IllegalStateException(TrainerConfig.INIT + "=" + init + " was trained with another model "
-                    + "configuration " + e.differences() + "; set the model settings to match it", e);
+            throw new IllegalStateException(
+                    TrainerConfig.INIT + "=" + init + " was trained with another model " + "configuration "
+                            + e.differences() + "; set the model settings to match it",
+                    e);
         }
     }
 

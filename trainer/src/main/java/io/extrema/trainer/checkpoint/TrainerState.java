@@ -1,11 +1,10 @@
 package io.extrema.trainer.checkpoint;
 
 import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What the trainer keeps next to the model in a checkpoint.
@@ -17,8 +16,13 @@ import java.util.TreeMap;
  * @param replayCredit      images the replay buffer could still draw before waiting for new arrivals
  * @param offsets           per partition, which records the weights reflect
  */
-public record TrainerState(long step, String modelName, SortedMap<Long, Integer> publishedVersions,
-                           long imagesTrained, double replayCredit, Map<TopicPartition, PartitionPosition> offsets) {
+public record TrainerState(
+        long step,
+        String modelName,
+        SortedMap<Long, Integer> publishedVersions,
+        long imagesTrained,
+        double replayCredit,
+        Map<TopicPartition, PartitionPosition> offsets) {
     public TrainerState {
         publishedVersions = new TreeMap<>(publishedVersions);
         offsets = Map.copyOf(offsets);

@@ -7,14 +7,6 @@ import io.extrema.model.ExtremaConfig;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
 import io.extrema.trainer.replay.ReplayPolicy;
-import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigDef.ValidString;
-import org.apache.kafka.common.config.ConfigException;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -26,6 +18,13 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Every trainer setting, declared once (type, default, validator, doc) so {@code --help} and the docs come from here.
@@ -97,25 +96,62 @@ public final class TrainerConfig extends AbstractConfig {
     public record VersionRef(String modelName, long version) {}
 
     public static final ConfigDef DEF = ClientSettings.define(new ConfigDef()) // where
-            .define(GROUP_ID, Type.STRING, "extrema-trainer", Importance.HIGH,
+            .define(
+                    GROUP_ID,
+                    Type.STRING,
+                    "extrema-trainer",
+                    Importance.HIGH,
                     "Consumer group of the trainer. One trainer per group: every member would train its own model.")
             .define(TOPIC_IMAGES, Type.STRING, Topics.IMAGES, Importance.MEDIUM, "Topic the images are read from.")
-            .define(TOPIC_MODELS, Type.STRING, Topics.MODELS, Importance.MEDIUM,
+            .define(
+                    TOPIC_MODELS,
+                    Type.STRING,
+                    Topics.MODELS,
+                    Importance.MEDIUM,
                     "Compacted single-partition topic model versions are published to.")
             .define(TOPIC_METRICS, Type.STRING, Topics.METRICS, Importance.MEDIUM, "Topic for TrainingMetrics.")
-            .define(TOPIC_DLQ, Type.STRING, Topics.DLQ_TRAINER, Importance.MEDIUM,
+            .define(
+                    TOPIC_DLQ,
+                    Type.STRING,
+                    Topics.DLQ_TRAINER,
+                    Importance.MEDIUM,
                     "Dead-letter topic for records the trainer cannot use.")
             // what
-            .define(MODEL_NAME, Type.STRING, "extrema", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    MODEL_NAME,
+                    Type.STRING,
+                    "extrema",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Lineage name of the published model versions and key of the metrics records.")
-            .define(MODEL_PRESET, Type.STRING, "cifar-tiny", ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
-                    Importance.HIGH, "Model preset; fields are overridden by model.<field> keys.")
-            .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "gpu"), Importance.MEDIUM,
+            .define(
+                    MODEL_PRESET,
+                    Type.STRING,
+                    "cifar-tiny",
+                    ValidString.in(ExtremaConfig.PRESETS.toArray(String[]::new)),
+                    Importance.HIGH,
+                    "Model preset; fields are overridden by model.<field> keys.")
+            .define(
+                    DEVICE,
+                    Type.STRING,
+                    "auto",
+                    ValidString.in("auto", "cpu", "gpu"),
+                    Importance.MEDIUM,
                     "Training device: auto takes the first GPU DJL reports, else the CPU.")
             .define(SEED, Type.LONG, 42L, Importance.LOW, "Seed of the replay sampling and augmentation.")
-            .define(MAX_STEPS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    MAX_STEPS,
+                    Type.LONG,
+                    0L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Stop (gracefully) after this many steps in total; 0 trains until stopped.")
-            .define(INIT, Type.STRING, "", TrainerConfig::validateInit, Importance.MEDIUM,
+            .define(
+                    INIT,
+                    Type.STRING,
+                    "",
+                    TrainerConfig::validateInit,
+                    Importance.MEDIUM,
                     "Warm start: what a new lineage's network starts from while checkpoint.dir holds no checkpoint. "
                             + "A checkpoint file or directory (its newest checkpoint): its online, predictor and "
                             + "target weights. Or <model name>@<version> or <model name>@latest, a model version on "
@@ -124,69 +160,185 @@ public final class TrainerConfig extends AbstractConfig {
                             + "settings must match the source's. Ignored once checkpoint.dir holds a checkpoint; "
                             + "empty starts from a random network.")
             // intake
-            .define(DECODE_THREADS, Type.INT, Math.max(1, Runtime.getRuntime().availableProcessors() - 1),
-                    Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    DECODE_THREADS,
+                    Type.INT,
+                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1),
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Worker threads decoding and augmenting images, so the training thread never decodes.")
-            .define(DECODE_QUEUE, Type.INT, 256, Range.atLeast(1), Importance.LOW,
+            .define(
+                    DECODE_QUEUE,
+                    Type.INT,
+                    256,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Records waiting for a decode worker; when full the consumer pauses its partitions.")
-            .define(IMAGE_MAX_BYTES, Type.LONG, DEFAULT_LIMITS.maxBytes(), Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    IMAGE_MAX_BYTES,
+                    Type.LONG,
+                    DEFAULT_LIMITS.maxBytes(),
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Larger encoded images are dead-lettered.")
-            .define(IMAGE_MAX_PIXELS, Type.LONG, DEFAULT_LIMITS.maxPixels(), Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    IMAGE_MAX_PIXELS,
+                    Type.LONG,
+                    DEFAULT_LIMITS.maxPixels(),
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Images declaring more pixels are dead-lettered before decoding.")
-            .define(IMAGE_MAX_WIDTH, Type.INT, DEFAULT_LIMITS.maxWidth(), Range.atLeast(1), Importance.LOW,
+            .define(
+                    IMAGE_MAX_WIDTH,
+                    Type.INT,
+                    DEFAULT_LIMITS.maxWidth(),
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Wider images are dead-lettered.")
-            .define(IMAGE_MAX_HEIGHT, Type.INT, DEFAULT_LIMITS.maxHeight(), Range.atLeast(1), Importance.LOW,
+            .define(
+                    IMAGE_MAX_HEIGHT,
+                    Type.INT,
+                    DEFAULT_LIMITS.maxHeight(),
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Taller images are dead-lettered.")
             // replay
-            .define(REPLAY_POLICY, Type.STRING, ReplayPolicy.RESERVOIR.configName(),
-                    ValidString.in(ReplayPolicy.configNames()), Importance.HIGH,
+            .define(
+                    REPLAY_POLICY,
+                    Type.STRING,
+                    ReplayPolicy.RESERVOIR.configName(),
+                    ValidString.in(ReplayPolicy.configNames()),
+                    Importance.HIGH,
                     "reservoir: a uniform sample of the stream; min-redundancy: evict the image whose target "
                             + "embedding is closest to another's; fresh: every image trained exactly once, in order.")
-            .define(REPLAY_CAPACITY_IMAGES, Type.INT, 4096, Range.atLeast(1), Importance.HIGH,
+            .define(
+                    REPLAY_CAPACITY_IMAGES,
+                    Type.INT,
+                    4096,
+                    Range.atLeast(1),
+                    Importance.HIGH,
                     "Most images the replay buffer holds.")
-            .define(REPLAY_CAPACITY_BYTES, Type.LONG, 512L * 1024 * 1024, Range.atLeast(1), Importance.HIGH,
+            .define(
+                    REPLAY_CAPACITY_BYTES,
+                    Type.LONG,
+                    512L * 1024 * 1024,
+                    Range.atLeast(1),
+                    Importance.HIGH,
                     "Most bytes of decoded pixels the replay buffer holds.")
-            .define(REPLAY_FACTOR, Type.DOUBLE, 4.0, Range.atLeast(1.0), Importance.HIGH,
+            .define(
+                    REPLAY_FACTOR,
+                    Type.DOUBLE,
+                    4.0,
+                    Range.atLeast(1.0),
+                    Importance.HIGH,
                     "Images trained per image arriving (updates per arriving image); the trainer waits for new "
                             + "images beyond this. 1 with policy fresh trains each image once.")
-            .define(REPLAY_MIN_FILL, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+            .define(
+                    REPLAY_MIN_FILL,
+                    Type.INT,
+                    0,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Images buffered before the first step; 0 means one batch.")
-            .define(REPLAY_STORE_SIDE, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+            .define(
+                    REPLAY_STORE_SIDE,
+                    Type.INT,
+                    0,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Decoded images are downscaled so their shorter side is at most this before buffering; "
                             + "0 means 8/7 of the model's image size (the usual resize-before-crop ratio).")
             // outputs
-            .define(LOG_INTERVAL_STEPS, Type.INT, 50, Range.atLeast(1), Importance.LOW,
+            .define(
+                    LOG_INTERVAL_STEPS,
+                    Type.INT,
+                    50,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Steps between progress lines in the log file (extrema train's status line on the terminal comes "
                             + "every status.interval.seconds).")
-            .define(METRICS_INTERVAL_STEPS, Type.INT, 20, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    METRICS_INTERVAL_STEPS,
+                    Type.INT,
+                    20,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Steps between TrainingMetrics records.")
-            .define(VERSION_INTERVAL_STEPS, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    VERSION_INTERVAL_STEPS,
+                    Type.INT,
+                    1000,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Steps between published model versions.")
-            .define(VERSION_INTERVAL_MINUTES, Type.DOUBLE, 15.0, Range.atLeast(0.0), Importance.MEDIUM,
+            .define(
+                    VERSION_INTERVAL_MINUTES,
+                    Type.DOUBLE,
+                    15.0,
+                    Range.atLeast(0.0),
+                    Importance.MEDIUM,
                     "Minutes between published model versions, whichever of steps and minutes comes first; "
                             + "0 disables the time trigger.")
-            .define(VERSION_KEEP, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    VERSION_KEEP,
+                    Type.INT,
+                    3,
+                    Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Model versions kept on the models topic; older ones are retired with tombstones.")
-            .define(VERSION_CHUNK_BYTES, Type.INT, 768 * 1024, Range.between(1024, 8 * 1024 * 1024), Importance.LOW,
+            .define(
+                    VERSION_CHUNK_BYTES,
+                    Type.INT,
+                    768 * 1024,
+                    Range.between(1024, 8 * 1024 * 1024),
+                    Importance.LOW,
                     "Chunk size of published weights; must fit the topic's max.message.bytes.")
-            .define(CHECKPOINT_DIR, Type.STRING, "checkpoints", Importance.HIGH,
+            .define(
+                    CHECKPOINT_DIR,
+                    Type.STRING,
+                    "checkpoints",
+                    Importance.HIGH,
                     "Directory of checkpoints, each with the consumer offsets it reflects.")
-            .define(CHECKPOINT_INTERVAL_STEPS, Type.INT, 500, Range.atLeast(1), Importance.HIGH,
+            .define(
+                    CHECKPOINT_INTERVAL_STEPS,
+                    Type.INT,
+                    500,
+                    Range.atLeast(1),
+                    Importance.HIGH,
                     "Steps between checkpoints; a crash re-reads at most the records since the last one.")
             .define(CHECKPOINT_KEEP, Type.INT, 2, Range.atLeast(1), Importance.LOW, "Checkpoints kept on disk.")
-            .define(PROMETHEUS_PORT, Type.INT, 9404, Range.between(-1, 65535), Importance.MEDIUM,
+            .define(
+                    PROMETHEUS_PORT,
+                    Type.INT,
+                    9404,
+                    Range.between(-1, 65535),
+                    Importance.MEDIUM,
                     "Port of the Prometheus /metrics endpoint (loopback); 0 picks a free port, -1 disables it.")
-            .define(PROBE_DIR, Type.STRING, "", Importance.LOW,
+            .define(
+                    PROBE_DIR,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
                     "Labelled images (an ImageFolder tree or tar) for the online k-NN probe; empty disables it.")
             .define(PROBE_INTERVAL_STEPS, Type.INT, 500, Range.atLeast(1), Importance.LOW, "Steps between probes.")
-            .define(PROBE_MAX_IMAGES, Type.INT, 1000, Range.atLeast(2), Importance.LOW,
+            .define(
+                    PROBE_MAX_IMAGES,
+                    Type.INT,
+                    1000,
+                    Range.atLeast(2),
+                    Importance.LOW,
                     "Images of the probe set used (half as the k-NN bank, half as queries).");
 
     static {
         // Every model field can be overridden, declared here so the help lists them and typos are refused.
         ExtremaConfig defaults = ExtremaConfig.cifarTiny();
-        defaults.toMap().forEach((field, value) -> DEF.define(MODEL_PREFIX + field, Type.STRING, null,
-                Importance.LOW, "Overrides the preset's " + field + " (cifar-tiny: " + value + ")."));
+        defaults.toMap()
+                .forEach((field, value) -> DEF.define(
+                        MODEL_PREFIX + field,
+                        Type.STRING,
+                        null,
+                        Importance.LOW,
+                        "Overrides the preset's " + field + " (cifar-tiny: " + value + ")."));
     }
 
     public TrainerConfig(Map<?, ?> props) {
@@ -216,12 +368,17 @@ public final class TrainerConfig extends AbstractConfig {
      */
     static Map<String, String> fromEnv(Map<String, String> env) {
         Map<String, String> declared = new HashMap<>();
-        DEF.names().forEach(k -> declared.put(k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), k));
+        DEF.names()
+                .forEach(k -> declared.put(
+                        k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), k));
         Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith(ENV_PREFIX)) {
                 String rest = k.substring(ENV_PREFIX.length());
-                out.put(declared.getOrDefault(rest, rest.toLowerCase(Locale.ROOT).replace('_', '.')), v);
+                out.put(
+                        declared.getOrDefault(
+                                rest, rest.toLowerCase(Locale.ROOT).replace('_', '.')),
+                        v);
             }
         });
         return out;
@@ -280,8 +437,8 @@ public final class TrainerConfig extends AbstractConfig {
     private static void validateInit(String name, Object value) {
         Matcher m = VERSION_REF.matcher(String.valueOf(value));
         if (m.matches() && (m.group(1).isEmpty() || m.group(2).matches("0+"))) {
-            throw new ConfigException(name, value, "a model version is <model name>@<version from 1> or "
-                    + "<model name>@latest");
+            throw new ConfigException(
+                    name, value, "a model version is <model name>@<version from 1> or " + "<model name>@latest");
         }
     }
 
@@ -298,8 +455,8 @@ public final class TrainerConfig extends AbstractConfig {
     }
 
     public ImageLimits imageLimits() {
-        return new ImageLimits(getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), getInt(IMAGE_MAX_WIDTH),
-                getInt(IMAGE_MAX_HEIGHT));
+        return new ImageLimits(
+                getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), getInt(IMAGE_MAX_WIDTH), getInt(IMAGE_MAX_HEIGHT));
     }
 
     public ReplayPolicy replayPolicy() {

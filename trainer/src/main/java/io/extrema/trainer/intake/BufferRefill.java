@@ -1,10 +1,9 @@
 package io.extrema.trainer.intake;
 
 import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which already-reflected records a restarted trainer reads again, so its replay buffer starts full.

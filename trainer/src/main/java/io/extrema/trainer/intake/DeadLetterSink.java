@@ -5,6 +5,8 @@ import io.extrema.schemas.deadletter.DeadLetters;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
 import io.extrema.trainer.offsets.OffsetLedger;
 import io.extrema.trainer.offsets.RecordPosition;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -13,9 +15,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Sends records the trainer cannot use to its dead-letter topic with their original bytes and the reason. A record
@@ -30,10 +29,14 @@ public final class DeadLetterSink implements AutoCloseable {
     private final OffsetLedger ledger;
     private final IntakeCounters counters;
 
-    public DeadLetterSink(Map<String, Object> kafka, Map<String, Object> serde, String topic, OffsetLedger ledger,
-                          IntakeCounters counters) {
+    public DeadLetterSink(
+            Map<String, Object> kafka,
+            Map<String, Object> serde,
+            String topic,
+            OffsetLedger ledger,
+            IntakeCounters counters) {
         Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");                 // a dead letter must not be lost
+        config.put(ProducerConfig.ACKS_CONFIG, "all"); // a dead letter must not be lost
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024); // original bytes ride along
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "extrema-trainer-dlq");
@@ -47,9 +50,10 @@ public final class DeadLetterSink implements AutoCloseable {
 
     public void send(ConsumerRecord<byte[], byte[]> record, Throwable reason) {
         DeadLetter letter = DeadLetters.of(STAGE, record, reason);
-        RecordPosition position = new RecordPosition(new TopicPartition(record.topic(), record.partition()),
-                record.offset());
-        log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), letter.getReason());
+        RecordPosition position =
+                new RecordPosition(new TopicPartition(record.topic(), record.partition()), record.offset());
+        log.warn(
+                "dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), letter.getReason());
         producer.send(new ProducerRecord<>(topic, record.key(), letter), (metadata, error) -> {
             if (error == null) {
                 counters.deadLettered.incrementAndGet();

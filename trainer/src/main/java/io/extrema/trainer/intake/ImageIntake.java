@@ -12,17 +12,6 @@ import io.extrema.trainer.offsets.PartitionPosition;
 import io.extrema.trainer.offsets.RecordPosition;
 import io.extrema.trainer.replay.ReplayBuffer;
 import io.extrema.trainer.replay.ReplayItem;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -37,6 +26,16 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the images topic and fills the replay buffer, off the training thread.
@@ -57,7 +56,10 @@ public final class ImageIntake implements AutoCloseable {
     public record Decoding(ImageLimits limits, int storeShortSide) {}
 
     /** Why a record is decoded: to train on, or to refill the buffer with an image the weights already reflect. */
-    private enum Purpose { TRAIN, REFILL }
+    private enum Purpose {
+        TRAIN,
+        REFILL
+    }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final SpecificAvroDeserializer<ImageRecord> deserializer;
@@ -77,9 +79,19 @@ public final class ImageIntake implements AutoCloseable {
 
     private record CommitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, CompletableFuture<Void> done) {}
 
-    public ImageIntake(Map<String, Object> kafka, Map<String, Object> serde, String groupId, String topic,
-                       OffsetLedger ledger, ReplayBuffer buffer, DeadLetterSink deadLetters, IntakeCounters counters,
-                       Decoding decoding, int threads, int queueCapacity, int refillCapacity) {
+    public ImageIntake(
+            Map<String, Object> kafka,
+            Map<String, Object> serde,
+            String groupId,
+            String topic,
+            OffsetLedger ledger,
+            ReplayBuffer buffer,
+            DeadLetterSink deadLetters,
+            IntakeCounters counters,
+            Decoding decoding,
+            int threads,
+            int queueCapacity,
+            int refillCapacity) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         // Offsets are committed only for records a checkpoint reflects, never automatically.
@@ -99,8 +111,8 @@ public final class ImageIntake implements AutoCloseable {
         this.decoding = decoding;
         this.refill = new BufferRefill(ledger.snapshot(), refillCapacity);
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), r -> {
+        this.workers = new ThreadPoolExecutor(
+                threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity), r -> {
                     Thread t = new Thread(r, "extrema-decode-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -127,8 +139,11 @@ public final class ImageIntake implements AutoCloseable {
                         long start = refill.startOffset(tp, p.next(), partitions.size());
                         consumer.seek(tp, start);
                         if (start < p.next()) {
-                            log.info("{} resumes at offset {} (checkpoint), refilling the replay buffer from {}", tp,
-                                    p.next(), start);
+                            log.info(
+                                    "{} resumes at offset {} (checkpoint), refilling the replay buffer from {}",
+                                    tp,
+                                    p.next(),
+                                    start);
                         } else {
                             log.info("{} resumes at offset {} (checkpoint)", tp, p.next());
                         }
@@ -152,7 +167,8 @@ public final class ImageIntake implements AutoCloseable {
         if (replaced != null) {
             // A newer checkpoint's offsets include everything the older ones did.
             request.done.whenComplete((v, e) -> {
-                if (e == null) replaced.done.complete(null); else replaced.done.completeExceptionally(e);
+                if (e == null) replaced.done.complete(null);
+                else replaced.done.completeExceptionally(e);
             });
         }
         if (!running) {
@@ -243,8 +259,8 @@ public final class ImageIntake implements AutoCloseable {
 
     /** On a decode worker: record bytes to a buffered image, or a dead letter. */
     private void decode(ConsumerRecord<byte[], byte[]> record, Purpose purpose) {
-        RecordPosition position = new RecordPosition(new TopicPartition(record.topic(), record.partition()),
-                record.offset());
+        RecordPosition position =
+                new RecordPosition(new TopicPartition(record.topic(), record.partition()), record.offset());
         ReplayItem item;
         try {
             ImageRecord image = deserialize(record);
@@ -252,7 +268,9 @@ public final class ImageIntake implements AutoCloseable {
                 throw new IllegalArgumentException("record has no value (a tombstone): no image");
             }
             DecodedImage decoded = ImageDecoder.decode(bytes(image.getData()), decoding.limits());
-            item = new ReplayItem(position, String.valueOf(image.getId()),
+            item = new ReplayItem(
+                    position,
+                    String.valueOf(image.getId()),
                     image.getLabel() == null ? null : image.getLabel().toString(),
                     StoredImages.shrink(decoded, decoding.storeShortSide()));
         } catch (ImageRejectedException | RuntimeException e) {
@@ -284,8 +302,10 @@ public final class ImageIntake implements AutoCloseable {
         long backoffMs = 200;
         while (true) {
             try {
-                return deserializer.deserialize(record.topic(), record.headers(), record.value() == null ? null
-                        : ByteBuffer.wrap(record.value()));
+                return deserializer.deserialize(
+                        record.topic(),
+                        record.headers(),
+                        record.value() == null ? null : ByteBuffer.wrap(record.value()));
             } catch (SchemaRegistryException e) {
                 if (!running) {
                     throw new InterruptedException("closing while the schema registry is unreachable");

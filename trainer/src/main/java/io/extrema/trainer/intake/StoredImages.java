@@ -2,7 +2,6 @@ package io.extrema.trainer.intake;
 
 import io.extrema.images.DecodedImage;
 import io.extrema.images.ImageDecoder;
-
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;

@@ -6,7 +6,6 @@ import io.extrema.trainer.intake.IntakeCounters;
 import io.extrema.trainer.intake.IntakeState;
 import io.extrema.trainer.publish.MetricsPublisher;
 import io.extrema.trainer.replay.ReplayBuffer;
-
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,8 +37,14 @@ public final class MetricsInterval {
      * @param step             the step training starts from
      * @param progress         what was trained before this run
      */
-    public MetricsInterval(MetricsPublisher publisher, Consumer<TrainingMetrics> published, String modelName,
-                           IntakeState intake, long modelsUnreadable, long step, TrainingProgress progress) {
+    public MetricsInterval(
+            MetricsPublisher publisher,
+            Consumer<TrainingMetrics> published,
+            String modelName,
+            IntakeState intake,
+            long modelsUnreadable,
+            long step,
+            TrainingProgress progress) {
         this.publisher = publisher;
         this.published = published;
         this.modelName = modelName;
@@ -69,7 +74,8 @@ public final class MetricsInterval {
         long consumed = counters.consumed.get();
         ReplayBuffer.Stats replay = intake.buffer().stats();
         long drawn = replay.drawn() - replayAtStart.drawn();
-        double reuse = drawn == 0 ? 0 : (double) (replay.priorDrawsOfDrawn() - replayAtStart.priorDrawsOfDrawn()) / drawn;
+        double reuse =
+                drawn == 0 ? 0 : (double) (replay.priorDrawsOfDrawn() - replayAtStart.priorDrawsOfDrawn()) / drawn;
         long imagesTrained = progress.imagesTrained();
         StepResult last = progress.last();
         double probe = progress.probeAccuracy();

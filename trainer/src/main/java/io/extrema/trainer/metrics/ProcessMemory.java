@@ -16,7 +16,8 @@ public final class ProcessMemory {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {
-                    String kb = line.substring("VmRSS:".length()).replace("kB", "").trim();
+                    String kb =
+                            line.substring("VmRSS:".length()).replace("kB", "").trim();
                     return Long.parseLong(kb) * 1024.0;
                 }
             }

@@ -1,7 +1,6 @@
 package io.extrema.trainer.metrics;
 
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -39,7 +38,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
     static String render(List<Sample> samples) {
         StringBuilder sb = new StringBuilder();
         for (Sample s : samples) {
-            sb.append("# HELP ").append(s.name()).append(' ').append(s.help().replace("\n", " ")).append('\n');
+            sb.append("# HELP ")
+                    .append(s.name())
+                    .append(' ')
+                    .append(s.help().replace("\n", " "))
+                    .append('\n');
             sb.append("# TYPE ").append(s.name()).append(' ').append(s.kind()).append('\n');
             sb.append(s.name()).append(' ').append(format(s.value())).append('\n');
         }

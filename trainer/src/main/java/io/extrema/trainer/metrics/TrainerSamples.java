@@ -3,7 +3,6 @@ package io.extrema.trainer.metrics;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.trainer.intake.IntakeState;
 import io.extrema.trainer.replay.ReplayBuffer;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -42,15 +41,19 @@ public final class TrainerSamples implements Supplier<List<Sample>> {
         out.add(reported(TrainerMetric.IMAGES_CONSUMED_PER_SECOND, m, TrainingMetrics::getImagesConsumedPerSec, 0));
         out.add(reported(TrainerMetric.IMAGES_TRAINED_PER_SECOND, m, TrainingMetrics::getImagesTrainedPerSec, 0));
         out.add(reported(TrainerMetric.MODEL_VERSION, m, TrainingMetrics::getModelVersion, 0));
-        out.add(reported(TrainerMetric.PROBE_ACCURACY, m,
-                r -> r.getProbeAccuracy() == null ? Double.NaN : r.getProbeAccuracy(), Double.NaN));
+        out.add(reported(
+                TrainerMetric.PROBE_ACCURACY,
+                m,
+                r -> r.getProbeAccuracy() == null ? Double.NaN : r.getProbeAccuracy(),
+                Double.NaN));
         out.add(TrainerMetric.REPLAY_FILL.sample(replay.size()));
         out.add(TrainerMetric.REPLAY_CAPACITY.sample(replay.capacity()));
         out.add(TrainerMetric.REPLAY_BYTES.sample(replay.bytes()));
         out.add(TrainerMetric.REPLAY_DROPPED.sample(replay.dropped()));
         out.add(TrainerMetric.REPLAY_REFILLED.sample(replay.refilled()));
         out.add(TrainerMetric.RECORDS_CONSUMED.sample(intake.counters().consumed.get()));
-        out.add(TrainerMetric.RECORDS_DEAD_LETTERED.sample(intake.counters().deadLettered.get()));
+        out.add(TrainerMetric.RECORDS_DEAD_LETTERED.sample(
+                intake.counters().deadLettered.get()));
         out.add(TrainerMetric.MODELS_RECORDS_UNREADABLE.sample(modelsUnreadable));
         out.add(TrainerMetric.CONSUMER_LAG.sample(intake.counters().lag.get()));
         out.add(TrainerMetric.RECORDS_PENDING.sample(intake.ledger().pendingCount()));
@@ -59,8 +62,8 @@ public final class TrainerSamples implements Supplier<List<Sample>> {
     }
 
     /** A figure of the latest record, or {@code before} until the first record is published. */
-    private static Sample reported(TrainerMetric metric, TrainingMetrics latest,
-                                   ToDoubleFunction<TrainingMetrics> figure, double before) {
+    private static Sample reported(
+            TrainerMetric metric, TrainingMetrics latest, ToDoubleFunction<TrainingMetrics> figure, double before) {
         return metric.sample(latest == null ? before : figure.applyAsDouble(latest));
     }
 }

@@ -1,7 +1,6 @@
 package io.extrema.trainer.metrics;
 
 import io.extrema.model.StepResult;
-
 import java.util.HashMap;
 import java.util.Map;
 

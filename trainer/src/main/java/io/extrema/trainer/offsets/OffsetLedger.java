@@ -1,10 +1,9 @@
 package io.extrema.trainer.offsets;
 
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which records read from the images topic are reflected in the trainer's state, per partition.
@@ -77,8 +76,12 @@ public final class OffsetLedger {
         partitions.forEach((tp, p) -> {
             if (p.highestSeen >= 0) {
                 long next = p.pending.isEmpty() ? p.highestSeen + 1 : p.pending.first();
-                out.put(tp, new PartitionPosition(next, p.highestSeen,
-                        p.pending.stream().mapToLong(Long::longValue).toArray()));
+                out.put(
+                        tp,
+                        new PartitionPosition(
+                                next,
+                                p.highestSeen,
+                                p.pending.stream().mapToLong(Long::longValue).toArray()));
             }
         });
         return out;

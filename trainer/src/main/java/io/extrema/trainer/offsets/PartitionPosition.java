@@ -19,7 +19,9 @@ public record PartitionPosition(long next, long highestSeen, long[] pending) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PartitionPosition p && p.next == next && p.highestSeen == highestSeen
+        return o instanceof PartitionPosition p
+                && p.next == next
+                && p.highestSeen == highestSeen
                 && Arrays.equals(p.pending, pending);
     }
 

@@ -11,15 +11,14 @@ import io.extrema.model.Embedder;
 import io.extrema.model.Embeddings;
 import io.extrema.model.augment.EvalTransform;
 import io.extrema.model.eval.KnnEvaluator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * k-NN accuracy of the target encoder's class token on a small labelled probe set, while training goes on. The set
@@ -94,6 +93,7 @@ public final class OnlineProbe {
     }
 
     private static float[][] features(Embedder embedder, float[][] images) {
-        return embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance)).get(0);
+        return embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance))
+                .get(0);
     }
 }

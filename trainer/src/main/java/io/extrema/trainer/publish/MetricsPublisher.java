@@ -2,15 +2,14 @@ package io.extrema.trainer.publish;
 
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /** Sends TrainingMetrics to the metrics topic, keyed by model name; never blocks the training thread. */
 public final class MetricsPublisher implements AutoCloseable {

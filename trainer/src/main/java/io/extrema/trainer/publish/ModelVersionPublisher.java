@@ -8,6 +8,15 @@ import io.extrema.schemas.serde.SpecificAvroDeserializer;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
 import io.extrema.schemas.serde.UnreadableRecords;
 import io.extrema.schemas.serde.WireFormatException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,16 +31,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * Publishes model versions to the compacted models topic and retires old ones.
@@ -57,8 +56,15 @@ public final class ModelVersionPublisher implements AutoCloseable {
      * @param live versions of this lineage on the topic with their chunk counts ({@link #scan}, merged with the
      *             checkpoint's); the next version is one above the highest of them and of {@code lastKnown}
      */
-    public ModelVersionPublisher(Map<String, Object> kafka, Map<String, Object> serde, String topic, String modelName,
-                                 int chunkSize, int keep, SortedMap<Long, Integer> live, long lastKnown) {
+    public ModelVersionPublisher(
+            Map<String, Object> kafka,
+            Map<String, Object> serde,
+            String topic,
+            String modelName,
+            int chunkSize,
+            int keep,
+            SortedMap<Long, Integer> live,
+            long lastKnown) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -79,8 +85,8 @@ public final class ModelVersionPublisher implements AutoCloseable {
     /** Publishes {@code version} (its number must be {@link #nextVersion()}) and retires versions beyond the keep count. */
     public void publish(ModelVersion version) throws ExecutionException, InterruptedException {
         if (!version.modelName().equals(modelName) || version.version() != lastVersion + 1) {
-            throw new IllegalArgumentException("expected version " + (lastVersion + 1) + " of " + modelName
-                    + ", got " + version.version() + " of " + version.modelName());
+            throw new IllegalArgumentException("expected version " + (lastVersion + 1) + " of " + modelName + ", got "
+                    + version.version() + " of " + version.modelName());
         }
         List<ModelVersionCodec.KeyedPart> parts = ModelVersionCodec.toParts(version, chunkSize);
         List<Future<RecordMetadata>> sent = new ArrayList<>(parts.size());
@@ -93,8 +99,13 @@ public final class ModelVersionPublisher implements AutoCloseable {
         }
         lastVersion = version.version();
         live.put(version.version(), parts.size() - 1);
-        log.info("published {} version {} (step {}, {} bytes in {} chunks)", modelName, version.version(),
-                version.step(), version.weights().length, parts.size() - 1);
+        log.info(
+                "published {} version {} (step {}, {} bytes in {} chunks)",
+                modelName,
+                version.version(),
+                version.step(),
+                version.weights().length,
+                parts.size() - 1);
         retire();
     }
 
@@ -138,8 +149,8 @@ public final class ModelVersionPublisher implements AutoCloseable {
      * (its key still tells its version); a registry outage is waited out by the deserializer and does not count
      * against {@code timeout}, which bounds reading the topic.
      */
-    public static Scan scan(Map<String, Object> kafka, Map<String, Object> serde, String topic, String modelName,
-                            Duration timeout) {
+    public static Scan scan(
+            Map<String, Object> kafka, Map<String, Object> serde, String topic, String modelName, Duration timeout) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -148,9 +159,9 @@ public final class ModelVersionPublisher implements AutoCloseable {
         Map<String, Long> manifestKeys = new HashMap<>();
         UnreadableRecords unreadable = new UnreadableRecords(log, "the trainer's models-topic scan");
         long highestSeen = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer());
-             SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class)) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+                SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class)) {
             parts.configure(serde, false);
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
@@ -165,7 +176,9 @@ public final class ModelVersionPublisher implements AutoCloseable {
                     throw new IllegalStateException("models topic " + topic + " not read to its end within " + timeout);
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    highestSeen = Math.max(highestSeen, ModelVersionCodec.versionOfKey(modelName, r.key()).orElse(0));
+                    highestSeen = Math.max(
+                            highestSeen,
+                            ModelVersionCodec.versionOfKey(modelName, r.key()).orElse(0));
                     if (r.value() == null) {
                         Long retired = manifestKeys.remove(r.key());
                         if (retired != null) {

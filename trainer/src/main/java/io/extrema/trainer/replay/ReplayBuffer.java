@@ -28,8 +28,17 @@ public final class ReplayBuffer {
      *
      * @param credit images that may still be drawn before the trainer must wait for new arrivals
      */
-    public record Stats(int size, int capacity, long bytes, long capacityBytes, long arrived, long dropped,
-                        long drawn, long priorDrawsOfDrawn, long refilled, double credit) {}
+    public record Stats(
+            int size,
+            int capacity,
+            long bytes,
+            long capacityBytes,
+            long arrived,
+            long dropped,
+            long drawn,
+            long priorDrawsOfDrawn,
+            long refilled,
+            double credit) {}
 
     private final ReplayPolicy policy;
     private final int capacity;
@@ -51,8 +60,14 @@ public final class ReplayBuffer {
     // Draws a restored checkpoint had left: a restart neither grants nor takes away replay.
     private double restoredCredit;
 
-    public ReplayBuffer(ReplayPolicy policy, int capacity, long capacityBytes, double replayFactor, int minFill,
-                        Random random, Consumer<ReplayItem> onDrop) {
+    public ReplayBuffer(
+            ReplayPolicy policy,
+            int capacity,
+            long capacityBytes,
+            double replayFactor,
+            int minFill,
+            Random random,
+            Consumer<ReplayItem> onDrop) {
         if (capacity < 1 || capacityBytes < 1 || replayFactor < 1.0) {
             throw new IllegalArgumentException("capacity, bytes must be positive and replay factor >= 1");
         }
@@ -246,8 +261,17 @@ public final class ReplayBuffer {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(items.size(), capacity, bytes, capacityBytes, arrived, dropped, drawn, priorDrawsOfDrawn,
-                    refilled, replayFactor * arrived + restoredCredit - drawn);
+            return new Stats(
+                    items.size(),
+                    capacity,
+                    bytes,
+                    capacityBytes,
+                    arrived,
+                    dropped,
+                    drawn,
+                    priorDrawsOfDrawn,
+                    refilled,
+                    replayFactor * arrived + restoredCredit - drawn);
         } finally {
             lock.unlock();
         }
@@ -325,7 +349,8 @@ public final class ReplayBuffer {
         if (embedded.size() < 2) {
             return null;
         }
-        embedded.sort(Comparator.comparingDouble((ReplayItem it) -> it.nearestSimilarity).reversed());
+        embedded.sort(Comparator.comparingDouble((ReplayItem it) -> it.nearestSimilarity)
+                .reversed());
         ReplayItem best = null;
         float bestSim = Float.NEGATIVE_INFINITY;
         for (ReplayItem candidate : embedded) {

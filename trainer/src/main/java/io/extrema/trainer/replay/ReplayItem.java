@@ -17,7 +17,7 @@ public final class ReplayItem {
     private final DecodedImage image;
 
     int draws;
-    float[] embedding;      // L2-normalised target embedding from the item's last draw, null until drawn
+    float[] embedding; // L2-normalised target embedding from the item's last draw, null until drawn
     float nearestSimilarity = Float.NEGATIVE_INFINITY; // upper bound of the cosine to its nearest neighbour
     int slot = -1;
 

@@ -34,6 +34,7 @@ public enum ReplayPolicy {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown replay policy " + name + "; one of " + Arrays.toString(configNames()));
+        throw new IllegalArgumentException(
+                "unknown replay policy " + name + "; one of " + Arrays.toString(configNames()));
     }
 }

@@ -28,14 +28,6 @@ import io.extrema.trainer.StreamingTrainer;
 import io.extrema.trainer.TrainerMain;
 import io.extrema.trainer.config.TrainerConfig;
 import io.extrema.trainer.publish.ModelVersionPublisher;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +42,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Streaming-trainer figures in one command, each against a baseline measured in the same run (the machine is shared):
@@ -84,8 +83,12 @@ public final class TrainerBenchmark {
         }
         boolean rssOnly = option(args, "--only", "all").equals("rss");
         int images = (warmup + steps + 2) * batch;
-        System.out.printf(Locale.ROOT, "date %s, %d cores, load %s, java %s%n", Instant.now(),
-                Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim(),
+        System.out.printf(
+                Locale.ROOT,
+                "date %s, %d cores, load %s, java %s%n",
+                Instant.now(),
+                Runtime.getRuntime().availableProcessors(),
+                Files.readString(Path.of("/proc/loadavg")).trim(),
                 System.getProperty("java.version"));
 
         List<SourceImage> jpegs = read(dataset, images);
@@ -108,9 +111,16 @@ public final class TrainerBenchmark {
                 double e2e = endToEnd(endpoints, jpegs, model, warmup, steps, state.resolve("ckpt-e2e-" + r));
                 double after = modelOnly(jpegs, model, warmup, steps);
                 double baseline = (before + after) / 2;
-                System.out.printf(Locale.ROOT, "round %d: model-only %.1f / %.1f images/s (before / after), end to "
-                        + "end %.1f images/s: overhead %.1f%% vs their mean; load %s%n", r + 1, before, after, e2e,
-                        100 * (1 - e2e / baseline), Files.readString(Path.of("/proc/loadavg")).trim());
+                System.out.printf(
+                        Locale.ROOT,
+                        "round %d: model-only %.1f / %.1f images/s (before / after), end to "
+                                + "end %.1f images/s: overhead %.1f%% vs their mean; load %s%n",
+                        r + 1,
+                        before,
+                        after,
+                        e2e,
+                        100 * (1 - e2e / baseline),
+                        Files.readString(Path.of("/proc/loadavg")).trim());
                 before = after;
             }
             versionLatency(endpoints, model);
@@ -152,8 +162,12 @@ public final class TrainerBenchmark {
             aug.augment(ImageDecoder.decode(jpegs.get(i).bytes(), limits), rng);
         }
         long t2 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "one core: decode %.0f images/s; decode + two-view augment %.0f images/s (%d images)%n",
-                n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9), n);
+        System.out.printf(
+                Locale.ROOT,
+                "one core: decode %.0f images/s; decode + two-view augment %.0f images/s (%d images)%n",
+                n / ((t1 - t0) / 1e9),
+                n / ((t2 - t1) / 1e9),
+                n);
     }
 
     /** The model's step alone on batches augmented beforehand: the ceiling the streaming trainer is held to. */
@@ -183,8 +197,14 @@ public final class TrainerBenchmark {
     }
 
     /** The streaming trainer, fresh-only (every image decoded once), from a topic filled beforehand. */
-    private static double endToEnd(StackEndpoints stack, List<SourceImage> jpegs, ExtremaConfig config, int warmup,
-                                   int steps, Path checkpoints) throws Exception {
+    private static double endToEnd(
+            StackEndpoints stack,
+            List<SourceImage> jpegs,
+            ExtremaConfig config,
+            int warmup,
+            int steps,
+            Path checkpoints)
+            throws Exception {
         String suffix = Long.toString(System.nanoTime(), 36);
         Map<String, String> s = settings(stack, config, suffix, checkpoints);
         produce(stack, s.get("topic.images"), jpegs);
@@ -193,18 +213,25 @@ public final class TrainerBenchmark {
         s.put("metrics.interval.steps", "1");
         new StreamingTrainer(new TrainerConfig(s)).run();
         Map<Long, Instant> at = new TreeMap<>();
-        for (ConsumerRecord<String, TrainingMetrics> r : readAll(stack, s.get("topic.metrics"), TrainingMetrics.class)) {
+        for (ConsumerRecord<String, TrainingMetrics> r :
+                readAll(stack, s.get("topic.metrics"), TrainingMetrics.class)) {
             at.put(r.value().getStep(), r.value().getTime());
         }
-        double seconds = Duration.between(at.get((long) warmup), at.get((long) (warmup + steps))).toNanos() / 1e9;
+        double seconds = Duration.between(at.get((long) warmup), at.get((long) (warmup + steps)))
+                        .toNanos()
+                / 1e9;
         return (double) steps * config.batchSize() / seconds;
     }
 
     /** Publish-to-verified latency of a cifarTiny version, seen by a reader already at the end of the models topic. */
     private static void versionLatency(StackEndpoints stack, ExtremaConfig config) throws Exception {
         String topic = "bench-models-" + Long.toString(System.nanoTime(), 36);
-        LocalStack.createTopics(stack.bootstrapServers(), List.of(new TopicSpec(topic, 1,
-                Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(2 * 1024 * 1024)))));
+        LocalStack.createTopics(
+                stack.bootstrapServers(),
+                List.of(new TopicSpec(
+                        topic,
+                        1,
+                        Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(2 * 1024 * 1024)))));
         Map<String, Object> kafka = Map.of("bootstrap.servers", stack.bootstrapServers());
         Map<String, Object> serde = Map.of("schema.registry.url", stack.registryUrl());
         byte[] weights;
@@ -215,10 +242,10 @@ public final class TrainerBenchmark {
         List<Double> visibleMs = new ArrayList<>();
         SpecificAvroDeserializer<ModelPart> parts = new SpecificAvroDeserializer<>(ModelPart.class);
         parts.configure(serde, false);
-        try (ModelVersionPublisher publisher = new ModelVersionPublisher(kafka, serde, topic, "bench", 768 * 1024, 2,
-                new TreeMap<>(), 0);
-             KafkaConsumer<String, ModelPart> reader = new KafkaConsumer<>(Map.of("bootstrap.servers",
-                     stack.bootstrapServers()), new StringDeserializer(), parts)) {
+        try (ModelVersionPublisher publisher =
+                        new ModelVersionPublisher(kafka, serde, topic, "bench", 768 * 1024, 2, new TreeMap<>(), 0);
+                KafkaConsumer<String, ModelPart> reader = new KafkaConsumer<>(
+                        Map.of("bootstrap.servers", stack.bootstrapServers()), new StringDeserializer(), parts)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             reader.assign(List.of(tp));
             reader.seekToEnd(List.of(tp));
@@ -227,14 +254,27 @@ public final class TrainerBenchmark {
             for (int i = 0; i < 6; i++) {
                 long v = publisher.nextVersion();
                 long t0 = System.nanoTime();
-                publisher.publish(new ModelVersion("bench", v, v, StreamingTrainer.WEIGHTS_FORMAT, config.toMap(),
-                        Map.of(), weights, System.currentTimeMillis()));
+                publisher.publish(new ModelVersion(
+                        "bench",
+                        v,
+                        v,
+                        StreamingTrainer.WEIGHTS_FORMAT,
+                        config.toMap(),
+                        Map.of(),
+                        weights,
+                        System.currentTimeMillis()));
                 long t1 = System.nanoTime();
                 boolean verified = false;
                 while (!verified) {
                     for (ConsumerRecord<String, ModelPart> r : reader.poll(Duration.ofMillis(5))) {
-                        verified |= assembler.accept(r.value()).filter(o -> o instanceof ModelVersionAssembler.Verified
-                                && ((ModelVersionAssembler.Verified) o).version().version() == v).isPresent();
+                        verified |= assembler
+                                .accept(r.value())
+                                .filter(o -> o instanceof ModelVersionAssembler.Verified
+                                        && ((ModelVersionAssembler.Verified) o)
+                                                        .version()
+                                                        .version()
+                                                == v)
+                                .isPresent();
                     }
                 }
                 long t2 = System.nanoTime();
@@ -244,24 +284,36 @@ public final class TrainerBenchmark {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "model version of %.1f MB (%d chunks): publish() returns after median %.0f ms; "
+        System.out.printf(
+                Locale.ROOT,
+                "model version of %.1f MB (%d chunks): publish() returns after median %.0f ms; "
                         + "verified by a reader after median %.0f ms (max %.0f) over %d versions%n",
-                weights.length / 1e6, (weights.length + 768 * 1024 - 1) / (768 * 1024), median(publishMs),
-                median(visibleMs), visibleMs.stream().mapToDouble(d -> d).max().orElse(0), visibleMs.size());
+                weights.length / 1e6,
+                (weights.length + 768 * 1024 - 1) / (768 * 1024),
+                median(publishMs),
+                median(visibleMs),
+                visibleMs.stream().mapToDouble(d -> d).max().orElse(0),
+                visibleMs.size());
     }
 
     /** A trainer process training on its replay buffer for a while; its VmRSS sampled from /proc. */
-    private static void rss(StackEndpoints stack, List<SourceImage> jpegs, ExtremaConfig config, double minutes,
-                            Path checkpoints) throws Exception {
+    private static void rss(
+            StackEndpoints stack, List<SourceImage> jpegs, ExtremaConfig config, double minutes, Path checkpoints)
+            throws Exception {
         String suffix = Long.toString(System.nanoTime(), 36);
         Map<String, String> s = settings(stack, config, suffix, checkpoints);
         produce(stack, s.get("topic.images"), jpegs);
         s.put("replay.factor", "1000000"); // keep training on the buffer: a long run without a long stream
         s.put("checkpoint.interval.steps", "200");
         s.put("version.interval.steps", "200");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), TrainerMain.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TrainerMain.class.getName()));
         for (String prop : List.of("ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads")) {
             if (System.getProperty(prop) != null) {
                 cmd.add(cmd.size() - 1, "-D" + prop + "=" + System.getProperty(prop)); // same libtorch threads as here
@@ -270,7 +322,10 @@ public final class TrainerBenchmark {
         s.forEach((k, v) -> cmd.add(k + "=" + v));
         Path log = checkpoints.resolveSibling("rss-trainer.log");
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         long end = System.nanoTime() + (long) (minutes * 60e9);
         long start = System.nanoTime();
         System.out.println("RSS of the trainer process (minutes, MB, step):");
@@ -278,9 +333,12 @@ public final class TrainerBenchmark {
             while (System.nanoTime() < end && p.isAlive()) {
                 Thread.sleep(30_000);
                 double rss = Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status")).stream()
-                        .filter(l -> l.startsWith("VmRSS")).mapToDouble(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024.0)
-                        .findFirst().orElse(Double.NaN);
-                List<ConsumerRecord<String, TrainingMetrics>> m = readAll(stack, s.get("topic.metrics"), TrainingMetrics.class);
+                        .filter(l -> l.startsWith("VmRSS"))
+                        .mapToDouble(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024.0)
+                        .findFirst()
+                        .orElse(Double.NaN);
+                List<ConsumerRecord<String, TrainingMetrics>> m =
+                        readAll(stack, s.get("topic.metrics"), TrainingMetrics.class);
                 long step = m.isEmpty() ? 0 : m.get(m.size() - 1).value().getStep();
                 System.out.printf(Locale.ROOT, "  %.1f  %.0f  %d%n", (System.nanoTime() - start) / 60e9, rss, step);
             }
@@ -304,32 +362,54 @@ public final class TrainerBenchmark {
         s.put("model.name", "bench");
         config.toMap().forEach((field, value) -> s.put("model." + field, value));
         // a fresh checkpoint lineage per run: an earlier run's checkpoint (maybe of another preset) is not resumed
-        s.put("checkpoint.dir", ckpt.resolveSibling(ckpt.getFileName() + "-" + suffix).toString());
+        s.put(
+                "checkpoint.dir",
+                ckpt.resolveSibling(ckpt.getFileName() + "-" + suffix).toString());
         s.put("checkpoint.interval.steps", "100000");
         s.put("version.interval.steps", "100000");
         s.put("version.interval.minutes", "0");
         s.put("prometheus.port", "-1");
         s.put("decode.threads", "1");
-        LocalStack.createTopics(stack.bootstrapServers(), List.of(
-                new TopicSpec(s.get("topic.images"), 4, Map.of()),
-                new TopicSpec(s.get("topic.models"), 1, Map.of("cleanup.policy", "compact",
-                        "max.message.bytes", String.valueOf(2 * 1024 * 1024))),
-                new TopicSpec(s.get("topic.metrics"), 1, Map.of()),
-                new TopicSpec(s.get("topic.dlq"), 1, Map.of())));
+        LocalStack.createTopics(
+                stack.bootstrapServers(),
+                List.of(
+                        new TopicSpec(s.get("topic.images"), 4, Map.of()),
+                        new TopicSpec(
+                                s.get("topic.models"),
+                                1,
+                                Map.of(
+                                        "cleanup.policy",
+                                        "compact",
+                                        "max.message.bytes",
+                                        String.valueOf(2 * 1024 * 1024))),
+                        new TopicSpec(s.get("topic.metrics"), 1, Map.of()),
+                        new TopicSpec(s.get("topic.dlq"), 1, Map.of())));
         return s;
     }
 
     private static void produce(StackEndpoints stack, String topic, List<SourceImage> jpegs) throws Exception {
         SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
         values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
-        try (KafkaProducer<String, ImageRecord> p = new KafkaProducer<>(Map.of("bootstrap.servers",
-                stack.bootstrapServers(), "linger.ms", 20), new StringSerializer(), values)) {
+        try (KafkaProducer<String, ImageRecord> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 20),
+                new StringSerializer(),
+                values)) {
             for (SourceImage img : jpegs) {
                 DecodedImage d = ImageDecoder.decode(img.bytes(), ImageLimits.defaults());
-                p.send(new ProducerRecord<>(topic, img.key(), ImageRecord.newBuilder().setId(img.key())
-                        .setSource("bench").setEventTime(Instant.now()).setEncoding(ImageEncoding.JPEG)
-                        .setWidth(d.width()).setHeight(d.height()).setChannels(3)
-                        .setData(ByteBuffer.wrap(img.bytes())).setLabel(img.label()).build()));
+                p.send(new ProducerRecord<>(
+                        topic,
+                        img.key(),
+                        ImageRecord.newBuilder()
+                                .setId(img.key())
+                                .setSource("bench")
+                                .setEventTime(Instant.now())
+                                .setEncoding(ImageEncoding.JPEG)
+                                .setWidth(d.width())
+                                .setHeight(d.height())
+                                .setChannels(3)
+                                .setData(ByteBuffer.wrap(img.bytes()))
+                                .setLabel(img.label())
+                                .build()));
             }
             p.flush();
         }
@@ -339,8 +419,8 @@ public final class TrainerBenchmark {
             StackEndpoints stack, String topic, Class<T> type) {
         SpecificAvroDeserializer<T> values = new SpecificAvroDeserializer<>(type);
         values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
-        try (KafkaConsumer<String, T> c = new KafkaConsumer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
-                new StringDeserializer(), values)) {
+        try (KafkaConsumer<String, T> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", stack.bootstrapServers()), new StringDeserializer(), values)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));

@@ -1,24 +1,28 @@
 package io.extrema.trainer.checkpoint;
 
-import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.extrema.trainer.offsets.PartitionPosition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointStoreTest {
 
     private static TrainerState state(long step) {
-        return new TrainerState(step, "m", new TreeMap<>(Map.of(3L, 2, 4L, 1)), step * 10, step * 2.5,
+        return new TrainerState(
+                step,
+                "m",
+                new TreeMap<>(Map.of(3L, 2, 4L, 1)),
+                step * 10,
+                step * 2.5,
                 Map.of(new TopicPartition("images", 1), new PartitionPosition(7, 12, new long[] {9, 7})));
     }
 
@@ -40,10 +44,12 @@ class CheckpointStoreTest {
     void aSaveThatFailsHalfwayLeavesThePreviousCheckpoint(@TempDir Path dir) throws IOException {
         CheckpointStore store = new CheckpointStore(dir, 2);
         store.save(state(100), model -> Files.writeString(model.resolve("weights"), "ok"));
-        assertThrows(IOException.class, () -> store.save(state(200), model -> {
-            Files.writeString(model.resolve("weights"), "half");
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> store.save(state(200), model -> {
+                    Files.writeString(model.resolve("weights"), "half");
+                    throw new IOException("disk full");
+                }));
         assertEquals(100, store.latest().orElseThrow().state().step());
         // The next good save also clears the failed temporary.
         store.save(state(300), model -> Files.writeString(model.resolve("weights"), "ok"));

@@ -1,17 +1,16 @@
 package io.extrema.trainer.config;
 
-import org.apache.kafka.common.config.ConfigException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainerConfigTest {
 
@@ -25,9 +24,17 @@ class TrainerConfigTest {
                 kafka.sasl.mechanism=PLAIN
                 model.batchSize=16
                 """);
-        TrainerConfig c = TrainerConfig.load(file,
-                Map.of("EXTREMA_TRAINER_BOOTSTRAP_SERVERS", "env:9092", "EXTREMA_TRAINER_MODEL_DEPTH", "1", "EXTREMA_TRAINER_MODEL_WARMUPSTEPS", "3",
-                        "UNRELATED", "x"),
+        TrainerConfig c = TrainerConfig.load(
+                file,
+                Map.of(
+                        "EXTREMA_TRAINER_BOOTSTRAP_SERVERS",
+                        "env:9092",
+                        "EXTREMA_TRAINER_MODEL_DEPTH",
+                        "1",
+                        "EXTREMA_TRAINER_MODEL_WARMUPSTEPS",
+                        "3",
+                        "UNRELATED",
+                        "x"),
                 Map.of("checkpoint.interval.steps", "7"));
         Map<String, Object> kafka = c.kafkaClientConfig();
         assertEquals("env:9092", kafka.get("bootstrap.servers"));
@@ -42,12 +49,11 @@ class TrainerConfigTest {
 
     @Test
     void invalidValuesAreRefusedWithTheSettingName() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> new TrainerConfig(Map.of("replay.policy", "lifo")));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.policy", "lifo")));
         assertTrue(e.getMessage().contains("replay.policy"), e.getMessage());
         assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("replay.factor", "0.5")));
-        assertThrows(IllegalArgumentException.class,
-                () -> new TrainerConfig(Map.of("model.heads", "5")).modelConfig());
+        assertThrows(IllegalArgumentException.class, () -> new TrainerConfig(Map.of("model.heads", "5")).modelConfig());
         assertTrue(TrainerConfig.help().contains("replay.capacity.bytes"));
         assertTrue(TrainerConfig.help().contains("model.maskRatio"), "model fields are declared settings");
     }
@@ -56,9 +62,11 @@ class TrainerConfigTest {
     void initNamesACheckpointPathOrAModelVersion() {
         assertEquals(Optional.empty(), new TrainerConfig(Map.of()).initVersion());
         assertEquals(Optional.empty(), new TrainerConfig(Map.of("init", "runs/a/checkpoints")).initVersion());
-        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 0)),
+        assertEquals(
+                Optional.of(new TrainerConfig.VersionRef("extrema", 0)),
                 new TrainerConfig(Map.of("init", "extrema@latest")).initVersion());
-        assertEquals(Optional.of(new TrainerConfig.VersionRef("extrema", 12)),
+        assertEquals(
+                Optional.of(new TrainerConfig.VersionRef("extrema", 12)),
                 new TrainerConfig(Map.of("init", "extrema@12")).initVersion());
         for (String bad : new String[] {"extrema@0", "@latest", "@3"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("init", bad)));

@@ -1,14 +1,13 @@
 package io.extrema.trainer.intake;
 
-import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.extrema.trainer.offsets.PartitionPosition;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
 
 class BufferRefillTest {
     private static final TopicPartition P0 = new TopicPartition("images", 0);
@@ -18,9 +17,11 @@ class BufferRefillTest {
     @Test
     void readsEachRestoredPartitionBackByItsShareOfTheCapacityOnceAndOffersEachReflectedRecordOnce() {
         // P0: reflected below 100 and 100..119 but 105 (pending); P1: only 30 records, all reflected.
-        BufferRefill refill = new BufferRefill(Map.of(
-                P0, new PartitionPosition(100, 119, new long[] {105}),
-                P1, new PartitionPosition(30, 29, new long[0])), 101);
+        BufferRefill refill = new BufferRefill(
+                Map.of(
+                        P0, new PartitionPosition(100, 119, new long[] {105}),
+                        P1, new PartitionPosition(30, 29, new long[0])),
+                101);
 
         assertEquals(100 - 51, refill.startOffset(P0, 100, 2), "ceil(101 / 2) records back");
         assertEquals(0, refill.startOffset(P1, 30, 2), "never before the first offset");

@@ -1,5 +1,13 @@
 package io.extrema.trainer.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import io.extrema.model.Checkpoint;
 import io.extrema.model.Embedder;
@@ -20,12 +28,6 @@ import io.extrema.trainer.checkpoint.CheckpointStore;
 import io.extrema.trainer.checkpoint.TrainerState;
 import io.extrema.trainer.config.TrainerConfig;
 import io.extrema.trainer.offsets.PartitionPosition;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,14 +47,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The trainer end to end against the real broker and registry, real libtorch and real JPEGs. */
 @ExtendWith(LocalStackExtension.class)
@@ -61,12 +60,12 @@ class StreamingTrainerTest {
     private static final int PROBE_IMAGES_PER_CLASS = 10;
     /** Every other probe image is a query, the rest the k-NN bank. */
     private static final int PROBE_QUERIES = PROBE_CLASSES * PROBE_IMAGES_PER_CLASS / 2;
+
     private static final int PROBE_EVERY = 20;
 
     @Test
-    void trainsFromTheTopicPublishesVerifiedVersionsAndMetricsAndDeadLettersBadRecords(StackEndpoints stack,
-                                                                                      @TempDir Path dir)
-            throws Exception {
+    void trainsFromTheTopicPublishesVerifiedVersionsAndMetricsAndDeadLettersBadRecords(
+            StackEndpoints stack, @TempDir Path dir) throws Exception {
         TrainerFixture f = new TrainerFixture(stack, 2);
         List<ImageRecord> good = TrainerFixture.goodImages(320, "img-");
         f.produce(good.subList(0, 160));
@@ -128,7 +127,8 @@ class StreamingTrainerTest {
             assertNotNull(probe, "probe accuracy at step " + m.getStep());
             double correct = probe * PROBE_QUERIES;
             assertEquals(Math.rint(correct), correct, 1e-9, "a whole number of queries right: " + probe);
-            assertTrue(probe > 1.0 / PROBE_CLASSES && probe <= 1,
+            assertTrue(
+                    probe > 1.0 / PROBE_CLASSES && probe <= 1,
                     "probe accuracy " + probe + " at step " + m.getStep() + ", chance is " + 1.0 / PROBE_CLASSES);
             if (m.getStep() < 2 * PROBE_EVERY) {
                 if (atStep20 == null) {
@@ -138,29 +138,44 @@ class StreamingTrainerTest {
             }
         }
         assertNotNull(last.getProbeAccuracy(), "the step-40 probe is published");
-        assertTrue(scraped.get() != null && scraped.get().contains("extrema_trainer_step "), "Prometheus: " + scraped.get());
+        assertTrue(
+                scraped.get() != null && scraped.get().contains("extrema_trainer_step "),
+                "Prometheus: " + scraped.get());
 
         // Dead letters: the five bad records with their reasons and original bytes.
         Map<String, DeadLetter> dead = new HashMap<>();
         for (ConsumerRecord<byte[], DeadLetter> r : f.readAll(f.dlq, DeadLetter.class)) {
             dead.put(new String(r.key()), r.value());
         }
-        assertEquals(List.of("bad-corrupt", "bad-empty", "bad-oversized", "bad-raw", "bad-truncated"),
+        assertEquals(
+                List.of("bad-corrupt", "bad-empty", "bad-oversized", "bad-raw", "bad-truncated"),
                 dead.keySet().stream().sorted().toList());
-        assertTrue(dead.get("bad-empty").getReason().contains("EMPTY"), dead.get("bad-empty").getReason());
-        assertTrue(dead.get("bad-truncated").getReason().contains("TRUNCATED")
-                || dead.get("bad-truncated").getReason().contains("CORRUPT"), dead.get("bad-truncated").getReason());
-        assertTrue(dead.get("bad-corrupt").getReason().contains("CORRUPT"), dead.get("bad-corrupt").getReason());
-        assertTrue(dead.get("bad-oversized").getReason().contains("TOO_WIDE"), dead.get("bad-oversized").getReason());
-        assertTrue(dead.get("bad-raw").getReason().toLowerCase().contains("magic"), dead.get("bad-raw").getReason());
+        assertTrue(
+                dead.get("bad-empty").getReason().contains("EMPTY"),
+                dead.get("bad-empty").getReason());
+        assertTrue(
+                dead.get("bad-truncated").getReason().contains("TRUNCATED")
+                        || dead.get("bad-truncated").getReason().contains("CORRUPT"),
+                dead.get("bad-truncated").getReason());
+        assertTrue(
+                dead.get("bad-corrupt").getReason().contains("CORRUPT"),
+                dead.get("bad-corrupt").getReason());
+        assertTrue(
+                dead.get("bad-oversized").getReason().contains("TOO_WIDE"),
+                dead.get("bad-oversized").getReason());
+        assertTrue(
+                dead.get("bad-raw").getReason().toLowerCase().contains("magic"),
+                dead.get("bad-raw").getReason());
         assertArrayEquals(notAvro, bytes(dead.get("bad-raw").getValue()));
         assertEquals("trainer", dead.get("bad-raw").getStage());
         assertEquals(f.images, dead.get("bad-raw").getTopic());
 
         // Model versions: published at steps 15 and 30, reassembled and verified, and loadable by serving.
         List<ModelVersion> verified = versions(f, "test-model");
-        assertEquals(List.of(1L, 2L), verified.stream().map(ModelVersion::version).toList());
-        assertEquals(List.of(15L, 30L), verified.stream().map(ModelVersion::step).toList());
+        assertEquals(
+                List.of(1L, 2L), verified.stream().map(ModelVersion::version).toList());
+        assertEquals(
+                List.of(15L, 30L), verified.stream().map(ModelVersion::step).toList());
         ModelVersion v2 = verified.get(1);
         ExtremaConfig cfg = ExtremaConfig.fromMap(v2.config());
         assertEquals(32, cfg.dim());
@@ -171,7 +186,10 @@ class StreamingTrainerTest {
         }
 
         // A checkpoint at the last step, with offsets, and the group's commit equal to them.
-        TrainerState state = new CheckpointStore(dir.resolve("checkpoints"), 2).latest().orElseThrow().state();
+        TrainerState state = new CheckpointStore(dir.resolve("checkpoints"), 2)
+                .latest()
+                .orElseThrow()
+                .state();
         assertEquals(40, state.step());
         Map<TopicPartition, Long> committed = f.committed();
         state.offsets().forEach((tp, p) -> assertEquals(p.next(), committed.get(tp), "committed offset of " + tp));
@@ -194,7 +212,8 @@ class StreamingTrainerTest {
         } finally {
             child.destroyForcibly();
         }
-        TrainerState stopped = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState stopped =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertTrue(stopped.step() >= 25, "shutdown checkpoint at step " + stopped.step());
         Map<TopicPartition, Long> committed = f.committed();
         assertFalse(stopped.offsets().isEmpty());
@@ -210,14 +229,18 @@ class StreamingTrainerTest {
         List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
         List<TrainingMetrics> after = all.subList(before.size(), all.size());
         assertFalse(after.isEmpty());
-        assertTrue(after.get(0).getStep() > stopped.step(), "first step after restart " + after.get(0).getStep());
+        assertTrue(
+                after.get(0).getStep() > stopped.step(),
+                "first step after restart " + after.get(0).getStep());
         assertEquals(stopped.step() + 10, after.get(after.size() - 1).getStep());
         double initialLoss = before.get(0).getLoss();
         double lossBeforeStop = before.get(before.size() - 1).getLoss();
         double lossAfterRestart = after.get(0).getLoss();
-        assertTrue(lossAfterRestart < initialLoss
+        assertTrue(
+                lossAfterRestart < initialLoss
                         && Math.abs(lossAfterRestart - lossBeforeStop) < Math.abs(initialLoss - lossBeforeStop),
-                "loss curve: start " + initialLoss + ", at stop " + lossBeforeStop + ", after restart " + lossAfterRestart);
+                "loss curve: start " + initialLoss + ", at stop " + lossBeforeStop + ", after restart "
+                        + lossAfterRestart);
         // Read again: the reflected records above next, and below it each partition's share of the replay
         // capacity (256 over 2), which refill the buffer.
         long reflectedReadAgain = 0;
@@ -226,7 +249,9 @@ class StreamingTrainerTest {
             reflectedReadAgain += p.next() - Math.max(0, p.next() - 128);
         }
         TrainingMetrics lastAfter = after.get(after.size() - 1);
-        assertEquals((double) reflectedReadAgain, lastAfter.getExtra().get("skippedReflected"),
+        assertEquals(
+                (double) reflectedReadAgain,
+                lastAfter.getExtra().get("skippedReflected"),
                 "records the checkpoint reflects are not trained again as new, and no others are skipped");
         assertTrue(lastAfter.getExtra().get("replayRefilled") > 0, "the buffer was refilled: " + lastAfter);
     }
@@ -242,9 +267,14 @@ class StreamingTrainerTest {
         s.put("metrics.interval.steps", "1");
         // Train until every image is read and drawn at least once: then nothing is pending, and a restart that
         // only read what the checkpoint does not reflect would find nothing to train on.
-        trainUntil(f, s, 0, m -> m.get("recordsConsumed") == 200 && m.get("recordsPending") == 0,
+        trainUntil(
+                f,
+                s,
+                0,
+                m -> m.get("recordsConsumed") == 200 && m.get("recordsPending") == 0,
                 "every image read and drawn");
-        TrainerState stopped = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState stopped =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         Map<TopicPartition, Long> end = f.endOffsets(f.images);
         stopped.offsets().forEach((tp, p) -> {
             assertEquals(end.get(tp), p.next(), "everything reflected on " + tp);
@@ -266,7 +296,8 @@ class StreamingTrainerTest {
         assertEquals(0.0, last.getExtra().get("recordsConsumed"), "no record counted as arriving");
         assertEquals(200, last.getReplayFill());
 
-        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState done =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertEquals(stopped.imagesTrained() + 10 * 16, done.imagesTrained());
         assertEquals(stopped.offsets(), done.offsets(), "refilled images move no offset");
         assertEquals(stopped.replayCredit() - 10 * 16, done.replayCredit(), 1e-9, "they grant no credit either");
@@ -300,7 +331,8 @@ class StreamingTrainerTest {
             child.destroyForcibly(); // SIGKILL: no hook, no final checkpoint, no commit
             child.waitFor(30, TimeUnit.SECONDS);
         }
-        TrainerState killed = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState killed =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertTrue(killed.step() >= 8 && killed.step() < 20, "checkpoint at " + killed.step());
         assertTrue(killed.imagesTrained() >= 128 && killed.imagesTrained() < 160, "trained " + killed.imagesTrained());
 
@@ -308,9 +340,14 @@ class StreamingTrainerTest {
         f.produce(images.subList(160, 320));
         s.put("metrics.interval.steps", "1");
         int metricsBefore = f.readAll(f.metrics, TrainingMetrics.class).size();
-        trainUntil(f, s, metricsBefore, m -> m.get("imagesTrained") >= 320 && m.get("recordsPending") == 0,
+        trainUntil(
+                f,
+                s,
+                metricsBefore,
+                m -> m.get("imagesTrained") >= 320 && m.get("recordsPending") == 0,
                 "every image trained");
-        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState done =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertEquals(320, done.imagesTrained(), "every image once: none lost, none counted twice");
         Map<TopicPartition, Long> end = f.endOffsets(f.images);
         Map<TopicPartition, Long> committed = f.committed();
@@ -334,7 +371,8 @@ class StreamingTrainerTest {
         // 10 batches of 16: every image, so the checkpoint's offsets are the ends of the partitions.
         s.put("max.steps", "10");
         new StreamingTrainer(new TrainerConfig(s)).run();
-        TrainerState checkpoint = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState checkpoint =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertEquals(10, checkpoint.step());
         assertEquals(2, checkpoint.offsets().size(), "both partitions read: " + checkpoint.offsets());
 
@@ -344,13 +382,16 @@ class StreamingTrainerTest {
         Map<TopicPartition, Long> end = f.endOffsets(f.images);
         // Behind on the partition the checkpoint is further into, so there is room below its offset.
         List<TopicPartition> parts = checkpoint.offsets().keySet().stream()
-                .sorted(Comparator.comparingLong(tp -> checkpoint.offsets().get(tp).next())).toList();
+                .sorted(Comparator.comparingLong(
+                        tp -> checkpoint.offsets().get(tp).next()))
+                .toList();
         TopicPartition ahead = parts.get(0);
         TopicPartition behind = parts.get(1);
         long aheadNext = checkpoint.offsets().get(ahead).next();
         long behindNext = checkpoint.offsets().get(behind).next();
         int moved = 20;
-        assertTrue(end.get(ahead) >= aheadNext + moved && behindNext >= moved,
+        assertTrue(
+                end.get(ahead) >= aheadNext + moved && behindNext >= moved,
                 "room to move the offsets: checkpoint " + checkpoint.offsets() + ", end " + end);
         f.commit(Map.of(ahead, aheadNext + moved, behind, behindNext - moved));
         assertEquals(Map.of(ahead, aheadNext + moved, behind, behindNext - moved), f.committed());
@@ -365,7 +406,8 @@ class StreamingTrainerTest {
         TrainingMetrics latest = null;
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (latest == null || latest.getExtra().get("imagesTrained") < 320
+            while (latest == null
+                    || latest.getExtra().get("imagesTrained") < 320
                     || latest.getExtra().get("recordsPending") > 0) {
                 assertFalse(run.isDone(), "trainer stopped early");
                 if (System.nanoTime() > deadline) {
@@ -379,14 +421,17 @@ class StreamingTrainerTest {
             restarted.stop();
             run.get(60, TimeUnit.SECONDS);
         }
-        TrainerState done = new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
+        TrainerState done =
+                new CheckpointStore(checkpoints, 2).latest().orElseThrow().state();
         assertEquals(320, done.imagesTrained(), "every image once: none skipped, none trained twice");
         long reflectedAboveNext = 0;
         for (PartitionPosition p : checkpoint.offsets().values()) {
             reflectedAboveNext += p.highestSeen() + 1 - p.next() - p.pending().length;
         }
         List<TrainingMetrics> all = values(f.readAll(f.metrics, TrainingMetrics.class));
-        assertEquals((double) reflectedAboveNext, all.get(all.size() - 1).getExtra().get("skippedReflected"),
+        assertEquals(
+                (double) reflectedAboveNext,
+                all.get(all.size() - 1).getExtra().get("skippedReflected"),
                 "records read again after the restart: only those the checkpoint reflects above its offsets, not the "
                         + moved + " below them that the group's offset points at");
         Map<TopicPartition, Long> committed = f.committed();
@@ -397,9 +442,8 @@ class StreamingTrainerTest {
     }
 
     @Test
-    void aNewLineageWarmStartsFromAnotherOnesCheckpointOrVersionAndARestartResumesInstead(StackEndpoints stack,
-                                                                                          @TempDir Path dir)
-            throws Exception {
+    void aNewLineageWarmStartsFromAnotherOnesCheckpointOrVersionAndARestartResumesInstead(
+            StackEndpoints stack, @TempDir Path dir) throws Exception {
         TrainerFixture f = new TrainerFixture(stack, 1);
         f.produce(TrainerFixture.goodImages(160, "img-"));
         // Lineage A trains 30 steps from a random network and publishes its version 1 at the last.
@@ -418,11 +462,12 @@ class StreamingTrainerTest {
         }
         float[][] embeddedByA;
         try (ExtremaTrainer trained = Checkpoint.load(fileA, config, Device.cpu());
-             Embedder target = trained.model().embedder(true)) {
+                Embedder target = trained.model().embedder(true)) {
             embeddedByA = target.embed(images, 8).instance();
         }
         float[][] embeddedFresh;
-        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu()); Embedder target = fresh.embedder(true)) {
+        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu());
+                Embedder target = fresh.embedder(true)) {
             embeddedFresh = target.embed(images, 8).instance();
         }
         double trainedAway = distance(embeddedFresh, embeddedByA);
@@ -436,10 +481,17 @@ class StreamingTrainerTest {
         List<ModelVersion> firstRun = versions(f, "test-model-b");
         assertEquals(List.of(1L, 2L), firstRun.stream().map(ModelVersion::step).toList(), "B counts from step 0");
         assertEquals(1, firstRun.get(0).version());
-        assertEquals(2, new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state().step());
+        assertEquals(
+                2,
+                new CheckpointStore(checkpointsB, 2)
+                        .latest()
+                        .orElseThrow()
+                        .state()
+                        .step());
         double fromA = distance(embed(firstRun.get(0), images), embeddedByA);
-        assertTrue(fromA < 0.2 * trainedAway, "B's version 1 is " + fromA + " from A's network, a fresh one "
-                + trainedAway);
+        assertTrue(
+                fromA < 0.2 * trainedAway,
+                "B's version 1 is " + fromA + " from A's network, a fresh one " + trainedAway);
 
         // C starts from A's newest model version on the models topic: its target weights in both encoders.
         Map<String, String> c = lineage(f, "c", dir.resolve("c"), "test-model@latest");
@@ -448,16 +500,22 @@ class StreamingTrainerTest {
         ModelVersion firstOfC = versions(f, "test-model-c").get(0);
         assertEquals(1, firstOfC.step());
         double cFromA = distance(embed(firstOfC, images), embeddedByA);
-        assertTrue(cFromA < 0.2 * trainedAway, "C's version 1 is " + cFromA + " from A's network, a fresh one "
-                + trainedAway);
+        assertTrue(
+                cFromA < 0.2 * trainedAway,
+                "C's version 1 is " + cFromA + " from A's network, a fresh one " + trainedAway);
 
         // A restart of B resumes its checkpoint at step 2, init notwithstanding: its versions go on from step 3.
         b.put("max.steps", "4");
         new StreamingTrainer(new TrainerConfig(b)).run();
         List<ModelVersion> all = versions(f, "test-model-b");
-        assertEquals(List.of(3L, 4L), all.subList(firstRun.size(), all.size()).stream().map(ModelVersion::step)
-                .toList(), "the restart continues B, it does not start again from A");
-        TrainerState resumed = new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state();
+        assertEquals(
+                List.of(3L, 4L),
+                all.subList(firstRun.size(), all.size()).stream()
+                        .map(ModelVersion::step)
+                        .toList(),
+                "the restart continues B, it does not start again from A");
+        TrainerState resumed =
+                new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state();
         assertEquals(4, resumed.step());
         assertEquals(4 * 16, resumed.imagesTrained());
     }
@@ -498,8 +556,10 @@ class StreamingTrainerTest {
         ModelVersionAssembler assembler = new ModelVersionAssembler();
         List<ModelVersion> verified = new ArrayList<>();
         for (ConsumerRecord<byte[], ModelPart> r : f.readAll(f.models, ModelPart.class)) {
-            assembler.accept(r.value()).ifPresent(o -> verified.add(
-                    assertInstanceOf(ModelVersionAssembler.Verified.class, o).version()));
+            assembler
+                    .accept(r.value())
+                    .ifPresent(o -> verified.add(assertInstanceOf(ModelVersionAssembler.Verified.class, o)
+                            .version()));
         }
         return verified.stream().filter(v -> v.modelName().equals(lineage)).toList();
     }
@@ -508,8 +568,9 @@ class StreamingTrainerTest {
      * Trains with {@code settings} until the newest metrics record after the first {@code skip} has {@code extra}
      * figures that satisfy {@code done} (within 2 minutes), then stops the trainer cleanly.
      */
-    private static void trainUntil(TrainerFixture f, Map<String, String> settings, int skip,
-                                   Predicate<Map<String, Double>> done, String what) throws Exception {
+    private static void trainUntil(
+            TrainerFixture f, Map<String, String> settings, int skip, Predicate<Map<String, Double>> done, String what)
+            throws Exception {
         StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(settings));
         CompletableFuture<Void> run = runAsync(trainer);
         try {
@@ -556,7 +617,8 @@ class StreamingTrainerTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true) {
             Optional<Long> latest = values(f.readAll(f.metrics, TrainingMetrics.class)).stream()
-                    .map(TrainingMetrics::getStep).max(Long::compare);
+                    .map(TrainingMetrics::getStep)
+                    .max(Long::compare);
             if (latest.orElse(0L) >= step) {
                 return;
             }
@@ -571,8 +633,11 @@ class StreamingTrainerTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
         while (System.nanoTime() < deadline) {
             try {
-                String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+                String body = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
                 scraped.set(body);
                 if (!body.contains("extrema_trainer_step 0.0")) {
                     return;

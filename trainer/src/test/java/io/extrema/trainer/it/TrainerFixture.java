@@ -8,6 +8,16 @@ import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
 import io.extrema.trainer.TinyNetwork;
 import io.extrema.trainer.TrainerMain;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -21,17 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 
 /** Topics, records and settings for trainer tests against the real broker and registry. */
 final class TrainerFixture {
@@ -106,7 +105,8 @@ final class TrainerFixture {
     void produce(List<ImageRecord> records) throws Exception {
         SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
         values.configure(serde(), false);
-        try (KafkaProducer<String, ImageRecord> p = new KafkaProducer<>(producerConfig(), new StringSerializer(), values)) {
+        try (KafkaProducer<String, ImageRecord> p =
+                new KafkaProducer<>(producerConfig(), new StringSerializer(), values)) {
             for (ImageRecord r : records) {
                 p.send(new ProducerRecord<>(images, r.getId().toString(), r));
             }
@@ -116,8 +116,8 @@ final class TrainerFixture {
 
     /** Sends raw bytes that are not an Avro record at all. */
     void produceRaw(byte[] key, byte[] value) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(images, key, value)).get();
         }
     }
@@ -148,7 +148,8 @@ final class TrainerFixture {
         c.put("bootstrap.servers", stack.bootstrapServers());
         try (KafkaConsumer<byte[], T> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), values)) {
             List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -164,10 +165,11 @@ final class TrainerFixture {
     Map<TopicPartition, Long> endOffsets(String topic) {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", stack.bootstrapServers());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             return consumer.endOffsets(parts);
         }
     }
@@ -175,7 +177,8 @@ final class TrainerFixture {
     Map<TopicPartition, Long> committed() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
             Map<TopicPartition, OffsetAndMetadata> m = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get();
+                    .partitionsToOffsetAndMetadata()
+                    .get();
             Map<TopicPartition, Long> out = new HashMap<>();
             m.forEach((tp, o) -> {
                 if (o != null) out.put(tp, o.offset());

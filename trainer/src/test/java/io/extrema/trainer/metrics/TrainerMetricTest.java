@@ -11,7 +11,9 @@ class TrainerMetricTest {
 
     @Test
     void namesAreUniqueAndWellFormed() {
-        List<String> names = Arrays.stream(TrainerMetric.values()).map(TrainerMetric::metricName).toList();
+        List<String> names = Arrays.stream(TrainerMetric.values())
+                .map(TrainerMetric::metricName)
+                .toList();
         assertEquals(names.size(), names.stream().distinct().count(), names.toString());
         for (TrainerMetric m : TrainerMetric.values()) {
             assertTrue(m.metricName().matches("[a-z_]+"), m.metricName());
