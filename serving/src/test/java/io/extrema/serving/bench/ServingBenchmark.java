@@ -64,6 +64,10 @@ public final class ServingBenchmark {
         double latencySeconds = Double.parseDouble(arg(args, "--latency-seconds", "20"));
         String preset = arg(args, "--preset", "cifar-tiny");
         String out = arg(args, "--out", null);
+        // Extra JVM options (e.g. a flight recording) and service settings (key=value), space-separated, for
+        // profiling and for trying a setting without a rebuild.
+        List<String> serviceJvm = words(arg(args, "--service-jvm", ""));
+        List<String> serviceSettings = words(arg(args, "--service", ""));
 
         Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
                 .toAbsolutePath();
@@ -73,7 +77,8 @@ public final class ServingBenchmark {
         try (LocalStack stack = LocalStack.start(StackSettings.defaults(stateDir)
                 .withRegistryHome(base.resolve("registry"))
                 .withFreePorts())) {
-            String report = new ServingBenchmark(stack.endpoints(), jpegs, labels, batch, preset, stateDir)
+            String report = new ServingBenchmark(
+                            stack.endpoints(), jpegs, labels, batch, preset, stateDir, serviceJvm, serviceSettings)
                     .run(latencySeconds, String.join(" ", args));
             System.out.println(report);
             if (out != null) {
@@ -91,9 +96,20 @@ public final class ServingBenchmark {
     private final String preset;
     private final Path stateDir;
     private final Map<String, String> serde;
+    private final List<String> serviceJvm;
+    private final List<String> serviceSettings;
 
     private ServingBenchmark(
-            StackEndpoints stack, List<byte[]> jpegs, List<String> labels, int batch, String preset, Path stateDir) {
+            StackEndpoints stack,
+            List<byte[]> jpegs,
+            List<String> labels,
+            int batch,
+            String preset,
+            Path stateDir,
+            List<String> serviceJvm,
+            List<String> serviceSettings) {
+        this.serviceJvm = serviceJvm;
+        this.serviceSettings = serviceSettings;
         this.stack = stack;
         this.jpegs = jpegs;
         this.labels = labels;
@@ -360,7 +376,9 @@ public final class ServingBenchmark {
                 System.getProperty("java.class.path"),
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
                 "-Dai.djl.offline=true",
-                "-Xmx1g",
+                "-Xmx1g"));
+        command.addAll(serviceJvm);
+        command.addAll(List.of(
                 EmbeddingService.class.getName(),
                 ServingConfig.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
                 ServingConfig.SCHEMA_REGISTRY_URL + "=" + stack.registryUrl(),
@@ -372,6 +390,7 @@ public final class ServingBenchmark {
                 ServingConfig.BATCH_SIZE + "=" + batch,
                 ServingConfig.METRICS_PORT + "=0",
                 ServingConfig.STATE_DIR + "=" + stateDir.resolve("serving")));
+        command.addAll(serviceSettings);
         File log = stateDir.resolve("serving.log").toFile();
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -475,6 +494,10 @@ public final class ServingBenchmark {
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memKb / 1024 / 1024
                 + " GiB, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version");
+    }
+
+    private static List<String> words(String s) {
+        return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
     }
 
     private static String arg(String[] args, String name, String fallback) {
