@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,13 +56,21 @@ class GpuCheckTest {
 
     /**
      * A GPU machine without Maven brings its own libtorch (a Python torch install, a libtorch zip) and points
-     * PYTORCH_LIBRARY_PATH at it. Here: the libtorch DJL extracted from the native jar, in a JVM whose class path has
-     * no native jar and whose engine cache is empty, so the libtorch can only come from that variable.
+     * PYTORCH_LIBRARY_PATH at it. Here: a folder of links to the libtorch DJL extracted from the native jar, without
+     * DJL's JNI library (a Python install has none), in a JVM whose class path has no native jar and whose engine
+     * cache is empty: libtorch can only come from that variable, the JNI library only from the pytorch-jni jar.
      */
     @Test
     void aLibtorchNamedByPytorchLibraryPathIsTheOneLoaded(@TempDir Path dir) throws Exception {
         Engine engine = Engine.getInstance(); // loads libtorch, so its folder is known
-        String libtorch = LibUtils.getLibtorchPath();
+        Path libtorch = Files.createDirectories(dir.resolve("libtorch"));
+        try (Stream<Path> files = Files.list(Path.of(LibUtils.getLibtorchPath()))) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().contains("djl_torch"))
+                    .toList()) {
+                Files.createSymbolicLink(libtorch.resolve(file.getFileName()), file);
+            }
+        }
+        Path engineCache = dir.resolve("engine-cache");
         String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("pytorch-native-"))
                 .collect(Collectors.joining(File.pathSeparator));
@@ -80,10 +89,10 @@ class GpuCheckTest {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> env = child.environment();
-        env.put("PYTORCH_LIBRARY_PATH", libtorch);
+        env.put("PYTORCH_LIBRARY_PATH", libtorch.toString());
         env.put("PYTORCH_VERSION", engine.getVersion());
         env.put("PYTORCH_FLAVOR", engine.hasCapability(StandardCapabilities.CUDA) ? "cu124" : "cpu");
-        env.put("ENGINE_CACHE_DIR", dir.resolve("engine-cache").toString()); // the JNI library is extracted here
+        env.put("ENGINE_CACHE_DIR", engineCache.toString());
         Process process = child.start();
         try {
             assertTrue(process.waitFor(3, TimeUnit.MINUTES), "the check did not finish in 3 minutes");
