@@ -325,8 +325,8 @@ public final class GpuCheck {
         } else {
             line(String.format(
                     Locale.ROOT,
-                    "%nvit-small16 trains %.0f images/s on %s: it needs %.1f cores of this CPU for a fresh stream "
-                            + "(every image decoded), %.1f at replay factor 4 (the trainer's default); "
+                    "%nvit-small16 trains %.1f images/s on %s: it needs %.2f cores of this CPU for a fresh stream "
+                            + "(every image decoded), %.2f at replay factor 4 (the trainer's default); "
                             + "this machine has %d.",
                     vitRate,
                     device,
