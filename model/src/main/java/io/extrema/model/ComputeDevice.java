@@ -2,8 +2,13 @@ package io.extrema.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 
-/** Chooses where the model runs from what DJL reports: the first GPU when there is one, else the CPU. */
+/**
+ * Chooses where the model runs from what DJL reports: the first GPU when DJL counts one and the libtorch it loaded
+ * was built with CUDA, else the CPU. Both are needed: DJL counts devices through the CUDA runtime (JNA), which finds
+ * a GPU even when the libtorch on the class path is the CPU build that cannot use it.
+ */
 public final class ComputeDevice {
 
     private ComputeDevice() {}
@@ -22,6 +27,9 @@ public final class ComputeDevice {
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        Engine engine = Engine.getInstance();
+        return engine.getGpuCount() > 0 && engine.hasCapability(StandardCapabilities.CUDA)
+                ? Device.gpu()
+                : Device.cpu();
     }
 }

@@ -50,6 +50,9 @@ import java.util.TreeSet;
  * @param emaHorizonSteps steps of the cosine ramp from start to end; constant afterwards
  * @param batchSize images per step (sets the peak learning rate)
  * @param seed seeds weights, masks and drop-path
+ * @param precision arithmetic of the training step: {@code fp32}, or {@code fp16} (forward and backward in half
+ *     precision with a dynamic loss scale, weights, optimiser, EMA and loss in fp32; for GPUs, where half-precision
+ *     matmuls run several times faster). bf16 is not offered: DJL 0.33's PyTorch JNI cannot map it
  */
 public record ExtremaConfig(
         int imageSize,
@@ -84,7 +87,8 @@ public record ExtremaConfig(
         double emaEnd,
         long emaHorizonSteps,
         int batchSize,
-        long seed) {
+        long seed,
+        String precision) {
 
     public static final String LR_CONSTANT = "constant";
     public static final String LR_COSINE_RESTARTS = "cosine-restarts";
@@ -92,6 +96,14 @@ public record ExtremaConfig(
     public static final String HEAD_BATCH_NORM = "batch";
     public static final String STEM_PATCH = "patch";
     public static final String STEM_CONV = "conv";
+    public static final String PRECISION_FP32 = "fp32";
+    public static final String PRECISION_FP16 = "fp16";
+
+    /**
+     * Settings that change how a step is computed but not the network, its weights or its optimiser state: weights
+     * trained with one value load under another.
+     */
+    public static final Set<String> ARITHMETIC_ONLY = Set.of("precision");
 
     public ExtremaConfig {
         require(
@@ -116,6 +128,9 @@ public record ExtremaConfig(
         require(
                 HEAD_LAYER_NORM.equals(headNorm) || HEAD_BATCH_NORM.equals(headNorm),
                 "headNorm must be '" + HEAD_LAYER_NORM + "' or '" + HEAD_BATCH_NORM + "'");
+        require(
+                PRECISION_FP32.equals(precision) || PRECISION_FP16.equals(precision),
+                "precision must be '" + PRECISION_FP32 + "' or '" + PRECISION_FP16 + "'");
     }
 
     private static void require(boolean ok, String message) {
@@ -169,10 +184,14 @@ public record ExtremaConfig(
                 1.0,
                 20_000,
                 64,
-                42);
+                42,
+                PRECISION_FP32);
     }
 
-    /** ViT-S/16 at 224 with the paper's heads (4096 hidden, 256 out), r = 0.8, K = 5. For GPUs. */
+    /**
+     * ViT-S/16 at 224 with the paper's heads (4096 hidden, 256 out), r = 0.8, K = 5. For GPUs, so in fp16: tensor
+     * cores run half-precision matmuls many times faster than fp32 ones (docs/gpu.md).
+     */
     public static ExtremaConfig vitSmall16() {
         return new ExtremaConfig(
                 224,
@@ -207,7 +226,8 @@ public record ExtremaConfig(
                 1.0,
                 200_000,
                 256,
-                42);
+                42,
+                PRECISION_FP16);
     }
 
     /** ViT-B/16 at 224, the paper's main model. For GPUs. */
@@ -243,6 +263,11 @@ public record ExtremaConfig(
     /** True when the heads' hidden layers use batch statistics instead of LayerNorm. */
     public boolean batchNormHeads() {
         return HEAD_BATCH_NORM.equals(headNorm);
+    }
+
+    /** True when the training step runs its forward and backward in half precision. */
+    public boolean halfPrecision() {
+        return PRECISION_FP16.equals(precision);
     }
 
     /** Peak learning rate, linearly scaled from {@link #baseLr} by batch size. */
@@ -289,7 +314,8 @@ public record ExtremaConfig(
      * Settings added after models were first published, with the value every model written before them was trained
      * with, so older checkpoints and model versions still load (and a changed preset is reported as a change).
      */
-    private static final Map<String, String> ADDED_LATER = Map.of("predictorLrScale", "1.0", "cropScaleMin", "0.2");
+    private static final Map<String, String> ADDED_LATER =
+            Map.of("predictorLrScale", "1.0", "cropScaleMin", "0.2", "precision", PRECISION_FP32);
 
     /**
      * Inverse of {@link #toMap()}; every setting must be present (those of {@link #ADDED_LATER} may be absent) and

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -13,6 +14,7 @@ import io.extrema.model.nn.GraphScalar;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.optim.AdamW;
 import io.extrema.model.optim.StepSchedule;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -20,10 +22,16 @@ import java.util.SplittableRandom;
  * The ExtreMA training step: EMA-update the target, project the whole image through it, run the K masked views of
  * every image through the online branch as one batch of B·K sequences, BYOL loss, global-norm clip, AdamW.
  *
- * <p>Randomness (masks, drop-path) of attempt {@code a = applied + skipped} comes from a generator seeded by
- * {@code (seed, a)}, so a run, and a run resumed from a checkpoint, is reproducible. A step whose input, loss or
+ * <p>Randomness (masks, drop-path) of attempt {@code a = applied + skipped − overflows} comes from a generator
+ * seeded by {@code (seed, a)}, so a run, and a run resumed from a checkpoint, is reproducible. A step whose input, loss or
  * gradient is not finite changes nothing and is counted: the EMA of step s is applied at most once, so a retried
  * step s does not move the target twice.
+ *
+ * <p>With {@code precision=fp16} the forward and backward passes run on half-precision copies of the weights
+ * ({@link HalfPrecisionStore}) with a {@link LossScale dynamic loss scale}; the weights, AdamW, the EMA, the loss
+ * and the gradient norm stay fp32. A step whose fp16 gradients overflow is skipped like any non-finite one, and
+ * halves the scale; it is not counted as an attempt, so the same batch stepped again draws the same masks and
+ * gives exactly the step it would have given at the lower scale.
  */
 public final class ExtremaTrainer implements AutoCloseable {
 
@@ -34,6 +42,7 @@ public final class ExtremaTrainer implements AutoCloseable {
     private long step;
     private long skipped;
     private long emaAppliedFor = -1;
+    private LossScale lossScale = LossScale.initial();
 
     public ExtremaTrainer(ExtremaModel model) {
         this.model = model;
@@ -69,6 +78,11 @@ public final class ExtremaTrainer implements AutoCloseable {
         return skipped;
     }
 
+    /** The dynamic loss scale of fp16 steps (1 in fp32: nothing is scaled). */
+    public double lossScale() {
+        return config.halfPrecision() ? lossScale.value() : 1;
+    }
+
     /** As {@link #step(NDArray, NDArray)} from CHW float arrays of {@code batch} images each. */
     public StepResult step(float[] online, float[] target, int batch) {
         int side = config.imageSize();
@@ -96,8 +110,7 @@ public final class ExtremaTrainer implements AutoCloseable {
         int views = config.numMasks();
         double lr = StepSchedule.learningRate(config, step);
         double momentum = StepSchedule.emaMomentum(config, step);
-        SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), step + skipped));
-        ParameterStore ps = model.parameterStore();
+        SplittableRandom random = new SplittableRandom(Seeds.derive(config.seed(), attempt()));
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray online = onDevice(onlineImages, scope);
             NDArray target = onDevice(targetImages, scope);
@@ -108,28 +121,47 @@ public final class ExtremaTrainer implements AutoCloseable {
                 model.updateTarget(momentum); // before the target's forward, as in the paper
                 emaAppliedFor = step;
             }
-            NDArray z = model.target()
-                    .project(ps, target, null, 1, StochasticDepth.none(), false) // [B, P]
+            boolean half = config.halfPrecision();
+            HalfPrecisionStore halves = half ? new HalfPrecisionStore(model, scope) : null;
+            ParameterStore ps = half ? halves : model.parameterStore();
+            if (half) {
+                online = TorchTypes.cast(online, DataType.FLOAT16);
+                target = TorchTypes.cast(target, DataType.FLOAT16);
+            }
+            NDArray z = TorchTypes.cast(
+                            model.target().project(ps, target, null, 1, StochasticDepth.none(), false),
+                            DataType.FLOAT32) // [B, P]; no gradient flows into the target
                     .normalize(2, -1);
             NDArray keep = sampler.sampleArray(scope, batch, random); // [B, K·n]
             StochasticDepth depth = StochasticDepth.linear(config.dropPath(), config.depth(), random.split());
+            double scale = half ? lossScale.value() : 1;
             NDArray loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray q = model.online().project(ps, online, keep, views, depth, true); // [B·K, P]
-                NDArray p = model.predictor().forward(ps, q, true).normalize(2, -1); // [B·K, P]
+                NDArray p = TorchTypes.upcast(model.predictor().forward(ps, q, true)) // the loss in fp32
+                        .normalize(2, -1); // [B·K, P]
                 NDArray cos = p.mul(z.repeat(0, views)).sum(new int[] {1}); // [B·K], image-major like the views
                 loss = cos.mul(GraphScalar.of(cos, -2)).add(2).mean(); // mean over views and images of ‖p − z‖²
-                collector.backward(loss);
+                collector.backward(half ? loss.mul(GraphScalar.of(loss, (float) scale)) : loss);
             }
-            NDArray gradient = optimizer.flatGradients(scope); // [T]
+            NDArray gradient = half // [T], unscaled fp32
+                    ? TorchTypes.cast(optimizer.flatGradients(scope, halves::gradient), DataType.FLOAT32)
+                            .muli(1 / scale)
+                    : optimizer.flatGradients(scope);
             float[] stats =
                     NDArrays.stack(new NDList(loss, gradient.square().sum())).toFloatArray();
             float[][] projections = Rows.split(z.toFloatArray(), batch); // z: [B, P] → B rows, for the caller too
             double lossValue = stats[0];
             double gradNorm = Math.sqrt(stats[1]);
             if (!Double.isFinite(lossValue) || !Double.isFinite(gradNorm)) {
+                if (half && Double.isFinite(lossValue)) {
+                    lossScale.overflowed();
+                }
                 optimizer.zeroGradients();
                 return skip(started, lr, momentum, lossValue, gradNorm, projections);
+            }
+            if (half) {
+                lossScale.applied();
             }
             double clip =
                     config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
@@ -147,6 +179,11 @@ public final class ExtremaTrainer implements AutoCloseable {
                     projections,
                     (System.nanoTime() - started) / 1e6);
         }
+    }
+
+    /** The counter the step's randomness derives from: overflows are retried as the same attempt. */
+    private long attempt() {
+        return step + skipped - lossScale.overflows();
     }
 
     private StepResult skip(
@@ -182,7 +219,8 @@ public final class ExtremaTrainer implements AutoCloseable {
     }
 
     Map<String, String> counters() {
-        return Map.of(
+        Map<String, String> counters = new LinkedHashMap<>(lossScale.counters());
+        counters.putAll(Map.of(
                 "step",
                 Long.toString(step),
                 "skipped",
@@ -192,7 +230,8 @@ public final class ExtremaTrainer implements AutoCloseable {
                 "adamUpdates",
                 Long.toString(optimizer.updates()),
                 "rng",
-                "SplittableRandom(" + Seeds.formula("step+skipped") + ")");
+                "SplittableRandom(" + Seeds.formula("step+skipped-overflows") + ")"));
+        return counters;
     }
 
     void restoreCounters(Map<String, String> state) {
@@ -200,6 +239,7 @@ public final class ExtremaTrainer implements AutoCloseable {
         skipped = Long.parseLong(state.get("skipped"));
         emaAppliedFor = Long.parseLong(state.get("emaAppliedFor"));
         optimizer.setUpdates(Long.parseLong(state.get("adamUpdates")));
+        lossScale = LossScale.restore(state);
     }
 
     @Override

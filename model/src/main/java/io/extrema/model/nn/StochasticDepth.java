@@ -1,8 +1,8 @@
 package io.extrema.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.extrema.model.TorchTypes;
 import java.util.SplittableRandom;
 
 /**
@@ -32,8 +32,12 @@ public final class StochasticDepth {
         return new StochasticDepth(rates, random);
     }
 
-    /** Per-sequence scale [rows, 1, 1] for block {@code block}: 0 (dropped) or 1/(1−p); null when p = 0. */
-    NDArray keepScale(int block, long rows, NDManager manager) {
+    /**
+     * Per-sequence scale [rows, 1, 1] for block {@code block} over tokens {@code x} [rows, n, D], in their type and
+     * manager: 0 (dropped) or 1/(1−p); null when p = 0.
+     */
+    NDArray keepScale(int block, NDArray x) {
+        long rows = x.getShape().get(0);
         if (block >= rates.length || rates[block] <= 0) {
             return null;
         }
@@ -42,6 +46,6 @@ public final class StochasticDepth {
         for (int i = 0; i < scale.length; i++) {
             scale[i] = random.nextDouble() < p ? 0f : (float) (1.0 / (1.0 - p));
         }
-        return manager.create(scale, new Shape(rows, 1, 1));
+        return TorchTypes.like(x.getManager().create(scale, new Shape(rows, 1, 1)), x);
     }
 }

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import io.extrema.model.ExtremaConfig;
+import io.extrema.model.TorchTypes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,7 +71,8 @@ public final class VisionEncoder extends NetworkBlock {
     public Features forward(
             ParameterStore ps, NDArray images, NDArray keep, int views, StochasticDepth depth, boolean training) {
         int dim = config.dim();
-        NDArray x = tokenizer.forward(ps, images, training).add(posEmbed); // [B, N, D]
+        NDArray x = tokenizer.forward(ps, images, training); // [B, N, D]
+        x = x.add(TorchTypes.like(posEmbed, x)); // in the activations' type: fp32 would promote an fp16 step
         long b = x.getShape().get(0);
         if (keep != null) {
             long kept = keep.getShape().get(1);
@@ -79,10 +81,10 @@ public final class VisionEncoder extends NetworkBlock {
         }
         long rows = x.getShape().get(0);
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(ps, x, depth.keepScale(i, rows, x.getManager()), training); // [B·K, n, D]
+            x = blocks.get(i).forward(ps, x, depth.keepScale(i, x), training); // [B·K, n, D]
         }
         NDArray cls = x.getManager()
-                .zeros(new Shape(rows, 1, dim))
+                .zeros(new Shape(rows, 1, dim), x.getDataType())
                 .add(ps.getValue(clsToken, x.getDevice(), training)); // [B·K, 1, D]
         for (ClassAttentionBlock block : classBlocks) {
             cls = block.forward(ps, cls, x, training); // [B·K, 1, D]

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * AdamW with per-parameter decoupled weight decay (DJL's applies one decay to every parameter), fed a global-norm
@@ -107,10 +108,18 @@ public final class AdamW {
 
     /** All gradients concatenated [T] (in {@code scope}); read its norm before deciding to step. */
     public NDArray flatGradients(NDManager scope) {
+        return flatGradients(scope, p -> p.getArray().getGradient());
+    }
+
+    /**
+     * As {@link #flatGradients(NDManager)}, with each parameter's gradient taken from {@code gradientOf} (the
+     * half-precision copies of an fp16 step collect them instead of the weights).
+     */
+    public NDArray flatGradients(NDManager scope, Function<Parameter, NDArray> gradientOf) {
         layout();
         NDList flat = new NDList(slots.size());
         for (Slot s : slots) {
-            NDArray g = s.parameter().getArray().getGradient();
+            NDArray g = gradientOf.apply(s.parameter());
             g.attach(scope);
             flat.add(g.reshape(-1));
         }

@@ -2,6 +2,7 @@ package io.extrema.model.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.extrema.model.ComputeDevice;
@@ -79,7 +80,7 @@ public final class StepBenchmark {
             NDArray online = m.randomNormal(new Shape(batch, 3, side, side));
             NDArray target = m.randomNormal(new Shape(batch, 3, side, side));
             for (int i = 0; i < warmup + steps; i++) {
-                double rate = matmulRate();
+                double rate = MatmulRate.of(ComputeDevice.best(), DataType.FLOAT32);
                 double tMany = timed(a, online, target);
                 double tOne = timed(b, online, target);
                 if (i >= warmup) {
@@ -141,25 +142,6 @@ public final class StepBenchmark {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
-    }
-
-    /** libtorch's fp32 rate on a large square matmul through DJL: the ceiling the model's FLOPs are compared with. */
-    static double matmulRate() {
-        int n = 2048;
-        try (NDManager m = NDManager.newBaseManager(ComputeDevice.best())) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
-            a.matMul(b).close();
-            double best = 0;
-            for (int i = 0; i < 3; i++) {
-                long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0); // forces completion on asynchronous devices
-                }
-                best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9));
-            }
-            return best;
-        }
     }
 
     static String peakRss() {

@@ -4,6 +4,7 @@ import io.extrema.images.DecodedImage;
 import io.extrema.images.ImageDecoder;
 import io.extrema.images.ImageLimits;
 import io.extrema.images.ImageRejectedException;
+import io.extrema.images.ImageShrink;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.schemas.registry.SchemaRegistryException;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
@@ -272,7 +273,7 @@ public final class ImageIntake implements AutoCloseable {
                     position,
                     String.valueOf(image.getId()),
                     image.getLabel() == null ? null : image.getLabel().toString(),
-                    StoredImages.shrink(decoded, decoding.storeShortSide()));
+                    ImageShrink.shrink(decoded, decoding.storeShortSide()));
         } catch (ImageRejectedException | RuntimeException e) {
             // Deserialisation (WireFormatException), limits, decoding: the record itself is bad. A refill was
             // dead-lettered when it was first read.

@@ -1,19 +1,19 @@
-package io.extrema.trainer.intake;
+package io.extrema.images;
 
-import io.extrema.images.DecodedImage;
-import io.extrema.images.ImageDecoder;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
 /**
- * Shrinks decoded images to the resolution the replay buffer keeps them at. The buffer stores pixels, not JPEG bytes:
- * an image drawn several times is then decoded once, and a new random crop and colour augmentation is still taken at
- * every draw. Shrinking first (shorter side to a bound a little above the model's input size, like the usual
- * resize-before-crop) keeps a 12-megapixel photo from costing 36 MB of buffer.
+ * Shrinks decoded images to the resolution they are kept at, such as the trainer's replay buffer. The buffer stores
+ * pixels, not JPEG bytes: an image drawn several times is then decoded once, and a new random crop and colour
+ * augmentation is still taken at every draw. Shrinking first (shorter side to a bound a little above the model's
+ * input size, like the usual resize-before-crop) keeps a 12-megapixel photo from costing 36 MB of buffer.
  */
-public final class StoredImages {
+public final class ImageShrink {
+
+    private ImageShrink() {}
 
     /** {@code image} with its shorter side at most {@code maxShortSide}; unchanged when already small enough. */
     public static DecodedImage shrink(DecodedImage image, int maxShortSide) {
@@ -59,6 +59,4 @@ public final class StoredImages {
         }
         return out;
     }
-
-    private StoredImages() {}
 }
