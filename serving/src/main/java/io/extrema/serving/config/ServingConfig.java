@@ -35,7 +35,6 @@ public final class ServingConfig extends AbstractConfig {
     public static final String STATE_DIR = "state.dir";
     public static final String BATCH_SIZE = "batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
-    public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String MODEL_NAME = "model.name";
     public static final String MODEL_START = "model.start";
     public static final String MODEL_FRESH_PRESET = "model.fresh.preset";
@@ -127,15 +126,8 @@ public final class ServingConfig extends AbstractConfig {
                     20L,
                     Range.between(1, 10_000),
                     Importance.MEDIUM,
-                    "How long an image waits for its batch to fill before the batch runs anyway; time the thread "
-                            + "spends embedding other batches meanwhile does not count (see batch.max.wait.ms).")
-            .define(
-                    BATCH_MAX_WAIT_MS,
-                    Type.LONG,
-                    500L,
-                    Range.between(1, 60_000),
-                    Importance.LOW,
-                    "Longest an image waits for its batch in wall-clock time, however busy the thread is.")
+                    "How long an image waits for its batch to fill before the batch runs anyway. One batch serves "
+                            + "every partition of a stream thread.")
             .define(
                     MODEL_NAME,
                     Type.STRING,

@@ -1,6 +1,5 @@
 package io.extrema.serving.embed;
 
-import io.extrema.model.FloatEmbeddings;
 import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.serving.live.LiveModel;
@@ -8,12 +7,10 @@ import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.ServingMetrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -27,26 +24,28 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * {@code linger} (wall clock, checked by a punctuation), embeds each batch with one model, and forwards one
  * embedding per image in arrival order, each with its input record's timestamp.
  *
- * <p><b>Linger under load.</b> Time the stream thread spends embedding other tasks' batches does not count toward
- * linger ({@link InferenceClock}): those images could not have been embedded sooner, and counting it would make a
- * busy thread run one-image batches (Kafka Streams hands each task only a few records per loop when processing is
- * slow). {@code maxWait} bounds the wall-clock wait regardless, so a quiet partition is never starved.
+ * <p><b>One batch per thread, not per task.</b> The images of every task on the stream thread wait in one
+ * {@link ThreadBatch}, so a thread with many partitions still runs full batches. An embedding computed while
+ * another task was processing waits in this task's {@code ready} queue and is forwarded at this task's next record
+ * or punctuation (every 5 ms at most), in this task's own processing context.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
  * has entered {@code process()}, and under exactly-once v2 one commit covers every task of the thread, at times
  * the processor does not choose (the commit interval, another task's request, a rebalance, a shutdown, where
  * {@code close()} runs only after the commit). A buffer held only in fields would lose the images it holds at
- * such a commit if the instance then died. So the buffered records live in a changelogged store: a commit
- * writes the pending images in the same transaction as the offsets that passed them, and whoever owns the
- * partition next restores them and embeds them first. With caching on, an image buffered and embedded between
- * two commits never reaches the changelog at all (its put and delete cancel in the cache), so the cost is
- * paid only for the few images waiting at a commit. The decoded pixels are kept beside it in memory, so the
- * common case decodes once; restored images are decoded again.
+ * such a commit if the instance then died. So the buffered records live in a changelogged store until their
+ * embedding is forwarded: a commit writes the pending images (waiting, or embedded but not yet forwarded) in the
+ * same transaction as the offsets that passed them, and whoever owns the partition next restores them and embeds
+ * them first. With caching on, an image buffered and embedded between two commits never reaches the changelog at
+ * all (its put and delete cancel in the cache), so the cost is paid only for the few images waiting at a commit.
+ * The decoded pixels wait in the thread's batch beside it, so the common case decodes once; restored images are
+ * decoded again.
  *
  * <p>With no model in place yet (model.start=wait) nothing is embedded: images wait in the buffer until one is.
  */
 public final class BatchEmbedProcessor implements Processor<String, PreparedImage, String, EmbeddingRecord> {
     public static final String BUFFER_STORE = "embed-buffer";
+    private static final long FORWARD_EVERY_MS = 5;
 
     private final LiveModel live;
     private final ImagePreparation preparation;
@@ -54,16 +53,17 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private final ServingMetrics metrics;
     private final int batchSize;
     private final Duration linger;
-    private final Duration maxWait;
 
     private ProcessorContext<String, EmbeddingRecord> context;
     private TimestampedKeyValueStore<Long, ImageRecord> buffer;
-    private final Map<Long, PreparedImage> pixels = new HashMap<>();
+    // Embedded, not yet forwarded, in sequence order (the thread batch is cut oldest first).
+    private final ArrayDeque<Ready> ready = new ArrayDeque<>();
+    // Restored from the changelog at init; joined to the thread's batch on the stream thread, before new images.
+    private final List<Long> restored = new ArrayList<>();
+    private ThreadBatch batch;
     private long nextSeq;
-    private int buffered;
-    // When the oldest waiting image arrived (wall clock), and the thread's inference clock then.
-    private long oldestArrivalMs;
-    private long busyAtOldestNanos;
+
+    private record Ready(long seq, EmbeddingRecord embedding, long timestamp) {}
 
     public BatchEmbedProcessor(
             LiveModel live,
@@ -71,15 +71,13 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             EmbeddingOutput output,
             ServingMetrics metrics,
             int batchSize,
-            Duration linger,
-            Duration maxWait) {
+            Duration linger) {
         this.live = live;
         this.preparation = preparation;
         this.output = output;
         this.metrics = metrics;
         this.batchSize = batchSize;
         this.linger = linger;
-        this.maxWait = maxWait;
     }
 
     @Override
@@ -91,105 +89,92 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             long last = -1;
             while (it.hasNext()) {
                 last = it.next().key;
-                buffered++;
+                restored.add(last);
             }
             nextSeq = last + 1;
         }
-        markOldest();
-        context.schedule(linger, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        // Often, not every linger: embeddings another task's batch computed for this one are forwarded here.
+        context.schedule(
+                Duration.ofMillis(Math.min(linger.toMillis(), FORWARD_EVERY_MS)),
+                PunctuationType.WALL_CLOCK_TIME,
+                this::punctuate);
     }
 
-    private void markOldest() {
-        oldestArrivalMs = context.currentSystemTimeMs();
-        busyAtOldestNanos = InferenceClock.busyNanos();
-    }
-
-    /**
-     * Runs the waiting images when the oldest has lingered long enough: {@code linger} not counting the time this
-     * thread spent embedding other batches meanwhile, or {@code maxWait} in any case.
-     */
-    private void punctuate(long now) {
-        if (buffered == 0) {
-            return;
+    /** The thread's batch, joined on the stream thread itself (init may run elsewhere), restored images first. */
+    private ThreadBatch batch() {
+        if (batch == null) {
+            batch = ThreadBatch.current();
+            for (long seq : restored) {
+                batch.add(new ThreadBatch.Waiting(this, seq, null), context.currentSystemTimeMs());
+            }
+            restored.clear();
         }
-        long waitedMs = now - oldestArrivalMs;
-        long busyMs = (InferenceClock.busyNanos() - busyAtOldestNanos) / 1_000_000;
-        if (waitedMs - busyMs >= linger.toMillis() || waitedMs >= maxWait.toMillis()) {
-            flush();
+        return batch;
+    }
+
+    /** Forwards what other tasks' batches embedded for this one, then runs the thread's batch if it has lingered. */
+    private void punctuate(long now) {
+        forwardReady();
+        if (batch().lingered(now, linger.toMillis())) {
+            flush(batch().size());
         }
     }
 
     @Override
     public void process(Record<String, PreparedImage> record) {
-        if (buffered == 0) {
-            markOldest();
-        }
+        forwardReady();
         long seq = nextSeq++;
         buffer.put(seq, ValueAndTimestamp.make(record.value().image(), record.timestamp()));
-        pixels.put(seq, record.value());
-        buffered++;
-        if (buffered >= batchSize) {
-            flush();
+        batch().add(new ThreadBatch.Waiting(this, seq, record.value().chw()), context.currentSystemTimeMs());
+        if (batch().size() >= batchSize) {
+            flush(batchSize);
         }
     }
 
-    /** Embeds everything buffered, batch by batch, if a model is in place. */
-    private void flush() {
-        while (buffered > 0) {
+    /** Embeds at least {@code count} of the thread's waiting images, batch by batch, if a model is in place. */
+    private void flush(int count) {
+        int left = Math.min(count, batch().size());
+        while (left > 0) {
             Optional<ServingModel.Lease> lease = live.lease();
             if (lease.isEmpty()) {
                 return;
             }
             try (ServingModel.Lease l = lease.get()) {
-                embedBatch(l.model());
+                int before = batch().size();
+                batch().embedOldest(l.model(), batchSize, metrics, context.currentSystemTimeMs());
+                left -= before - batch().size();
             }
         }
+        forwardReady();
     }
 
-    private void embedBatch(ServingModel model) {
-        List<KeyValue<Long, ValueAndTimestamp<ImageRecord>>> batch = new ArrayList<>(batchSize);
-        try (KeyValueIterator<Long, ValueAndTimestamp<ImageRecord>> it = buffer.all()) {
-            while (it.hasNext() && batch.size() < batchSize) {
-                batch.add(it.next());
-            }
+    /** The model input of a waiting image the decode step did not prepare for this size (restored, or resized). */
+    float[] prepare(long seq, int side) {
+        return preparation.prepare(buffer.get(seq).value(), side);
+    }
+
+    /** Called by the thread's batch with this task's image's embedding; forwarded in this task's context. */
+    void embedded(long seq, ServingModel model, float[] instance, float[] tokens) {
+        ValueAndTimestamp<ImageRecord> stored = buffer.get(seq);
+        ImageRecord image = stored.value();
+        EmbeddingRecord out = output.record(image, model.id(), model.config(), instance, tokens, Instant.now());
+        ready.add(new Ready(seq, out, stored.timestamp()));
+    }
+
+    private void forwardReady() {
+        for (Ready r = ready.poll(); r != null; r = ready.poll()) {
+            context.forward(new Record<>(r.embedding().getImageId(), r.embedding(), r.timestamp()));
+            buffer.delete(r.seq());
         }
-        int side = model.config().imageSize();
-        int plane = 3 * side * side;
-        float[] chw = new float[batch.size() * plane]; // [B, 3, S, S]
-        for (int i = 0; i < batch.size(); i++) {
-            PreparedImage p = pixels.get(batch.get(i).key);
-            float[] x = p != null && p.size() == side
-                    ? p.chw()
-                    : preparation.prepare(batch.get(i).value.value(), side); // restored, or a new model's size
-            System.arraycopy(x, 0, chw, i * plane, plane);
-        }
-        long t0 = System.nanoTime();
-        FloatEmbeddings e;
-        try {
-            e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
-        } catch (RuntimeException failure) {
-            throw new BatchFailedException(
-                    "embedding a batch of " + batch.size() + " with " + model.id() + " failed", failure);
-        }
-        long nanos = System.nanoTime() - t0;
-        InferenceClock.add(nanos);
-        double millis = nanos / 1e6;
-        Instant now = Instant.now();
-        for (int i = 0; i < batch.size(); i++) {
-            ImageRecord image = batch.get(i).value.value();
-            EmbeddingRecord out = output.record(image, model.id(), model.config(), e.instance()[i], e.tokens()[i], now);
-            context.forward(new Record<>(image.getId(), out, batch.get(i).value.timestamp()));
-            buffer.delete(batch.get(i).key);
-            pixels.remove(batch.get(i).key);
-        }
-        buffered -= batch.size();
-        markOldest(); // what is left arrived after the batch was cut, at the latest now
-        metrics.embedded(batch.size(), millis);
     }
 
     @Override
     public void close() {
-        // Nothing to flush: what is still buffered was committed to the changelog with the offsets that passed it.
-        pixels.clear();
+        // Nothing to flush: what is still buffered (waiting or ready) was committed to the changelog with the
+        // offsets that passed it, and whoever owns the partition next embeds it.
+        if (batch != null) {
+            batch.removeAll(this);
+        }
+        ready.clear();
     }
 }

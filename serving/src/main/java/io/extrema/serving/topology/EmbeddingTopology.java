@@ -28,7 +28,6 @@ public final class EmbeddingTopology {
                 SpecificAvroSerde.forValues(EmbeddingRecord.class, serdeConfigs);
         int batchSize = config.getInt(ServingConfig.BATCH_SIZE);
         Duration linger = Duration.ofMillis(config.getLong(ServingConfig.BATCH_LINGER_MS));
-        Duration maxWait = Duration.ofMillis(config.getLong(ServingConfig.BATCH_MAX_WAIT_MS));
 
         Topology topology = new Topology();
         // Read ImageRecords; bytes that are not one go to the dead-letter topic via the deserialization handler.
@@ -39,12 +38,12 @@ public final class EmbeddingTopology {
                 config.getString(ServingConfig.IMAGES_TOPIC));
         // Decode per record, so a bad image is dead-lettered alone (processing handler) and never fails a batch.
         topology.addProcessor("decode", () -> new DecodeProcessor(config.imagePreparation(), live), "images");
-        // Batch by size or linger and embed each batch with one model; the buffer is a changelogged store so an
-        // exactly-once commit covers the images waiting in it.
+        // Batch by size or linger across the thread's tasks and embed each batch with one model; the buffer is a
+        // changelogged store so an exactly-once commit covers the images waiting in it.
         topology.addProcessor(
                 "embed",
                 () -> new BatchEmbedProcessor(
-                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger, maxWait),
+                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger),
                 "decode");
         topology.addStateStore(
                 Stores.timestampedKeyValueStoreBuilder(

@@ -213,6 +213,29 @@ class EmbeddingServiceTest {
         }
     }
 
+    @Test
+    void oneBatchServesEveryPartitionOfTheStreamThread() throws Exception {
+        publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
+        Map<String, String> s = settings("a");
+        s.put(ServingConfig.BATCH_LINGER_MS, "10000");
+        try (EmbeddingService service = new EmbeddingService(new ServingConfig(s));
+                KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
+            service.start();
+            await(() -> activeTasks(service) == 4);
+            // Two images on each of the four partitions: no task alone holds a batch of 8, the thread does.
+            long sent = System.nanoTime();
+            for (int i = 0; i < 8; i++) {
+                sendImage(ServingFixtures.image("img-" + i, ServingFixtures.jpeg(i)), i % 4);
+            }
+            Map<String, EmbeddingRecord> seen = readUntil(out, m -> m.size() == 8);
+            long waitedMs = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(waitedMs < 5_000, "one full batch at once, not four lingering ones: " + waitedMs + " ms");
+            assertEquals(8.0, service.metrics().value("batch-size-max"));
+            assertEquals(1.0, service.metrics().value("batches-total"));
+            assertEquals(8, seen.size());
+        }
+    }
+
     private static <T> T getJson(int port, String path, Class<T> type) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient()
                 .send(
@@ -234,7 +257,6 @@ class EmbeddingServiceTest {
         otherSettings.put(ServingConfig.METRICS_PORT, String.valueOf(otherPort));
         otherSettings.put(ServingConfig.BATCH_SIZE, "1000");
         otherSettings.put(ServingConfig.BATCH_LINGER_MS, "1000");
-        otherSettings.put(ServingConfig.BATCH_MAX_WAIT_MS, "2000");
         otherSettings.put(ServingConfig.KAFKA_PREFIX + "commit.interval.ms", "5000");
         Process other = startChildInstance(otherSettings);
         AtomicInteger sent = new AtomicInteger();
@@ -469,6 +491,10 @@ class EmbeddingServiceTest {
     }
 
     private void sendImage(ImageRecord image) {
+        sendImage(image, null);
+    }
+
+    private void sendImage(ImageRecord image, Integer partition) {
         if (imageProducer == null) {
             SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
             values.configure(Map.of("schema.registry.url", stack.registryUrl()), false);
@@ -481,7 +507,7 @@ class EmbeddingServiceTest {
                     new StringSerializer(),
                     values);
         }
-        imageProducer.send(new ProducerRecord<>(images, image.getId(), image));
+        imageProducer.send(new ProducerRecord<>(images, partition, image.getId(), image));
         imageProducer.flush();
     }
 

@@ -1,0 +1,93 @@
+package io.extrema.serving.embed;
+
+import io.extrema.model.FloatEmbeddings;
+import io.extrema.serving.live.ServingModel;
+import io.extrema.serving.metrics.ServingMetrics;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The images waiting on one stream thread, whichever of its tasks holds them. Kafka Streams gives each partition
+ * its own task, and a thread with four partitions cut four batches of a quarter the size: inference on a CPU runs
+ * at half its rate for batches of 19 against 32. So every task of the thread adds its images here, a batch is cut
+ * from the oldest across tasks, and each image's embedding goes back to the task that owns it, which forwards it in
+ * its own processing context (at once if it is the caller, else at its next record or punctuation).
+ *
+ * <p>One per thread: only that thread touches it, so nothing here is locked.
+ */
+final class ThreadBatch {
+    private static final ThreadLocal<ThreadBatch> CURRENT = ThreadLocal.withInitial(ThreadBatch::new);
+
+    /** An image waiting for inference, and the task that will forward its embedding. */
+    record Waiting(BatchEmbedProcessor owner, long seq, float[] chw) {}
+
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private long oldestArrivalMs;
+
+    static ThreadBatch current() {
+        return CURRENT.get();
+    }
+
+    void add(Waiting image, long nowMs) {
+        if (waiting.isEmpty()) {
+            oldestArrivalMs = nowMs;
+        }
+        waiting.add(image);
+    }
+
+    int size() {
+        return waiting.size();
+    }
+
+    /** Whether the oldest waiting image has waited {@code lingerMs} or longer. */
+    boolean lingered(long nowMs, long lingerMs) {
+        return !waiting.isEmpty() && nowMs - oldestArrivalMs >= lingerMs;
+    }
+
+    /** Forgets a closing task's images: they stay in its changelogged buffer for whoever owns it next. */
+    void removeAll(BatchEmbedProcessor owner) {
+        waiting.removeIf(w -> w.owner() == owner);
+    }
+
+    /**
+     * Embeds the oldest {@code batchSize} waiting images with {@code model} and hands each embedding to its owner.
+     *
+     * @throws BatchFailedException when inference fails; the images stay in their owners' buffers
+     */
+    void embedOldest(ServingModel model, int batchSize, ServingMetrics metrics, long nowMs) {
+        int side = model.config().imageSize();
+        int plane = 3 * side * side;
+        List<Waiting> batch = new ArrayList<>(Math.min(batchSize, waiting.size()));
+        for (Waiting w : waiting) {
+            if (batch.size() == batchSize) {
+                break;
+            }
+            batch.add(w);
+        }
+        float[] chw = new float[batch.size() * plane]; // [B, 3, S, S]
+        for (int i = 0; i < batch.size(); i++) {
+            Waiting w = batch.get(i);
+            float[] x = w.chw() != null && w.chw().length == plane
+                    ? w.chw()
+                    : w.owner().prepare(w.seq(), side);
+            System.arraycopy(x, 0, chw, i * plane, plane);
+        }
+        long t0 = System.nanoTime();
+        FloatEmbeddings e;
+        try {
+            e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
+        } catch (RuntimeException failure) {
+            throw new BatchFailedException(
+                    "embedding a batch of " + batch.size() + " with " + model.id() + " failed", failure);
+        }
+        metrics.embedded(batch.size(), (System.nanoTime() - t0) / 1e6);
+        for (int i = 0; i < batch.size(); i++) {
+            waiting.poll();
+            batch.get(i).owner().embedded(batch.get(i).seq(), model, e.instance()[i], e.tokens()[i]);
+        }
+        oldestArrivalMs = nowMs; // what is left arrived after the batch was cut, at the latest now
+    }
+
+    private ThreadBatch() {}
+}
