@@ -17,6 +17,7 @@ import io.extrema.trainer.offsets.RecordPosition;
 import io.extrema.trainer.replay.ReplayBuffer;
 import io.extrema.trainer.replay.ReplayItem;
 import io.extrema.trainer.replay.ReplayPolicy;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +88,7 @@ class BatchFeedTest {
     }
 
     private static float[] concat(float[] a, float[] b) {
-        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        float[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
