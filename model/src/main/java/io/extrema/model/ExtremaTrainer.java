@@ -78,6 +78,11 @@ public final class ExtremaTrainer implements AutoCloseable {
         return skipped;
     }
 
+    /** Of the skipped steps, those whose fp16 gradients overflowed (0 in fp32). */
+    public long overflowSteps() {
+        return lossScale.overflows();
+    }
+
     /** The dynamic loss scale of fp16 steps (1 in fp32: nothing is scaled). */
     public double lossScale() {
         return config.halfPrecision() ? lossScale.value() : 1;

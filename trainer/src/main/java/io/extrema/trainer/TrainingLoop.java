@@ -176,7 +176,7 @@ final class TrainingLoop {
     }
 
     private void publishMetrics() {
-        metrics.publish(step(), trainer.skippedSteps(), versions.nextVersion() - 1, progress);
+        metrics.publish(trainer, versions.nextVersion() - 1, progress);
     }
 
     private void publishVersion() throws ExecutionException, InterruptedException {
