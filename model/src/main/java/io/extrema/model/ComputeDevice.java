@@ -3,6 +3,11 @@ package io.extrema.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
+import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.util.Utils;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Chooses where the model runs from what DJL reports: the first GPU when DJL counts one and the libtorch it loaded
@@ -10,6 +15,9 @@ import ai.djl.engine.StandardCapabilities;
  * a GPU even when the libtorch on the class path is the CPU build that cannot use it.
  */
 public final class ComputeDevice {
+
+    /** A DJL cache folder's name: {@code <version>-[<build>-]<flavour>-<os>-<arch>}, e.g. {@code 2.5.1-20241113-cpu-linux-x86_64}. */
+    private static final Pattern CACHED_FLAVOUR = Pattern.compile("-((?:cpu|cu\\d+)(?:-precxx11)?)-(?:linux|osx|win)");
 
     private ComputeDevice() {}
 
@@ -31,5 +39,45 @@ public final class ComputeDevice {
         return engine.getGpuCount() > 0 && engine.hasCapability(StandardCapabilities.CUDA)
                 ? Device.gpu()
                 : Device.cpu();
+    }
+
+    /**
+     * The first GPU, for a setting that asks for one explicitly: refused at once, naming the libtorch that was
+     * loaded, when that libtorch has no CUDA or DJL counts no GPU, rather than failing at the first tensor.
+     *
+     * @throws IllegalStateException saying what is missing and how to get it
+     */
+    public static Device requireGpu() {
+        best(); // the same thread-pool sizing as any start
+        Engine engine = Engine.getInstance();
+        if (!engine.hasCapability(StandardCapabilities.CUDA)) {
+            throw new IllegalStateException("the libtorch DJL loaded has no CUDA: " + libtorch(engine)
+                    + ". Put a CUDA build of libtorch " + engine.getVersion() + " in its place (build with -Pcuda, "
+                    + "or set PYTORCH_LIBRARY_PATH and PYTORCH_FLAVOR=cu124; docs/gpu.md), or train on the CPU");
+        }
+        if (engine.getGpuCount() == 0) {
+            throw new IllegalStateException("DJL finds no GPU, though the libtorch it loaded has CUDA ("
+                    + libtorch(engine) + "): DJL counts GPUs through the CUDA runtime, so check nvidia-smi and put "
+                    + "the folder holding libcudart.so* on LD_LIBRARY_PATH (docs/gpu.md)");
+        }
+        return Device.gpu();
+    }
+
+    private static String libtorch(Engine engine) {
+        String dir = LibUtils.getLibtorchPath();
+        return engine.getVersion() + ", flavour " + flavour(Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR"), dir)
+                + ", from " + dir;
+    }
+
+    /**
+     * The JNI flavour DJL chose: {@code PYTORCH_FLAVOR} when set (a libtorch of one's own), else the one its cache
+     * folder is named after.
+     */
+    static String flavour(String setting, String libtorchDir) {
+        if (setting != null && !setting.isBlank()) {
+            return setting;
+        }
+        Matcher m = CACHED_FLAVOUR.matcher(Path.of(libtorchDir).getFileName().toString());
+        return m.find() ? m.group(1) : "unknown";
     }
 }

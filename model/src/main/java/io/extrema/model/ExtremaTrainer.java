@@ -78,6 +78,11 @@ public final class ExtremaTrainer implements AutoCloseable {
         return skipped;
     }
 
+    /** Of the skipped steps, those whose fp16 gradients overflowed (0 in fp32). */
+    public long overflowSteps() {
+        return lossScale.overflows();
+    }
+
     /** The dynamic loss scale of fp16 steps (1 in fp32: nothing is scaled). */
     public double lossScale() {
         return config.halfPrecision() ? lossScale.value() : 1;
@@ -95,7 +100,8 @@ public final class ExtremaTrainer implements AutoCloseable {
     /**
      * One training step.
      *
-     * @param onlineImages [B, 3, H, W] float32, normalised; masked inside the step
+     * @param onlineImages [B, 3, H, W] float32, normalised; masked inside the step. Read, never changed or closed;
+     *     on another device it is copied to the model's, at the start of the step (on this thread)
      * @param targetImages [B, 3, H, W] float32, normalised; the same crop, independently colour-augmented
      */
     public StepResult step(NDArray onlineImages, NDArray targetImages) {
@@ -202,10 +208,17 @@ public final class ExtremaTrainer implements AutoCloseable {
                 (System.nanoTime() - started) / 1e6);
     }
 
+    /**
+     * The images on the model's device, as an array of the step's scope (so everything computed from it is freed
+     * with the scope). Images already there, as the trainer's batch feed stages them, are not copied: a view of the
+     * caller's array, which stays the caller's.
+     */
     private NDArray onDevice(NDArray images, NDManager scope) {
-        NDArray copy = images.toDevice(model.device(), true);
-        copy.attach(scope);
-        return copy;
+        NDArray staged = images.getDevice().equals(model.device())
+                ? images.reshape(images.getShape())
+                : images.toDevice(model.device(), false);
+        staged.attach(scope);
+        return staged;
     }
 
     private static boolean finite(NDArray x) {

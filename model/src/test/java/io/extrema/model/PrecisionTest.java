@@ -56,6 +56,24 @@ class PrecisionTest {
         assertEquals(1, LossScale.restore(scale.counters()).overflows());
     }
 
+    /** The settling scale of the tiny network overflows in its first steps: each one is counted and halves it. */
+    @Test
+    void fp16OverflowsAreCountedAmongTheSkippedSteps() {
+        ExtremaConfig fp16 = TinyModels.config().with("precision", ExtremaConfig.PRECISION_FP16);
+        try (ExtremaTrainer trainer = ExtremaTrainer.create(fp16)) {
+            float[] images = TinyModels.images(fp16.batchSize(), fp16.imageSize(), 3);
+            int overflowed = 0;
+            for (int i = 0; i < 8; i++) {
+                StepResult r = trainer.step(images, images, fp16.batchSize());
+                overflowed += r.skipped() && Double.isFinite(r.loss()) ? 1 : 0;
+            }
+            assertTrue(overflowed > 0, "no overflow while the scale settled");
+            assertEquals(overflowed, trainer.overflowSteps());
+            assertTrue(trainer.skippedSteps() >= trainer.overflowSteps());
+            assertEquals(LossScale.INITIAL / Math.pow(2, overflowed), trainer.lossScale());
+        }
+    }
+
     @Test
     void fp16WeightsLoadUnderFp32() throws Exception {
         ExtremaConfig fp32 = TinyModels.config();

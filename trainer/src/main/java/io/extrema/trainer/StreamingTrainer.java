@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * with checkpoints that carry the offsets they reflect.
  *
  * <p>This class wires the parts together and owns their lifecycle; the {@link TrainingLoop} trains. The training
- * thread only steps: decoding happens on the intake's workers and augmentation on the batch feed's, so when images
- * are available a batch is waiting. Between steps it publishes metrics and model versions and writes checkpoints;
+ * thread only steps: decoding happens on the intake's workers, augmentation and staging the batch on the device on
+ * the batch feed's, so when images are available a batch is waiting on the device. Between steps it publishes metrics and model versions and writes checkpoints;
  * because a checkpoint is taken between steps, the offsets it stores are exactly the records its weights reflect,
  * and only those are ever committed to Kafka.
  */
@@ -56,8 +56,6 @@ public final class StreamingTrainer implements AutoCloseable {
     public static final String WEIGHTS_FORMAT = Embedder.KIND;
 
     private static final Duration SCAN_TIMEOUT = Duration.ofSeconds(60);
-    /** Batches augmented ahead of the step. */
-    private static final int PREFETCH = 2;
     /** Upper bound on a graceful stop: one step, one checkpoint, one commit. */
     private static final long STOP_SECONDS = 120;
 
@@ -178,7 +176,7 @@ public final class StreamingTrainer implements AutoCloseable {
                         new ViewAugmentation(AugmentationConfig.of(modelConfig)),
                         modelConfig.batchSize(),
                         config.getInt(TrainerConfig.DECODE_THREADS),
-                        PREFETCH,
+                        trainer.model().device(),
                         seedAt(state))) {
             intake.start();
             feed.start();

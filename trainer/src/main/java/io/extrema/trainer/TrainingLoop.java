@@ -114,8 +114,10 @@ final class TrainingLoop {
     }
 
     private void trainOn(BatchFeed.Batch batch) throws Exception {
-        StepResult r =
-                trainer.step(batch.online(), batch.target(), batch.items().size());
+        StepResult r;
+        try (batch) { // freed at once: the feed stages the next batch while this thread does the interval work
+            r = trainer.step(batch.online(), batch.target());
+        }
         settle(batch, r);
         if (r.skipped()) {
             // Nothing changed in the model, so no interval is due; the skip is counted in the metrics.
@@ -174,7 +176,7 @@ final class TrainingLoop {
     }
 
     private void publishMetrics() {
-        metrics.publish(step(), trainer.skippedSteps(), versions.nextVersion() - 1, progress);
+        metrics.publish(trainer, versions.nextVersion() - 1, progress);
     }
 
     private void publishVersion() throws ExecutionException, InterruptedException {

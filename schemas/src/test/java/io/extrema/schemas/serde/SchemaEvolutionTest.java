@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.extrema.schemas.avro.ImageEncoding;
 import io.extrema.schemas.avro.ImageRecord;
+import io.extrema.schemas.avro.TrainingMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +26,10 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
-/** Today's ImageRecord and the next version (a new optional field, a new enum symbol) read each other's bytes. */
+/**
+ * Today's ImageRecord and the next version (a new optional field, a new enum symbol) read each other's bytes; so do
+ * today's TrainingMetrics and the version before it.
+ */
 class SchemaEvolutionTest {
 
     static Schema v2() throws IOException {
@@ -98,6 +102,48 @@ class SchemaEvolutionTest {
                 "a symbol this version does not know reads as the enum default");
         assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), read.getData());
         assertEquals("b", read.getAttributes().get("a"));
+    }
+
+    /**
+     * {@code TrainingMetrics} before the loss scale and the overflow count: today's class reads its records (the two
+     * fields take their defaults) and a reader of it reads today's, so the change passes a BACKWARD or FORWARD
+     * registry.
+     */
+    @Test
+    void trainingMetricsBeforeTheLossScaleAndTodayReadEachOther() throws IOException {
+        Schema before;
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/evolution/TrainingMetrics-v1.avsc")) {
+            before = new Schema.Parser().parse(in);
+        }
+        Schema today = TrainingMetrics.getClassSchema();
+        assertEquals(
+                SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(today, before)
+                        .getType(),
+                "today reads v1");
+        assertEquals(
+                SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(before, today)
+                        .getType(),
+                "v1 reads today");
+
+        TrainingMetrics current = SampleRecords.metrics();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        GenericDatumWriter<GenericRecord> writer = // the class's model converts the timestamp
+                new GenericDatumWriter<>(before, SpecificData.getForClass(TrainingMetrics.class));
+        GenericRecord old = new GenericData.Record(before);
+        for (Schema.Field f : before.getFields()) {
+            old.put(f.name(), current.get(f.name()));
+        }
+        writer.write(old, enc);
+        enc.flush();
+        SpecificDatumReader<TrainingMetrics> reader =
+                new SpecificDatumReader<>(before, today, SpecificData.getForClass(TrainingMetrics.class));
+        TrainingMetrics read = reader.read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertEquals(current.getStep(), read.getStep());
+        assertEquals(0, read.getOverflowSteps(), "a v1 record counts no overflows");
+        assertNull(read.getLossScale(), "a v1 record has no loss scale");
     }
 
     /** The evolution rule the project relies on: every field a later version may omit is optional with a default. */

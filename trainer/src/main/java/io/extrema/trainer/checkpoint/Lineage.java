@@ -1,5 +1,6 @@
 package io.extrema.trainer.checkpoint;
 
+import ai.djl.Device;
 import io.extrema.model.Checkpoint;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
@@ -28,6 +29,7 @@ public final class Lineage {
 
     private final TrainerConfig config;
     private final ExtremaConfig modelConfig;
+    private final Device device;
     private final String name;
     private final CheckpointStore store;
     private final Optional<CheckpointStore.Stored> newest;
@@ -35,20 +37,25 @@ public final class Lineage {
     private Lineage(
             TrainerConfig config,
             ExtremaConfig modelConfig,
+            Device device,
             CheckpointStore store,
             Optional<CheckpointStore.Stored> newest) {
         this.config = config;
         this.modelConfig = modelConfig;
+        this.device = device;
         this.name = config.getString(TrainerConfig.MODEL_NAME);
         this.store = store;
         this.newest = newest;
     }
 
-    /** The lineage {@code config} names, with the newest checkpoint of its directory, if any. */
+    /**
+     * The lineage {@code config} names, with the newest checkpoint of its directory, if any, and its training device,
+     * resolved here so that a device that cannot be used fails the start, before any Kafka client is opened.
+     */
     public static Lineage open(TrainerConfig config, ExtremaConfig modelConfig) throws IOException {
         CheckpointStore store =
                 new CheckpointStore(config.checkpointDir(), config.getInt(TrainerConfig.CHECKPOINT_KEEP));
-        Lineage lineage = new Lineage(config, modelConfig, store, store.latest());
+        Lineage lineage = new Lineage(config, modelConfig, config.device(), store, store.latest());
         String owner = lineage.state().modelName();
         if (!owner.equals(lineage.name)) {
             throw new IllegalStateException(
@@ -86,7 +93,7 @@ public final class Lineage {
                         init);
             }
             try {
-                return Checkpoint.load(stored.modelFile(), modelConfig, config.device());
+                return Checkpoint.load(stored.modelFile(), modelConfig, device);
             } catch (ConfigMismatchException e) {
                 throw new IllegalStateException(
                         "the checkpoint in " + stored.modelDir() + " was trained with another "
@@ -96,7 +103,7 @@ public final class Lineage {
             }
         }
         if (init.isBlank()) {
-            return new ExtremaTrainer(ExtremaModel.create(modelConfig, config.device()));
+            return new ExtremaTrainer(ExtremaModel.create(modelConfig, device));
         }
         return warmStart(init);
     }
@@ -130,7 +137,7 @@ public final class Lineage {
             weights = Files.readAllBytes(file);
         }
         try {
-            return Checkpoint.warmStart(weights, modelConfig, config.device());
+            return Checkpoint.warmStart(weights, modelConfig, device);
         } catch (ConfigMismatchException e) {
             throw new IllegalStateException(
                     TrainerConfig.INIT + "=" + init + " was trained with another model " + "configuration "

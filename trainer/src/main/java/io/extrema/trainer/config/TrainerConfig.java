@@ -137,7 +137,8 @@ public final class TrainerConfig extends AbstractConfig {
                     "auto",
                     ValidString.in("auto", "cpu", "gpu"),
                     Importance.MEDIUM,
-                    "Training device: auto takes the first GPU DJL reports, else the CPU.")
+                    "Training device: auto takes the first GPU DJL reports, else the CPU; gpu is refused at start "
+                            + "when the loaded libtorch has no CUDA or DJL finds no GPU.")
             .define(SEED, Type.LONG, 42L, Importance.LOW, "Seed of the replay sampling and augmentation.")
             .define(
                     MAX_STEPS,
@@ -403,14 +404,26 @@ public final class TrainerConfig extends AbstractConfig {
         return ExtremaConfig.fromMap(map);
     }
 
-    /** The training device: {@code auto} is the first GPU DJL reports, else the CPU. */
+    /**
+     * The training device: {@code auto} is the first GPU DJL reports, else the CPU.
+     *
+     * @throws ConfigException for {@code gpu} when no GPU is usable (a libtorch without CUDA, or none found)
+     */
     public Device device() {
         Device best = ComputeDevice.best(); // also sizes libtorch's thread pools for this machine
         return switch (getString(DEVICE)) {
             case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
+            case "gpu" -> gpu();
             default -> best;
         };
+    }
+
+    private static Device gpu() {
+        try {
+            return ComputeDevice.requireGpu();
+        } catch (IllegalStateException e) {
+            throw new ConfigException(DEVICE, "gpu", e.getMessage());
+        }
     }
 
     /** Shorter side of a buffered image: the setting, or 8/7 of the model's image size when it is 0. */

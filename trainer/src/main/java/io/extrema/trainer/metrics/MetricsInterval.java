@@ -1,5 +1,6 @@
 package io.extrema.trainer.metrics;
 
+import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.StepResult;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.trainer.intake.IntakeCounters;
@@ -66,8 +67,9 @@ public final class MetricsInterval {
         return step > startStep;
     }
 
-    /** Sends the interval's record as of {@code step} and starts the next interval there. */
-    public void publish(long step, long skippedSteps, long modelVersion, TrainingProgress progress) {
+    /** Sends the interval's record as of the trainer's step and starts the next interval there. */
+    public void publish(ExtremaTrainer trainer, long modelVersion, TrainingProgress progress) {
+        long step = trainer.appliedSteps();
         long now = System.nanoTime();
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
         IntakeCounters counters = intake.counters();
@@ -91,7 +93,9 @@ public final class MetricsInterval {
                 .setReplayFill(replay.size())
                 .setReplayCapacity(replay.capacity())
                 .setReplayReuse(reuse)
-                .setSkippedSteps(skippedSteps)
+                .setSkippedSteps(trainer.skippedSteps())
+                .setOverflowSteps(trainer.overflowSteps())
+                .setLossScale(trainer.config().halfPrecision() ? trainer.lossScale() : null)
                 .setEmbeddingStd(last == null ? Double.NaN : last.embeddingStd())
                 .setConsumerLag(counters.lag.get())
                 .setModelVersion(modelVersion)

@@ -16,6 +16,12 @@ public enum TrainerMetric {
             "Spread of the last step's target projections: "
                     + "mean per-dimension std of the L2-normalised projections times sqrt(P); about 1 healthy, 0 collapsed."),
     SKIPPED_STEPS("extrema_trainer_skipped_steps", Type.COUNTER, "Steps skipped for non-finite values."),
+    OVERFLOW_STEPS(
+            "extrema_trainer_overflow_steps",
+            Type.COUNTER,
+            "Of the skipped steps, those whose fp16 gradients overflowed (each halves the loss scale); 0 in fp32."),
+    LOSS_SCALE(
+            "extrema_trainer_loss_scale", Type.GAUGE, "Dynamic loss scale of fp16 steps; 1 in fp32 (nothing scaled)."),
     IMAGES_CONSUMED_PER_SECOND(
             "extrema_trainer_images_consumed_per_second",
             Type.GAUGE,

@@ -38,6 +38,9 @@ public final class TrainerSamples implements Supplier<List<Sample>> {
         out.add(reported(TrainerMetric.MOMENTUM, m, TrainingMetrics::getMomentum, 0));
         out.add(reported(TrainerMetric.EMBEDDING_STD, m, TrainingMetrics::getEmbeddingStd, Double.NaN));
         out.add(reported(TrainerMetric.SKIPPED_STEPS, m, TrainingMetrics::getSkippedSteps, 0));
+        out.add(reported(TrainerMetric.OVERFLOW_STEPS, m, TrainingMetrics::getOverflowSteps, 0));
+        out.add(reported(
+                TrainerMetric.LOSS_SCALE, m, r -> r.getLossScale() == null ? 1 : r.getLossScale(), Double.NaN));
         out.add(reported(TrainerMetric.IMAGES_CONSUMED_PER_SECOND, m, TrainingMetrics::getImagesConsumedPerSec, 0));
         out.add(reported(TrainerMetric.IMAGES_TRAINED_PER_SECOND, m, TrainingMetrics::getImagesTrainedPerSec, 0));
         out.add(reported(TrainerMetric.MODEL_VERSION, m, TrainingMetrics::getModelVersion, 0));

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,5 +75,15 @@ class TrainerConfigTest {
             ConfigException e = assertThrows(ConfigException.class, () -> new TrainerConfig(Map.of("init", bad)));
             assertTrue(e.getMessage().contains("init"), e.getMessage());
         }
+    }
+
+    @Test
+    void anExplicitGpuWithoutACudaLibtorchFailsNamingTheSettingAndTheFlavour() throws Exception {
+        Assumptions.assumeFalse(
+                Engine.getInstance().hasCapability(StandardCapabilities.CUDA), "this libtorch has CUDA");
+        TrainerConfig c = TrainerConfig.load(null, Map.of(), Map.of("device", "gpu"));
+        ConfigException e = assertThrows(ConfigException.class, c::device);
+        assertTrue(e.getMessage().contains("Invalid value gpu for configuration device"), e.getMessage());
+        assertTrue(e.getMessage().contains("has no CUDA") && e.getMessage().contains("flavour cpu"), e.getMessage());
     }
 }

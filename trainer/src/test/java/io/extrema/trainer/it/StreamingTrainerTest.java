@@ -106,6 +106,8 @@ class StreamingTrainerTest {
         assertEquals(40, last.getStep());
         for (TrainingMetrics m : metrics) {
             assertTrue(Double.isFinite(m.getLoss()), "loss at step " + m.getStep() + " is " + m.getLoss());
+            assertEquals(0, m.getOverflowSteps(), "fp32 gradients are not scaled, so do not overflow");
+            assertNull(m.getLossScale(), "no loss scale in fp32");
         }
         assertTrue(last.getLoss() < first.getLoss(), "loss " + first.getLoss() + " -> " + last.getLoss());
         assertTrue(last.getReplayFill() > 0 && last.getReplayCapacity() == 256);

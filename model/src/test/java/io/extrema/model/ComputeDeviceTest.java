@@ -1,0 +1,34 @@
+package io.extrema.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class ComputeDeviceTest {
+
+    @Test
+    void aGpuAskedForWithACpuLibtorchIsRefusedNamingItsFlavour() {
+        Assumptions.assumeFalse(
+                Engine.getInstance().hasCapability(StandardCapabilities.CUDA), "this libtorch has CUDA");
+        IllegalStateException e = assertThrows(IllegalStateException.class, ComputeDevice::requireGpu);
+        assertTrue(
+                e.getMessage()
+                        .startsWith("the libtorch DJL loaded has no CUDA: "
+                                + Engine.getInstance().getVersion()),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("flavour cpu"), e.getMessage());
+    }
+
+    @Test
+    void theFlavourIsTheSettingOrTheCacheFoldersName() {
+        assertEquals("cpu", ComputeDevice.flavour(null, "/cache/pytorch/2.5.1-20241113-cpu-linux-x86_64"));
+        assertEquals("cu124-precxx11", ComputeDevice.flavour("", "/c/2.5.1-cu124-precxx11-linux-x86_64"));
+        assertEquals("cu124", ComputeDevice.flavour("cu124", "/opt/torch/lib"));
+        assertEquals("unknown", ComputeDevice.flavour(null, "/opt/torch/lib"));
+    }
+}
