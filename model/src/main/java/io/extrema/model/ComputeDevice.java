@@ -27,11 +27,7 @@ public final class ComputeDevice {
      * chain of large ops, so all cores should work inside each op.
      */
     public static Device best() {
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty(
-                    "ai.djl.pytorch.num_threads",
-                    Integer.toString(Runtime.getRuntime().availableProcessors()));
-        }
+        shareCores(1);
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
@@ -39,6 +35,20 @@ public final class ComputeDevice {
         return engine.getGpuCount() > 0 && engine.hasCapability(StandardCapabilities.CUDA)
                 ? Device.gpu()
                 : Device.cpu();
+    }
+
+    /**
+     * Sizes libtorch's intra-op pool for {@code callers} threads that run the model at the same time (serving's
+     * stream threads): each gets its share of the cores, at least one, unless {@code ai.djl.pytorch.num_threads}
+     * was given. Two threads each on their own core beat one thread spread over both when other work (a broker,
+     * Kafka clients, decoding) shares the cores: every op of a two-thread pool waits for its slower half. Takes
+     * effect only before the engine first loads.
+     */
+    public static void shareCores(int callers) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, cores / callers)));
+        }
     }
 
     /**

@@ -31,4 +31,28 @@ class ComputeDeviceTest {
         assertEquals("cu124", ComputeDevice.flavour("cu124", "/opt/torch/lib"));
         assertEquals("unknown", ComputeDevice.flavour(null, "/opt/torch/lib"));
     }
+
+    @Test
+    void servingThreadsShareTheCoresAndAGivenPoolSizeWins() {
+        String key = "ai.djl.pytorch.num_threads";
+        String before = System.getProperty(key);
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            System.clearProperty(key);
+            ComputeDevice.shareCores(2);
+            assertEquals(Integer.toString(Math.max(1, cores / 2)), System.getProperty(key));
+            System.clearProperty(key);
+            ComputeDevice.shareCores(cores * 4);
+            assertEquals("1", System.getProperty(key), "never fewer than one thread");
+            System.setProperty(key, "3");
+            ComputeDevice.shareCores(2);
+            assertEquals("3", System.getProperty(key), "a pool size the user gave is kept");
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.extrema.serving.app;
 
 import com.sun.net.httpserver.HttpServer;
+import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.deadletter.DeadLetterDeserializationHandler;
@@ -49,6 +50,8 @@ public final class EmbeddingService implements AutoCloseable {
 
     public EmbeddingService(ServingConfig config) {
         this.config = config;
+        // Before the engine loads: each stream thread embeds its own batches, on its share of the cores.
+        ComputeDevice.shareCores(config.getInt(ServingConfig.STREAM_THREADS));
         this.streamsConfig = streamsConfig(config, metrics);
     }
 

@@ -35,6 +35,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String STATE_DIR = "state.dir";
     public static final String BATCH_SIZE = "batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String MODEL_NAME = "model.name";
     public static final String MODEL_START = "model.start";
     public static final String MODEL_FRESH_PRESET = "model.fresh.preset";
@@ -106,7 +107,9 @@ public final class ServingConfig extends AbstractConfig {
                     1,
                     Range.atLeast(1),
                     Importance.LOW,
-                    "Stream threads. One is usually best: libtorch already uses every core inside one batch.")
+                    "Stream threads. Each runs its own batches on its share of libtorch's intra-op threads (cores / "
+                            + "threads). One gives the lowest latency; one per core the highest throughput on a CPU "
+                            + "shared with a broker (docs/serving.md).")
             .define(
                     STATE_DIR,
                     Type.STRING,
@@ -126,8 +129,17 @@ public final class ServingConfig extends AbstractConfig {
                     20L,
                     Range.between(1, 10_000),
                     Importance.MEDIUM,
-                    "How long an image waits for its batch to fill before the batch runs anyway. One batch serves "
-                            + "every partition of a stream thread.")
+                    "How long an image waits for its batch to fill before the batch runs anyway, while the stream "
+                            + "thread keeps up with the stream. One batch serves every partition of a stream thread.")
+            .define(
+                    BATCH_MAX_WAIT_MS,
+                    Type.LONG,
+                    500L,
+                    Range.between(1, 60_000),
+                    Importance.LOW,
+                    "Longest an image waits for its batch. A thread whose newest image was produced longer ago than "
+                            + "this is behind: it runs only full batches (or after this wait), since the images are "
+                            + "already on the topic.")
             .define(
                     MODEL_NAME,
                     Type.STRING,

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,7 +22,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Gathers images into batches of up to {@code batchSize}, or whatever is waiting once the oldest image has lingered
- * {@code linger} (wall clock, checked by a punctuation), embeds each batch with one model, and forwards one
+ * {@code linger} (wall clock, checked by a punctuation) while the thread keeps up with the stream, or
+ * {@code maxWait} in any case (see {@link ThreadBatch#due}), embeds each batch with one model, and forwards one
  * embedding per image in arrival order, each with its input record's timestamp.
  *
  * <p><b>One batch per thread, not per task.</b> The images of every task on the stream thread wait in one
@@ -53,13 +55,14 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private final ServingMetrics metrics;
     private final int batchSize;
     private final Duration linger;
+    private final Duration maxWait;
 
     private ProcessorContext<String, EmbeddingRecord> context;
     private TimestampedKeyValueStore<Long, ImageRecord> buffer;
     // Embedded, not yet forwarded, in sequence order (the thread batch is cut oldest first).
     private final ArrayDeque<Ready> ready = new ArrayDeque<>();
     // Restored from the changelog at init; joined to the thread's batch on the stream thread, before new images.
-    private final List<Long> restored = new ArrayList<>();
+    private final List<ThreadBatch.Waiting> restored = new ArrayList<>();
     private ThreadBatch batch;
     private long nextSeq;
 
@@ -71,13 +74,15 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             EmbeddingOutput output,
             ServingMetrics metrics,
             int batchSize,
-            Duration linger) {
+            Duration linger,
+            Duration maxWait) {
         this.live = live;
         this.preparation = preparation;
         this.output = output;
         this.metrics = metrics;
         this.batchSize = batchSize;
         this.linger = linger;
+        this.maxWait = maxWait;
     }
 
     @Override
@@ -88,8 +93,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         try (KeyValueIterator<Long, ValueAndTimestamp<ImageRecord>> it = buffer.all()) {
             long last = -1;
             while (it.hasNext()) {
-                last = it.next().key;
-                restored.add(last);
+                KeyValue<Long, ValueAndTimestamp<ImageRecord>> kv = it.next();
+                last = kv.key;
+                restored.add(new ThreadBatch.Waiting(this, kv.key, null, kv.value.timestamp()));
             }
             nextSeq = last + 1;
         }
@@ -104,18 +110,18 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private ThreadBatch batch() {
         if (batch == null) {
             batch = ThreadBatch.current();
-            for (long seq : restored) {
-                batch.add(new ThreadBatch.Waiting(this, seq, null), context.currentSystemTimeMs());
+            for (ThreadBatch.Waiting w : restored) {
+                batch.add(w, context.currentSystemTimeMs());
             }
             restored.clear();
         }
         return batch;
     }
 
-    /** Forwards what other tasks' batches embedded for this one, then runs the thread's batch if it has lingered. */
+    /** Forwards what other tasks' batches embedded for this one, then runs the thread's batch if it is due. */
     private void punctuate(long now) {
         forwardReady();
-        if (batch().lingered(now, linger.toMillis())) {
+        if (batch().due(now, linger.toMillis(), maxWait.toMillis())) {
             flush(batch().size());
         }
     }
@@ -125,7 +131,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         forwardReady();
         long seq = nextSeq++;
         buffer.put(seq, ValueAndTimestamp.make(record.value().image(), record.timestamp()));
-        batch().add(new ThreadBatch.Waiting(this, seq, record.value().chw()), context.currentSystemTimeMs());
+        batch().add(
+                        new ThreadBatch.Waiting(this, seq, record.value().chw(), record.timestamp()),
+                        context.currentSystemTimeMs());
         if (batch().size() >= batchSize) {
             flush(batchSize);
         }

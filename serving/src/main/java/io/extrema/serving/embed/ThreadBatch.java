@@ -20,10 +20,12 @@ final class ThreadBatch {
     private static final ThreadLocal<ThreadBatch> CURRENT = ThreadLocal.withInitial(ThreadBatch::new);
 
     /** An image waiting for inference, and the task that will forward its embedding. */
-    record Waiting(BatchEmbedProcessor owner, long seq, float[] chw) {}
+    record Waiting(BatchEmbedProcessor owner, long seq, float[] chw, long producedMs) {}
 
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private long oldestArrivalMs;
+    // When the newest waiting image was produced (its record timestamp): long ago means the thread is behind.
+    private long newestProducedMs;
 
     static ThreadBatch current() {
         return CURRENT.get();
@@ -34,15 +36,26 @@ final class ThreadBatch {
             oldestArrivalMs = nowMs;
         }
         waiting.add(image);
+        newestProducedMs = image.producedMs();
     }
 
     int size() {
         return waiting.size();
     }
 
-    /** Whether the oldest waiting image has waited {@code lingerMs} or longer. */
-    boolean lingered(long nowMs, long lingerMs) {
-        return !waiting.isEmpty() && nowMs - oldestArrivalMs >= lingerMs;
+    /**
+     * Whether the waiting images should run before the batch is full: once the oldest has waited {@code lingerMs}
+     * while the thread keeps up with the stream, or {@code maxWaitMs} in any case. A thread that is behind (its
+     * newest image was produced more than {@code maxWaitMs} ago) has a backlog of images already on the topic:
+     * cutting then would only make batches smaller, as a commit or a poll alone can outlast the linger.
+     */
+    boolean due(long nowMs, long lingerMs, long maxWaitMs) {
+        if (waiting.isEmpty()) {
+            return false;
+        }
+        long waited = nowMs - oldestArrivalMs;
+        boolean behind = nowMs - newestProducedMs > maxWaitMs;
+        return waited >= maxWaitMs || (waited >= lingerMs && !behind);
     }
 
     /** Forgets a closing task's images: they stay in its changelogged buffer for whoever owns it next. */

@@ -28,6 +28,7 @@ public final class EmbeddingTopology {
                 SpecificAvroSerde.forValues(EmbeddingRecord.class, serdeConfigs);
         int batchSize = config.getInt(ServingConfig.BATCH_SIZE);
         Duration linger = Duration.ofMillis(config.getLong(ServingConfig.BATCH_LINGER_MS));
+        Duration maxWait = Duration.ofMillis(config.getLong(ServingConfig.BATCH_MAX_WAIT_MS));
 
         Topology topology = new Topology();
         // Read ImageRecords; bytes that are not one go to the dead-letter topic via the deserialization handler.
@@ -43,7 +44,7 @@ public final class EmbeddingTopology {
         topology.addProcessor(
                 "embed",
                 () -> new BatchEmbedProcessor(
-                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger),
+                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger, maxWait),
                 "decode");
         topology.addStateStore(
                 Stores.timestampedKeyValueStoreBuilder(

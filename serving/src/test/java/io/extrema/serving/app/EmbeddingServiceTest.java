@@ -257,6 +257,7 @@ class EmbeddingServiceTest {
         otherSettings.put(ServingConfig.METRICS_PORT, String.valueOf(otherPort));
         otherSettings.put(ServingConfig.BATCH_SIZE, "1000");
         otherSettings.put(ServingConfig.BATCH_LINGER_MS, "1000");
+        otherSettings.put(ServingConfig.BATCH_MAX_WAIT_MS, "2000");
         otherSettings.put(ServingConfig.KAFKA_PREFIX + "commit.interval.ms", "5000");
         Process other = startChildInstance(otherSettings);
         AtomicInteger sent = new AtomicInteger();

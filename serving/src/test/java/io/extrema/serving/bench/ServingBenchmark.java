@@ -27,9 +27,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -78,7 +80,15 @@ public final class ServingBenchmark {
                 .withRegistryHome(base.resolve("registry"))
                 .withFreePorts())) {
             String report = new ServingBenchmark(
-                            stack.endpoints(), jpegs, labels, batch, preset, stateDir, serviceJvm, serviceSettings)
+                            stack.endpoints(),
+                            stack.pids(),
+                            jpegs,
+                            labels,
+                            batch,
+                            preset,
+                            stateDir,
+                            serviceJvm,
+                            serviceSettings)
                     .run(latencySeconds, String.join(" ", args));
             System.out.println(report);
             if (out != null) {
@@ -90,6 +100,7 @@ public final class ServingBenchmark {
     }
 
     private final StackEndpoints stack;
+    private final List<Long> stackPids;
     private final List<byte[]> jpegs;
     private final List<String> labels;
     private final int batch;
@@ -101,6 +112,7 @@ public final class ServingBenchmark {
 
     private ServingBenchmark(
             StackEndpoints stack,
+            List<Long> stackPids,
             List<byte[]> jpegs,
             List<String> labels,
             int batch,
@@ -108,6 +120,7 @@ public final class ServingBenchmark {
             Path stateDir,
             List<String> serviceJvm,
             List<String> serviceSettings) {
+        this.stackPids = stackPids;
         this.serviceJvm = serviceJvm;
         this.serviceSettings = serviceSettings;
         this.stack = stack;
@@ -155,13 +168,24 @@ public final class ServingBenchmark {
         produce(records, 0); // the whole set waits on the topic: the topology then runs at its maximum rate
         Process service = startService();
         double topologyRate;
+        Map<String, Double> cores;
         List<Long> latencies;
+        List<Long> toEmbedded = new ArrayList<>();
         long rssKb;
         long hwmKb;
         String serviceMetrics;
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
             load.add("topology " + loadAverage());
-            topologyRate = drainRate(consumer, n);
+            Map<String, Long> pids = new LinkedHashMap<>();
+            pids.put("service", service.pid());
+            for (long pid : stackPids) {
+                String command = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                pids.put(command.contains("kafka.Kafka") ? "broker" : "registry", pid);
+            }
+            pids.put("benchmark JVM (reader)", ProcessHandle.current().pid());
+            ProcessCpu cpu = new ProcessCpu(pids);
+            topologyRate = drainRate(consumer, n, cpu::start);
+            cores = cpu.coresSinceStart();
             serviceMetrics = scrape();
             List<ImageRecord> paced = new ArrayList<>();
             double halfRate = topologyRate / 2;
@@ -171,7 +195,7 @@ public final class ServingBenchmark {
             }
             Thread producer = new Thread(() -> produce(paced, halfRate), "paced-producer");
             producer.start();
-            latencies = latencies(consumer, count);
+            latencies = latencies(consumer, count, toEmbedded);
             producer.join();
             String status = Files.readString(Path.of("/proc/" + service.pid() + "/status"));
             rssKb = kb(status, "VmRSS:");
@@ -186,6 +210,7 @@ public final class ServingBenchmark {
         double bestPipeline = Math.max(before[0], after[0]);
         double bestInference = Math.max(before[1], after[1]);
         latencies.sort(null);
+        toEmbedded.sort(null);
         StringBuilder r = new StringBuilder();
         r.append("# Serving benchmark\n\n");
         r.append("- date: ").append(Instant.now()).append('\n');
@@ -227,6 +252,9 @@ public final class ServingBenchmark {
                 "| latency produce → embedding at %.0f images/s (half max), %d images: p50 | %d ms |%n",
                 topologyRate / 2, latencies.size(), percentile(latencies, 50)));
         r.append(String.format("| same, p99 | %d ms |%n", percentile(latencies, 99)));
+        r.append(String.format(
+                "| of which produce → embedded (the embedding's processing time), p50 / p99 | %d / %d ms |%n",
+                percentile(toEmbedded, 50), percentile(toEmbedded, 99)));
         r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
         r.append(String.format(
                 "| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
@@ -237,13 +265,34 @@ public final class ServingBenchmark {
                 "| inside the service during the run: batch size avg, inference ms/batch avg → images/s"
                         + " of inference alone | %.1f, %.1f ms → %.0f |%n",
                 batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
+        double serviceCores = cores.get("service");
+        double others = cores.values().stream().mapToDouble(Double::doubleValue).sum() - serviceCores;
+        r.append(String.format(
+                "| cores used during the topology run: %s | %s |%n",
+                String.join(", ", cores.keySet()),
+                cores.values().stream().map(c -> String.format("%.2f", c)).collect(Collectors.joining(", "))));
+        double inProcessCpuMs = Math.min(before[2], after[2]);
+        double serviceCpuMs = 1000 * serviceCores / topologyRate;
+        r.append(String.format(
+                "| CPU per image: in-process decode+embed (best) / service | %.2f / %.2f ms → efficiency %.0f %% |%n",
+                inProcessCpuMs, serviceCpuMs, 100 * inProcessCpuMs / serviceCpuMs));
+        int machineCores = Runtime.getRuntime().availableProcessors();
+        r.append(String.format(
+                "| ceiling: the cores the others left (%.2f of %d) at in-process CPU per image, / in-process |"
+                        + " %.0f %% |%n",
+                machineCores - others,
+                machineCores,
+                100 * ((machineCores - others) * 1000 / inProcessCpuMs) / bestPipeline));
         r.append("\nLoad average (1, 5, 15 min) at each phase: ")
                 .append(String.join("; ", load))
                 .append('\n');
         return r.toString();
     }
 
-    /** {decode + transform + embed images/s, embed-only images/s}, one pass each after a short warm-up. */
+    /**
+     * {decode + transform + embed images/s, embed-only images/s, CPU ms per image of the first}, one pass each after
+     * a short warm-up.
+     */
     private double[] inProcess(ModelVersion version, List<ImageRecord> records, ImagePreparation preparation)
             throws Exception {
         ServingModel model = ServingModel.load(version);
@@ -251,14 +300,17 @@ public final class ServingBenchmark {
         int plane = 3 * side * side;
         float[][] prepared = new float[records.size()][];
         embedAll(model, records.subList(0, Math.min(256, records.size())), preparation, prepared, plane, true);
+        long self = ProcessHandle.current().pid();
+        double cpu0 = ProcessCpu.seconds(self);
         long t0 = System.nanoTime();
         embedAll(model, records, preparation, prepared, plane, true);
         double pipeline = records.size() / ((System.nanoTime() - t0) / 1e9);
+        double cpuMsPerImage = 1000 * (ProcessCpu.seconds(self) - cpu0) / records.size();
         long t1 = System.nanoTime();
         embedAll(model, records, preparation, prepared, plane, false);
         double inference = records.size() / ((System.nanoTime() - t1) / 1e9);
         model.retire();
-        return new double[] {pipeline, inference};
+        return new double[] {pipeline, inference, cpuMsPerImage};
     }
 
     /** Embeds the records in batches; decodes and transforms them first when {@code decode}, else reuses. */
@@ -284,7 +336,7 @@ public final class ServingBenchmark {
     }
 
     /** Embeddings/s between the first and the last of {@code n} embeddings read. */
-    private static double drainRate(KafkaConsumer<String, EmbeddingRecord> consumer, int n) {
+    private static double drainRate(KafkaConsumer<String, EmbeddingRecord> consumer, int n, Runnable atFirstRead) {
         Set<String> seen = new HashSet<>();
         long first = 0;
         int atFirst = 0;
@@ -299,18 +351,22 @@ public final class ServingBenchmark {
             if (first == 0 && !seen.isEmpty()) {
                 first = System.nanoTime(); // from the first visible embedding: start-up and rebalance excluded
                 atFirst = seen.size();
+                atFirstRead.run();
             }
         }
         return (n - atFirst) / ((System.nanoTime() - first) / 1e9);
     }
 
-    private static List<Long> latencies(KafkaConsumer<String, EmbeddingRecord> consumer, int count) {
+    /** Produce → read latencies; produce → embedded (by the embedding's processing time) into {@code toEmbedded}. */
+    private static List<Long> latencies(
+            KafkaConsumer<String, EmbeddingRecord> consumer, int count, List<Long> toEmbedded) {
         List<Long> out = new ArrayList<>(count);
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (out.size() < count && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(20))) {
                 if (r.key().startsWith("lat-")) {
                     out.add(System.currentTimeMillis() - r.timestamp());
+                    toEmbedded.add(r.value().getProcessingTime().toEpochMilli() - r.timestamp());
                 }
             }
         }

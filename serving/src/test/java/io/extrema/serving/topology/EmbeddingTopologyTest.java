@@ -186,6 +186,20 @@ class EmbeddingTopologyTest {
     }
 
     @Test
+    void aThreadBehindTheStreamWaitsForFullBatchesUpToTheMaxWait() throws Exception {
+        live.swap(ServingModel.load(v1));
+        start(Map.of(ServingConfig.BATCH_MAX_WAIT_MS, Long.toString(3 * LINGER)));
+        // The wall clock is far past the images' timestamps (50 s and before): the thread is behind the stream.
+        driver.advanceWallClockTime(Duration.ofMillis(100_000));
+        pipe(0, 2);
+        driver.advanceWallClockTime(Duration.ofMillis(LINGER));
+        assertTrue(embeddings.isEmpty(), "behind, a lingered batch of 2 waits for more");
+        driver.advanceWallClockTime(Duration.ofMillis(2 * LINGER));
+        assertEquals(perInput(0, 2), countsByKey(embeddings.readRecordsToList()), "the max wait bounds it");
+        assertEquals(1.0, metrics.value("batches-total"));
+    }
+
+    @Test
     void badRecordsGoToTheDeadLetterTopicAndGoodOnesFlow() throws Exception {
         live.swap(ServingModel.load(v1));
         start(Map.of());
