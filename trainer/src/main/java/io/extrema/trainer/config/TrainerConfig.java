@@ -95,6 +95,19 @@ public final class TrainerConfig extends AbstractConfig {
      */
     public record VersionRef(String modelName, long version) {}
 
+    /** Named, so the generated docs say what it accepts rather than a lambda's class name. */
+    private static final ConfigDef.Validator INIT_VALIDATOR = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            validateInit(name, value);
+        }
+
+        @Override
+        public String toString() {
+            return "empty, a checkpoint path, <model name>@<version> or <model name>@latest";
+        }
+    };
+
     public static final ConfigDef DEF = ClientSettings.define(new ConfigDef()) // where
             .define(
                     GROUP_ID,
@@ -151,7 +164,7 @@ public final class TrainerConfig extends AbstractConfig {
                     INIT,
                     Type.STRING,
                     "",
-                    TrainerConfig::validateInit,
+                    INIT_VALIDATOR,
                     Importance.MEDIUM,
                     "Warm start: what a new lineage's network starts from while checkpoint.dir holds no checkpoint. "
                             + "A checkpoint file or directory (its newest checkpoint): its online, predictor and "
