@@ -42,6 +42,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * io.extrema.serving.monitor.MonitorBenchmark --embeddings 50000 --dim 256"}
  */
 public final class MonitorBenchmark {
+    // The monitor's Kafka Streams threads (--stream-threads): its two sub-topologies can run on two cores.
+    private static int streamThreads = 1;
+    // Further monitor or Kafka Streams settings (--set k=v,k=v), e.g. commit.interval.ms, to try without a rebuild.
+    private static final Map<String, Object> settings = new HashMap<>();
 
     public static void main(String[] args) throws Exception {
         int n = Integer.parseInt(arg(args, "--embeddings", "50000"));
@@ -49,6 +53,11 @@ public final class MonitorBenchmark {
         int sources = Integer.parseInt(arg(args, "--sources", "4"));
         int rate = Integer.parseInt(arg(args, "--rate", "1000"));
         int seconds = Integer.parseInt(arg(args, "--latency-seconds", "20"));
+        streamThreads = Integer.parseInt(arg(args, "--stream-threads", "1"));
+        String extra = arg(args, "--set", "");
+        for (String kv : extra.isBlank() ? new String[0] : extra.split(",")) {
+            settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
         Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
                 .toAbsolutePath();
         Path stateDir = base.resolve("monitor-bench-" + ProcessHandle.current().pid());
@@ -57,8 +66,9 @@ public final class MonitorBenchmark {
                 .withFreePorts())) {
             StackEndpoints endpoints = stack.endpoints();
             System.out.printf(
-                    "monitor benchmark: %d embeddings of dim %d over %d sources; live %d/s for %d s%n",
-                    n, dim, sources, rate, seconds);
+                    "monitor benchmark: %d embeddings of dim %d over %d sources; live %d/s for %d s; %d stream"
+                            + " thread(s)%n",
+                    n, dim, sources, rate, seconds, streamThreads);
             throughput(endpoints, stateDir, n, dim, sources);
             latency(endpoints, stateDir, dim, sources, rate, seconds);
         } finally {
@@ -246,6 +256,8 @@ public final class MonitorBenchmark {
         s.put(MonitorConfig.PROMETHEUS_HOST, "127.0.0.1");
         s.put(MonitorConfig.PROMETHEUS_PORT, 0);
         s.put("auto.offset.reset", "earliest");
+        s.put("num.stream.threads", streamThreads);
+        s.putAll(settings);
         return new MonitorConfig(s);
     }
 
