@@ -79,7 +79,9 @@ class EndToEndTest {
                 0,
                 tinyTrainer(),
                 Map.of(),
-                Map.of("window.size.ms", "5000", "window.grace.ms", "500", "alert.min.window.count", "5"));
+                // 1 s windows: a window closes only once stream time passes its end and grace, and the second
+                // pass can come as little as 5 s after the first (a fast trainer), which 5 s windows did not cover.
+                Map.of("window.size.ms", "1000", "window.grace.ms", "200", "alert.min.window.count", "5"));
         long started = System.nanoTime();
         try (Demo demo = new Demo(plan).start();
                 TopicReader<EmbeddingRecord> embeddings =
