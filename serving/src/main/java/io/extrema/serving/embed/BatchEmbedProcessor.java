@@ -95,7 +95,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             while (it.hasNext()) {
                 KeyValue<Long, ValueAndTimestamp<ImageRecord>> kv = it.next();
                 last = kv.key;
-                restored.add(new ThreadBatch.Waiting(this, kv.key, null, kv.value.timestamp()));
+                restored.add(new ThreadBatch.Waiting(this, kv.key, kv.value.value(), kv.value.timestamp(), null));
             }
             nextSeq = last + 1;
         }
@@ -132,7 +132,12 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         long seq = nextSeq++;
         buffer.put(seq, ValueAndTimestamp.make(record.value().image(), record.timestamp()));
         batch().add(
-                        new ThreadBatch.Waiting(this, seq, record.value().chw(), record.timestamp()),
+                        new ThreadBatch.Waiting(
+                                this,
+                                seq,
+                                record.value().image(),
+                                record.timestamp(),
+                                record.value().chw()),
                         context.currentSystemTimeMs());
         if (batch().size() >= batchSize) {
             flush(batchSize);
@@ -157,16 +162,14 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     }
 
     /** The model input of a waiting image the decode step did not prepare for this size (restored, or resized). */
-    float[] prepare(long seq, int side) {
-        return preparation.prepare(buffer.get(seq).value(), side);
+    float[] prepare(ImageRecord image, int side) {
+        return preparation.prepare(image, side);
     }
 
     /** Called by the thread's batch with this task's image's embedding; forwarded in this task's context. */
-    void embedded(long seq, ServingModel model, float[] instance, float[] tokens) {
-        ValueAndTimestamp<ImageRecord> stored = buffer.get(seq);
-        ImageRecord image = stored.value();
-        EmbeddingRecord out = output.record(image, model.id(), model.config(), instance, tokens, Instant.now());
-        ready.add(new Ready(seq, out, stored.timestamp()));
+    void embedded(ThreadBatch.Waiting image, ServingModel model, float[] instance, float[] tokens) {
+        EmbeddingRecord out = output.record(image.image(), model.id(), model.config(), instance, tokens, Instant.now());
+        ready.add(new Ready(image.seq(), out, image.producedMs()));
     }
 
     private void forwardReady() {

@@ -1,6 +1,7 @@
 package io.extrema.serving.embed;
 
 import io.extrema.model.FloatEmbeddings;
+import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.ServingMetrics;
 import java.util.ArrayDeque;
@@ -20,7 +21,7 @@ final class ThreadBatch {
     private static final ThreadLocal<ThreadBatch> CURRENT = ThreadLocal.withInitial(ThreadBatch::new);
 
     /** An image waiting for inference, and the task that will forward its embedding. */
-    record Waiting(BatchEmbedProcessor owner, long seq, float[] chw, long producedMs) {}
+    record Waiting(BatchEmbedProcessor owner, long seq, ImageRecord image, long producedMs, float[] chw) {}
 
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private long oldestArrivalMs;
@@ -83,7 +84,7 @@ final class ThreadBatch {
             Waiting w = batch.get(i);
             float[] x = w.chw() != null && w.chw().length == plane
                     ? w.chw()
-                    : w.owner().prepare(w.seq(), side);
+                    : w.owner().prepare(w.image(), side);
             System.arraycopy(x, 0, chw, i * plane, plane);
         }
         long t0 = System.nanoTime();
@@ -97,7 +98,7 @@ final class ThreadBatch {
         metrics.embedded(batch.size(), (System.nanoTime() - t0) / 1e6);
         for (int i = 0; i < batch.size(); i++) {
             waiting.poll();
-            batch.get(i).owner().embedded(batch.get(i).seq(), model, e.instance()[i], e.tokens()[i]);
+            batch.get(i).owner().embedded(batch.get(i), model, e.instance()[i], e.tokens()[i]);
         }
         oldestArrivalMs = nowMs; // what is left arrived after the batch was cut, at the latest now
     }
