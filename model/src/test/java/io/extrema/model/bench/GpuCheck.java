@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code bench/gpu-check}: in about ten minutes, whether a GPU machine trains and how fast, in one report file.
@@ -358,7 +359,13 @@ public final class GpuCheck {
         Path curveDir = reportFile.toAbsolutePath().resolveSibling(stem(reportFile) + "-curve");
         Files.createDirectories(curveDir);
         LearningBenchmark.Report run = LearningBenchmark.run(
-                settings, train.withoutLabels(), train, test, curveDir, "cifar-tiny on " + Device.gpu());
+                settings,
+                train.withoutLabels(),
+                train,
+                test,
+                curveDir,
+                "cifar-tiny on " + Device.gpu(),
+                Optional.empty());
         section("Learning: cifar-tiny on the CIFAR-10 train split, k-NN on the test split");
         line(String.format(
                 Locale.ROOT,

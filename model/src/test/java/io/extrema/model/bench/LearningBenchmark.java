@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -53,6 +54,12 @@ public final class LearningBenchmark {
         {"set", "", "model setting overrides, comma separated key=value (ExtremaConfig.cifarTiny() component names)"},
         {"seed", "1", "seed of the augmentation and of the subsets"},
         {"out", "benchmarks-out/learning-<time>", "output folder for curve.csv and curve.png"},
+        {
+            "export",
+            "",
+            "write the trained target weights to this file at the end (what a model version carries; extrema train "
+                    + "--init FILE warm-starts from it)"
+        },
     };
 
     private LearningBenchmark() {}
@@ -123,7 +130,8 @@ public final class LearningBenchmark {
                         opts.get("augment"),
                         training.jpegs().size(),
                         bankTrain.size(),
-                        bankTest.size()));
+                        bankTest.size()),
+                opts.get("export").isBlank() ? Optional.empty() : Optional.of(Path.of(opts.get("export"))));
         System.out.printf(Locale.ROOT, "wrote %s and %s; peak RSS %s%n", report.csv(), report.png(), peakRss());
     }
 
@@ -137,7 +145,8 @@ public final class LearningBenchmark {
             LabelledImages bankTrain,
             LabelledImages bankTest,
             Path out,
-            String title)
+            String title,
+            Optional<Path> exportTarget)
             throws IOException, InterruptedException {
         int size = settings.model().imageSize();
         long t0 = System.nanoTime();
@@ -157,28 +166,33 @@ public final class LearningBenchmark {
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");
         List<CurvePoint> sofar = new ArrayList<>();
-        List<CurvePoint> curve = new LearningRun(settings).run(training, bank, p -> {
-            System.out.printf(
-                    Locale.ROOT,
-                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw "
-                            + "%.2f%% | load %s%n",
-                    p.minutes(),
-                    p.step(),
-                    p.images(),
-                    p.loss(),
-                    p.spread(),
-                    p.skipped(),
-                    p.featureStd(),
-                    percent(p.knn()),
-                    100 * rawPixels,
-                    loadAverage());
-            sofar.add(p);
-            try { // after every point, so a run stopped early still leaves its curve
-                CurveReport.writeCsv(csv, sofar, rawPixels);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }); // the CSV of the last point is the whole curve
+        List<CurvePoint> curve = new LearningRun(settings)
+                .run(
+                        training,
+                        bank,
+                        p -> {
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d std*sqrt(d) %.3f knn %s | raw "
+                                            + "%.2f%% | load %s%n",
+                                    p.minutes(),
+                                    p.step(),
+                                    p.images(),
+                                    p.loss(),
+                                    p.spread(),
+                                    p.skipped(),
+                                    p.featureStd(),
+                                    percent(p.knn()),
+                                    100 * rawPixels,
+                                    loadAverage());
+                            sofar.add(p);
+                            try { // after every point, so a run stopped early still leaves its curve
+                                CurveReport.writeCsv(csv, sofar, rawPixels);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        },
+                        exportTarget); // the CSV of the last point is the whole curve
         CurveReport.writePng(png, curve, rawPixels, title);
         CurvePoint last = curve.get(curve.size() - 1);
         for (String feature : new TreeSet<>(last.knn().keySet())) {

@@ -11,12 +11,16 @@ import io.extrema.model.augment.AugmentationConfig;
 import io.extrema.model.augment.ViewAugmentation;
 import io.extrema.model.augment.ViewPair;
 import io.extrema.model.eval.KnnEvaluator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -79,7 +83,18 @@ public final class LearningRun {
 
     /** Runs to the budget; every point is also given to {@code listener} as soon as it is measured. */
     public List<CurvePoint> run(UnlabelledImages train, EvalBank bank, Consumer<CurvePoint> listener)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
+        return run(train, bank, listener, Optional.empty());
+    }
+
+    /**
+     * As {@link #run(UnlabelledImages, EvalBank, Consumer)}, then writes the trained target weights to {@code
+     * exportTarget} when given: the archive a model version carries, which {@code extrema train --init FILE}
+     * warm-starts from.
+     */
+    public List<CurvePoint> run(
+            UnlabelledImages train, EvalBank bank, Consumer<CurvePoint> listener, Optional<Path> exportTarget)
+            throws InterruptedException, IOException {
         // The training images must not come from the split that is scored.
         if (train.source()
                 .toAbsolutePath()
@@ -150,6 +165,7 @@ public final class LearningRun {
                     while (nextEval <= trained) nextEval += every;
                 }
             }
+            if (exportTarget.isPresent()) Files.write(exportTarget.get(), model.exportTarget());
         }
         return curve;
     }
