@@ -96,10 +96,12 @@ public final class Embedder implements AutoCloseable {
             Embeddings out = new Embeddings(
                     f.instance().toDevice(images.getDevice(), false),
                     f.tokens().toDevice(images.getDevice(), false),
-                    projection.toDevice(images.getDevice(), false));
+                    projection.toDevice(images.getDevice(), false),
+                    f.instanceBeforeNorm().toDevice(images.getDevice(), false));
             out.instance().attach(caller);
             out.tokens().attach(caller);
             out.projection().attach(caller);
+            out.instanceBeforeNorm().attach(caller);
             return out;
         } finally {
             JniUtils.setGradMode(gradMode);

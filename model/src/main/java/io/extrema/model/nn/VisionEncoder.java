@@ -59,8 +59,11 @@ public final class VisionEncoder extends NetworkBlock {
         norm = addChildBlock("norm", lastAxisNorm(3));
     }
 
-    /** The instance (class token) and distributed (patch tokens) representations, both after the final LayerNorm. */
-    public record Features(NDArray instance, NDArray tokens) {}
+    /**
+     * The instance (class token) and distributed (patch tokens) representations, both after the final LayerNorm, and
+     * the class token before it (what the official code's k-NN and linear probes read).
+     */
+    public record Features(NDArray instance, NDArray tokens, NDArray instanceBeforeNorm) {}
 
     /**
      * @param images [B, 3, H, W]
@@ -90,7 +93,7 @@ public final class VisionEncoder extends NetworkBlock {
             cls = block.forward(ps, cls, x, training); // [B·K, 1, D]
         }
         NDArray out = call(norm, ps, cls.concat(x, 1), training); // [B·K, 1+n, D]
-        return new Features(out.get(":, 0"), out.get(":, 1:")); // [B·K, D], [B·K, n, D]
+        return new Features(out.get(":, 0"), out.get(":, 1:"), cls.squeeze(1)); // [B·K, D], [B·K, n, D], [B·K, D]
     }
 
     @Override

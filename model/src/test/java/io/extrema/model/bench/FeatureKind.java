@@ -5,7 +5,9 @@ public enum FeatureKind {
     /** Class token after class attention: the paper's instance representation. */
     CLASS_TOKEN("cls"),
     /** Mean of the patch tokens after the final LayerNorm. */
-    MEAN_TOKENS("mean");
+    MEAN_TOKENS("mean"),
+    /** Class token before the final LayerNorm: the feature the official code's probes read. */
+    CLASS_TOKEN_BEFORE_NORM("cls-prenorm");
 
     /**
      * The benchmark's headline feature, with the target encoder: mean-pooled patch tokens scored 1–1.5 points above

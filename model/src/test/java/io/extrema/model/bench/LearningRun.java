@@ -202,13 +202,16 @@ public final class LearningRun {
         return new CurvePoint(minutes, step, images, loss, spread, skipped, scores, featureStd);
     }
 
-    /** Class-token and mean-token features of every image, one forward pass per batch. */
+    /** Every {@link FeatureKind} of every image, one forward pass per batch. */
     private static Map<FeatureKind, float[][]> features(Embedder embedder, float[][] images) {
-        List<float[][]> f =
-                embedder.embedAll(images, EMBED_BATCH, List.of(Embeddings::instance, Embeddings::meanTokens));
+        List<float[][]> f = embedder.embedAll(
+                images,
+                EMBED_BATCH,
+                List.of(Embeddings::instance, Embeddings::meanTokens, Embeddings::instanceBeforeNorm));
         Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
         out.put(FeatureKind.CLASS_TOKEN, f.get(0));
         out.put(FeatureKind.MEAN_TOKENS, f.get(1));
+        out.put(FeatureKind.CLASS_TOKEN_BEFORE_NORM, f.get(2));
         return out;
     }
 }
