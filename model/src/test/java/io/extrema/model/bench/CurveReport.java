@@ -19,19 +19,20 @@ final class CurveReport {
         List<String> keys = new ArrayList<>(curve.get(0).knn().keySet());
         keys.sort(null);
         try (Writer w = Files.newBufferedWriter(file)) {
-            w.write("minute,step,images,loss,projection_spread,skipped,feature_std");
+            w.write("minute,step,images,loss,projection_spread,skipped,clipped,feature_std");
             for (String k : keys) w.write(",knn_" + k);
             w.write(",knn_raw_pixels\n");
             for (CurvePoint p : curve) {
                 w.write(String.format(
                         Locale.ROOT,
-                        "%.3f,%d,%d,%.5f,%.4f,%d,%.4f",
+                        "%.3f,%d,%d,%.5f,%.4f,%d,%.4f,%.4f",
                         p.minutes(),
                         p.step(),
                         p.images(),
                         p.loss(),
                         p.spread(),
                         p.skipped(),
+                        p.clipped(),
                         p.featureStd()));
                 for (String k : keys)
                     w.write(String.format(Locale.ROOT, ",%.4f", p.knn().get(k)));

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class CurveReportTest {
 
     private static CurvePoint at(double minute, double accuracy) {
-        return new CurvePoint(minute, 0, 0, 0, 1, 0, Map.of("target-mean", accuracy), 1);
+        return new CurvePoint(minute, 0, 0, 0, 1, 0, 0, Map.of("target-mean", accuracy), 1);
     }
 
     @Test

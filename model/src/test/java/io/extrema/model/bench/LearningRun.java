@@ -115,7 +115,7 @@ public final class LearningRun {
                         settings.seed())) {
             ExtremaModel model = trainer.model();
             if (settings.evalAtStart())
-                emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0));
+                emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0, Double.NaN));
             long budget = settings.budget().toNanos();
             long every = settings.evalEvery().toNanos();
             long trained = 0;
@@ -124,6 +124,7 @@ public final class LearningRun {
             double lossSum = 0;
             double spreadSum = 0;
             int lossCount = 0;
+            int clipped = 0;
             long skipped = 0;
             float[] online = new float[b * chw];
             float[] target = new float[b * chw];
@@ -141,6 +142,7 @@ public final class LearningRun {
                 } else {
                     lossSum += r.loss();
                     spreadSum += r.embeddingStd();
+                    if (cfg.gradClip() > 0 && r.gradNorm() > cfg.gradClip()) clipped++;
                     lossCount++;
                 }
                 step++;
@@ -158,10 +160,12 @@ public final class LearningRun {
                                     step * b,
                                     lossCount == 0 ? Double.NaN : lossSum / lossCount,
                                     lossCount == 0 ? Double.NaN : spreadSum / lossCount,
-                                    skipped));
+                                    skipped,
+                                    lossCount == 0 ? Double.NaN : clipped / (double) lossCount));
                     lossSum = 0;
                     spreadSum = 0;
                     lossCount = 0;
+                    clipped = 0;
                     while (nextEval <= trained) nextEval += every;
                 }
             }
@@ -183,7 +187,8 @@ public final class LearningRun {
             long images,
             double loss,
             double spread,
-            long skipped) {
+            long skipped,
+            double clipped) {
         Map<String, Double> scores = new LinkedHashMap<>();
         double featureStd = Double.NaN;
         for (boolean useTarget : settings.evalOnline() ? new boolean[] {true, false} : new boolean[] {true}) {
@@ -199,7 +204,7 @@ public final class LearningRun {
             }
             if (useTarget) featureStd = EmbeddingSpread.spread(test.get(FeatureKind.CLASS_TOKEN));
         }
-        return new CurvePoint(minutes, step, images, loss, spread, skipped, scores, featureStd);
+        return new CurvePoint(minutes, step, images, loss, spread, skipped, clipped, scores, featureStd);
     }
 
     /** Every {@link FeatureKind} of every image, one forward pass per batch. */
