@@ -87,6 +87,11 @@ final class TrainingLoop {
 
     /** Trains until stopped or {@code max.steps}; on a clean stop checkpoints what was trained and commits it. */
     void run() throws Exception {
+        if (probe != null) {
+            // What training starts from (a random network, a warm start, a resumed one): every later probe reads
+            // against it, so a dip or a gain is visible from the first figure.
+            runProbe(step());
+        }
         try {
             while (!stopRequested.getAsBoolean() && (maxSteps == 0 || step() < maxSteps)) {
                 if (intake.failure() != null) {

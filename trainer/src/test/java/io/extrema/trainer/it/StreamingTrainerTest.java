@@ -115,28 +115,23 @@ class StreamingTrainerTest {
         assertTrue(last.getEmbeddingStd() > 0);
         assertEquals(5.0, last.getExtra().get("deadLettered"));
         assertTrue(last.getExtra().get("rssBytes") > 0);
-        // The probe runs at steps 20 and 40; the metrics in between carry the step-20 figure. It is k-NN accuracy
-        // over the probe set's queries, so a whole number of them. Its classes differ in colour, which every
-        // random init of this network tells apart (20 of 20 queries on 30 seeds, and still 20 after these 40
-        // steps): at chance (1/4, what collapsed features give) the probe or the features are broken.
-        Double atStep20 = null;
+        // The probe runs before the first step (the network training starts from), then at steps 20 and 40; the
+        // metrics in between carry the latest figure. It is k-NN accuracy over the probe set's queries, so a whole
+        // number of them. Its classes differ in colour, which every random init of this network tells apart (20 of
+        // 20 queries on 30 seeds, and still 20 after these 40 steps): at chance (1/4, what collapsed features give)
+        // the probe or the features are broken.
+        Map<Long, Double> probeOfPeriod = new HashMap<>(); // 0: the step-0 probe, 1: step 20's, 2: step 40's
         for (TrainingMetrics m : metrics) {
             Double probe = m.getProbeAccuracy();
-            if (m.getStep() < PROBE_EVERY) {
-                assertNull(probe, "no probe before step " + PROBE_EVERY + ", at step " + m.getStep());
-                continue;
-            }
-            assertNotNull(probe, "probe accuracy at step " + m.getStep());
+            assertNotNull(probe, "probe accuracy at step " + m.getStep() + " (the first probe is at step 0)");
             double correct = probe * PROBE_QUERIES;
             assertEquals(Math.rint(correct), correct, 1e-9, "a whole number of queries right: " + probe);
             assertTrue(
                     probe > 1.0 / PROBE_CLASSES && probe <= 1,
                     "probe accuracy " + probe + " at step " + m.getStep() + ", chance is " + 1.0 / PROBE_CLASSES);
-            if (m.getStep() < 2 * PROBE_EVERY) {
-                if (atStep20 == null) {
-                    atStep20 = probe;
-                }
-                assertEquals(atStep20, probe, "the step-20 probe until the next one, at step " + m.getStep());
+            Double period = probeOfPeriod.putIfAbsent(m.getStep() / PROBE_EVERY, probe);
+            if (period != null) {
+                assertEquals(period, probe, "one probe figure until the next probe, at step " + m.getStep());
             }
         }
         assertNotNull(last.getProbeAccuracy(), "the step-40 probe is published");
