@@ -22,9 +22,17 @@ abstract class NetworkBlock extends AbstractBlock {
         return child.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
-    /** LayerNorm over the last axis only (DJL normalises every non-batch axis unless told). */
+    /**
+     * LayerNorm over the last axis only (DJL normalises every non-batch axis unless told), with the encoder's epsilon
+     * 1e-6 (the official ViT's).
+     */
     static LayerNorm lastAxisNorm(int rank) {
-        return LayerNorm.builder().axis(rank - 1).optEpsilon(1e-6f).build();
+        return lastAxisNorm(rank, 1e-6f);
+    }
+
+    /** LayerNorm over the last axis with {@code epsilon}: the official heads use PyTorch's default, 1e-5. */
+    static LayerNorm lastAxisNorm(int rank, float epsilon) {
+        return LayerNorm.builder().axis(rank - 1).optEpsilon(epsilon).build();
     }
 
     /** {@code shape} with its last axis replaced by {@code last}. */

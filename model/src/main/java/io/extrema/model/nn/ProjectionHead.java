@@ -31,7 +31,8 @@ public final class ProjectionHead extends TensorBlock {
                     "fc" + (i + 1),
                     Linear.builder().setUnits(last ? out : hidden).build()));
             if (!last) {
-                norms.add(addChildBlock("norm" + (i + 1), batchNorm ? new BatchStatNorm(hidden) : lastAxisNorm(2)));
+                norms.add(addChildBlock(
+                        "norm" + (i + 1), batchNorm ? new BatchStatNorm(hidden) : lastAxisNorm(2, 1e-5f)));
             }
         }
     }
