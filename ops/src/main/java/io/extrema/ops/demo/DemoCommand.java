@@ -10,10 +10,12 @@ import io.extrema.schemas.ClientSettings;
 import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackSettings;
 import io.extrema.stack.TopicSpec;
+import io.extrema.trainer.config.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -69,7 +71,8 @@ public final class DemoCommand implements Command {
                         "",
                         Importance.HIGH,
                         "Images to send: a folder tree (labels from sub-folders) or a tar/tar.gz/WebDataset shard. "
-                                + "Empty: the CIFAR-10 sample shipped in data/cifar10-sample/train.tar.gz.")
+                                + "Empty: the CIFAR-10 sample shipped in data/cifar10-sample/train.tar.gz, and "
+                                + "the trainer warm-starts from the network shipped in data/warm-start/.")
                 .define(
                         PROBE,
                         Type.STRING,
@@ -203,10 +206,12 @@ public final class DemoCommand implements Command {
         AbstractConfig settings = invocation.settings();
         Path data;
         Path probe = null;
+        Map<String, String> trainerSettings = trainer;
         if (settings.getString(DATA).isBlank()) {
             Path sample = SampleData.require();
             data = sample.resolve("train.tar.gz");
             probe = sample.resolve("test.tar.gz");
+            trainerSettings = withShippedWarmStart(trainer, sample);
         } else {
             data = Path.of(settings.getString(DATA)).toAbsolutePath();
             if (!Files.exists(data)) throw new io.extrema.ops.cli.UsageException("--data " + data + " does not exist");
@@ -225,8 +230,22 @@ public final class DemoCommand implements Command {
                 settings.getDouble(RATE),
                 settings.getInt(LOOPS),
                 settings.getInt(DASHBOARD_PORT),
-                trainer,
+                trainerSettings,
                 Map.of(),
                 Map.of());
+    }
+
+    /**
+     * On the shipped sample the trainer warm-starts ({@value TrainerConfig#INIT}) from the network the project
+     * trained on CIFAR-10, so the probe and the embedding map show class structure from the first minute rather
+     * than a random network's dip; a run that sets its own {@code init} or model settings starts as it says.
+     */
+    static Map<String, String> withShippedWarmStart(Map<String, String> trainer, Path sample) {
+        boolean ownModel = trainer.keySet().stream()
+                .anyMatch(k -> k.equals(TrainerConfig.INIT) || k.startsWith(TrainerConfig.MODEL_PREFIX));
+        if (ownModel) return trainer;
+        Map<String, String> out = new HashMap<>(trainer);
+        out.put(TrainerConfig.INIT, SampleData.warmStart(sample).toString());
+        return Map.copyOf(out);
     }
 }

@@ -15,6 +15,11 @@ import java.util.Optional;
 public final class SampleData {
     public static final String HOME_PROPERTY = "extrema.home";
     public static final Path FOLDER = Path.of("data", "cifar10-sample");
+    /**
+     * Target weights of {@code cifar-tiny} trained by the project on the CIFAR-10 train split (never its test split,
+     * where the sample's probe images come from); data/warm-start/README.md has the command that made them.
+     */
+    public static final Path WARM_START = Path.of("data", "warm-start", "cifar-tiny.weights");
 
     private SampleData() {}
 
@@ -36,6 +41,16 @@ public final class SampleData {
         return locate().orElseThrow(() -> new IllegalStateException("the image sample " + FOLDER
                 + " was not found above " + roots() + "; run from the project folder, set -D" + HOME_PROPERTY
                 + "=<project folder>, or give --demo.data PATH"));
+    }
+
+    /** The shipped warm start, found beside the sample folder {@code sample} ({@link #require()}). */
+    public static Path warmStart(Path sample) {
+        Path file = sample.toAbsolutePath().getParent().getParent().resolve(WARM_START);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("the demo's warm start " + file + " is missing; restore it from the "
+                    + "project (git checkout -- " + WARM_START + ")");
+        }
+        return file;
     }
 
     private static List<Path> roots() {
