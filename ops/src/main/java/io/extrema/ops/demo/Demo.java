@@ -162,10 +162,7 @@ public final class Demo implements AutoCloseable {
         return new TrainerConfig(s);
     }
 
-    /**
-     * Embeds every image with each version the trainer publishes; until the first, with a fresh network (model
-     * version 0), unless the trainer warm-starts.
-     */
+    /** Embeds every image at once with a fresh network (model version 0), then with each version the trainer publishes. */
     private void startServing() throws Exception {
         serving = new EmbeddingService(servingConfig());
         opened.add(serving);
@@ -182,11 +179,8 @@ public final class Demo implements AutoCloseable {
         s.put(ServingConfig.MODELS_TOPIC, plan.topics().models());
         s.put(ServingConfig.DLQ_TOPIC, plan.topics().dlqServing());
         s.put(ServingConfig.STATE_DIR, plan.workDir().resolve("serving-state").toString());
-        // A warm-started trainer publishes a trained network within its first steps: waiting for it keeps a random
-        // network's embeddings out of the map. A new lineage has nothing better than the fresh network to show.
-        s.put(
-                ServingConfig.MODEL_START,
-                plan.trainer().containsKey(TrainerConfig.INIT) ? ServingConfig.START_WAIT : ServingConfig.START_FRESH);
+        // Fresh, not wait: serving starts before ingest, and waiting would hold the images the first version needs.
+        s.put(ServingConfig.MODEL_START, ServingConfig.START_FRESH);
         s.put(ServingConfig.METRICS_PORT, "0");
         s.putAll(plan.serving());
         return new ServingConfig(s);
