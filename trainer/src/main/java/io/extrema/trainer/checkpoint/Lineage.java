@@ -133,7 +133,9 @@ public final class Lineage {
             Path file = CheckpointStore.modelFile(Path.of(init))
                     .orElseThrow(() -> new IllegalStateException(TrainerConfig.INIT + "=" + init
                             + ": neither a checkpoint file nor a directory holding one"));
-            log.info("warm start from checkpoint {}: its online, predictor and target weights", file);
+            log.info(
+                    "warm start from {}: a checkpoint's own weights, or exported target weights into both encoders",
+                    file);
             weights = Files.readAllBytes(file);
         }
         try {
