@@ -3,8 +3,8 @@ package io.extrema.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * What the encoder says about a batch of images, after the final LayerNorm but for {@code instanceBeforeNorm}. Attached to the manager of the
- * images that were embedded; closing that manager frees them.
+ * What the encoder says about a batch of images, after the final LayerNorm but for {@code instanceBeforeNorm}.
+ * Attached to the manager of the images that were embedded; closing that manager frees them.
  *
  * @param instance class token after class attention [B, D]: the instance representation
  * @param tokens patch tokens [B, N, D]: the distributed representation

@@ -173,8 +173,8 @@ public final class LearningBenchmark {
                         p -> {
                             System.out.printf(
                                     Locale.ROOT,
-                                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d clipped %.1f%% std*sqrt(d) %.3f "
-                                            + "knn %s | raw %.2f%% | load %s%n",
+                                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d clipped %.1f%% "
+                                            + "std*sqrt(d) %.3f knn %s | raw %.2f%% | load %s%n",
                                     p.minutes(),
                                     p.step(),
                                     p.images(),

@@ -211,7 +211,7 @@ public final class DemoCommand implements Command {
             Path sample = SampleData.require();
             data = sample.resolve("train.tar.gz");
             probe = sample.resolve("test.tar.gz");
-            trainerSettings = withShippedWarmStart(trainer, sample);
+            trainerSettings = withShippedWarmStart(trainer);
         } else {
             data = Path.of(settings.getString(DATA)).toAbsolutePath();
             if (!Files.exists(data)) throw new io.extrema.ops.cli.UsageException("--data " + data + " does not exist");
@@ -240,12 +240,12 @@ public final class DemoCommand implements Command {
      * trained on CIFAR-10, so the probe and the embedding map show class structure from the first minute rather
      * than a random network's dip; a run that sets its own {@code init} or model settings starts as it says.
      */
-    static Map<String, String> withShippedWarmStart(Map<String, String> trainer, Path sample) {
+    static Map<String, String> withShippedWarmStart(Map<String, String> trainer) {
         boolean ownModel = trainer.keySet().stream()
                 .anyMatch(k -> k.equals(TrainerConfig.INIT) || k.startsWith(TrainerConfig.MODEL_PREFIX));
         if (ownModel) return trainer;
         Map<String, String> out = new HashMap<>(trainer);
-        out.put(TrainerConfig.INIT, SampleData.warmStart(sample).toString());
+        out.put(TrainerConfig.INIT, SampleData.warmStart().toString());
         return Map.copyOf(out);
     }
 }

@@ -25,10 +25,15 @@ public final class SampleData {
 
     /** The sample folder, or empty when no candidate root holds it. */
     public static Optional<Path> locate() {
+        return find(FOLDER.resolve("train.tar.gz")).map(Path::getParent);
+    }
+
+    /** The first file at {@code relative} under a candidate root or one of its parents. */
+    private static Optional<Path> find(Path relative) {
         for (Path start : roots()) {
             for (Path dir = start; dir != null; dir = dir.getParent()) {
-                Path candidate = dir.resolve(FOLDER);
-                if (Files.isRegularFile(candidate.resolve("train.tar.gz"))) {
+                Path candidate = dir.resolve(relative);
+                if (Files.isRegularFile(candidate)) {
                     return Optional.of(candidate);
                 }
             }
@@ -43,14 +48,13 @@ public final class SampleData {
                 + "=<project folder>, or give --demo.data PATH"));
     }
 
-    /** The shipped warm start, found beside the sample folder {@code sample} ({@link #require()}). */
-    public static Path warmStart(Path sample) {
-        Path file = sample.toAbsolutePath().getParent().getParent().resolve(WARM_START);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("the demo's warm start " + file + " is missing; restore it from the "
-                    + "project (git checkout -- " + WARM_START + ")");
-        }
-        return file;
+    /** The shipped warm start, found where the sample is ({@link #require()}), or an explanation. */
+    public static Path warmStart() {
+        return find(WARM_START)
+                .orElseThrow(() -> new IllegalStateException("the demo's warm start " + WARM_START
+                        + " was not found above " + roots() + "; restore it from the project (git checkout -- "
+                        + WARM_START
+                        + ")"));
     }
 
     private static List<Path> roots() {

@@ -29,13 +29,12 @@ class ShippedWarmStartTest {
 
     @Test
     void theDemoOnTheShippedSampleWarmStartsFromTheShippedNetworkUnlessToldOtherwise() {
-        Path sample = SampleData.require();
-        Map<String, String> defaults = DemoCommand.withShippedWarmStart(Map.of(), sample);
-        assertEquals(SampleData.warmStart(sample).toString(), defaults.get(TrainerConfig.INIT));
+        Map<String, String> defaults = DemoCommand.withShippedWarmStart(Map.of());
+        assertEquals(SampleData.warmStart().toString(), defaults.get(TrainerConfig.INIT));
         Map<String, String> own = Map.of("model.dim", "64");
-        assertEquals(own, DemoCommand.withShippedWarmStart(own, sample), "a user's own model starts from scratch");
+        assertEquals(own, DemoCommand.withShippedWarmStart(own), "a user's own model starts from scratch");
         Map<String, String> init = Map.of(TrainerConfig.INIT, "extrema@3");
-        assertEquals(init, DemoCommand.withShippedWarmStart(init, sample));
+        assertEquals(init, DemoCommand.withShippedWarmStart(init));
     }
 
     @Test
@@ -44,7 +43,7 @@ class ShippedWarmStartTest {
         ExtremaConfig preset = ExtremaConfig.cifarTiny();
         OnlineProbe probe = OnlineProbe.load(
                 sample.resolve("test.tar.gz"), 500, EvalTransform.whole(preset.imageSize(), Normalisation.IMAGENET));
-        byte[] weights = Files.readAllBytes(SampleData.warmStart(sample));
+        byte[] weights = Files.readAllBytes(SampleData.warmStart());
         // A ConfigMismatchException here means the preset changed: retrain the warm start (data/warm-start/README.md).
         try (ExtremaTrainer warm = Checkpoint.warmStart(weights, preset, Device.cpu());
                 ExtremaModel random = ExtremaModel.create(preset, Device.cpu());
