@@ -32,10 +32,12 @@ public final class DashboardCommand implements Command {
     @Override
     public int run(Invocation invocation) throws Exception {
         DashboardConfig config = config(invocation);
-        DashboardServer server = new DashboardServer(config, invocation.kafkaOverrides()).start();
-        invocation.out().println("Dashboard on " + server.url() + "  (Ctrl-C stops it)");
-        String url = server.url();
-        Termination.awaitSignal(server, StatusLine.start(invocation, () -> url + "  | " + server.status()));
+        Termination.runUntilSignal(termination -> {
+            DashboardServer server = termination.own(new DashboardServer(config, invocation.kafkaOverrides()).start());
+            invocation.out().println("Dashboard on " + server.url() + "  (Ctrl-C stops it)");
+            String url = server.url();
+            termination.own(StatusLine.start(invocation, () -> url + "  | " + server.status()));
+        });
         return 0;
     }
 }

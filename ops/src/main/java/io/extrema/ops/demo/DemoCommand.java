@@ -14,7 +14,6 @@ import io.extrema.trainer.config.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,7 +135,6 @@ public final class DemoCommand implements Command {
     public int run(Invocation invocation) throws Exception {
         AbstractConfig settings = invocation.settings();
         PrintStream out = invocation.out();
-        List<AutoCloseable> started = new ArrayList<>(); // closed last first
         String bootstrap = settings.getString(BOOTSTRAP_SERVERS);
         String registry = settings.getString(REGISTRY_URL);
         if (bootstrap.isBlank() != registry.isBlank()) {
@@ -144,43 +142,53 @@ public final class DemoCommand implements Command {
                     "give both --" + BOOTSTRAP_SERVERS + " and --" + REGISTRY_URL + ", or neither for the local stack");
         }
         StackSettings stackSettings = bootstrap.isBlank() ? StackCommand.stackSettings(settings) : null;
-        if (stackSettings != null) {
-            bootstrap = stackSettings.bootstrapServers();
-            registry = stackSettings.registryUrl();
-        }
+        String kafka = stackSettings != null ? stackSettings.bootstrapServers() : bootstrap;
+        String schemaRegistry = stackSettings != null ? stackSettings.registryUrl() : registry;
         // Every setting checked before anything starts.
-        Demo.Plan plan = plan(invocation, bootstrap, registry);
-        DemoTopics topics = plan.topics();
-        Path data = plan.data();
-        Path probe = plan.probe();
-        if (stackSettings != null) {
-            if (LocalStack.detachedRunning(stackSettings)) {
-                // started by `extrema stack start`: use it, bringing back a service that died
-                LocalStack.startDetached(stackSettings, List.of());
-                out.println("Using the local stack already running from " + stackSettings.stateDir());
-            } else {
-                out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir()
-                        + " ...");
-                // Stopped last by our own shutdown hook, after the trainer's checkpoint and commit.
-                started.add(
-                        LocalStack.start(stackSettings, List.<TopicSpec>of()).closedByOwnerOnly());
-            }
-        }
+        Demo.Plan plan = plan(invocation, kafka, schemaRegistry);
+        // Ctrl-C / SIGTERM, also while starting: the status lines stop, then the demo's parts, then the stack;
+        // "Stopped." comes last.
+        Termination.runUntilSignal(termination -> {
+            termination.own(() -> out.println("Stopped."));
+            if (stackSettings != null) startStack(stackSettings, termination, out);
+            out.println("Starting trainer, serving, monitor and dashboard; sending " + plan.data()
+                    + (plan.probe() != null ? " (probe set " + plan.probe() + ")" : "") + " ...");
+            Demo demo = termination.own(new Demo(plan).start());
+            printEndpoints(out, demo, plan);
+            String url = demo.dashboardUrl();
+            StatusLine status = StatusLine.start(invocation, () -> url + "  | " + demo.status());
+            termination.own(() -> {
+                status.close();
+                out.println(
+                        "Stopping: the trainer (checkpoint), ingest, dashboard, monitor, serving, then the stack ...");
+            });
+        });
+        return 0;
+    }
 
-        out.println("Starting trainer, serving, monitor and dashboard; sending " + data
-                + (probe != null ? " (probe set " + probe + ")" : "") + " ...");
-        Demo demo;
-        try {
-            demo = new Demo(plan).start();
-        } catch (Exception e) {
-            Termination.closeAll(started);
-            throw e;
+    /**
+     * The local stack: the one {@code extrema stack start} left running, or one of our own, stopped last (after the
+     * trainer's checkpoint and commit) through {@code termination}.
+     */
+    private static void startStack(StackSettings stackSettings, Termination termination, PrintStream out) {
+        if (LocalStack.detachedRunning(stackSettings)) {
+            // started by `extrema stack start`: use it, bringing back a service that died
+            LocalStack.startDetached(stackSettings, List.of());
+            out.println("Using the local stack already running from " + stackSettings.stateDir());
+        } else {
+            out.println("Starting the local stack (Kafka broker + schema registry) in " + stackSettings.stateDir()
+                    + " ...");
+            termination.own(
+                    LocalStack.start(stackSettings, List.<TopicSpec>of()).closedByOwnerOnly());
         }
-        started.add(demo);
+    }
+
+    private static void printEndpoints(PrintStream out, Demo demo, Demo.Plan plan) {
+        DemoTopics topics = plan.topics();
         out.println();
         out.println("  Dashboard        " + demo.dashboardUrl());
-        out.println("  Kafka            bootstrap.servers=" + bootstrap);
-        out.println("  Schema registry  schema.registry.url=" + registry);
+        out.println("  Kafka            bootstrap.servers=" + plan.bootstrapServers());
+        out.println("  Schema registry  schema.registry.url=" + plan.registryUrl());
         out.println("  Topics           " + topics.images() + " -> " + topics.embeddings() + ", " + topics.models()
                 + ", " + topics.metrics() + ", " + topics.monitor() + ", " + topics.alerts() + ", " + topics.prefix()
                 + "dlq.*");
@@ -188,17 +196,6 @@ public final class DemoCommand implements Command {
         out.println("  Work dir         " + plan.workDir());
         out.println("Ctrl-C stops everything.");
         out.println();
-
-        String url = demo.dashboardUrl();
-        StatusLine status = StatusLine.start(invocation, () -> url + "  | " + demo.status());
-        started.add(() -> {
-            status.close();
-            out.println("Stopping: the trainer (checkpoint), ingest, dashboard, monitor, serving, then the stack ...");
-        });
-        // Ctrl-C / SIGTERM: the status lines stop, then the demo's parts, then the stack; "Stopped." comes last.
-        started.add(0, () -> out.println("Stopped."));
-        Termination.awaitSignal(started);
-        return 0;
     }
 
     /** What the demo runs, from its settings: the data (the shipped sample by default), topics, credentials. */

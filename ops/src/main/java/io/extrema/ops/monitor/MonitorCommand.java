@@ -40,14 +40,16 @@ public final class MonitorCommand implements Command {
     @Override
     public int run(Invocation invocation) throws Exception {
         MonitorConfig config = config(invocation);
-        MonitorService service = new MonitorService(config).start();
-        invocation
-                .out()
-                .println("Monitor running: " + config.getString(MonitorConfig.EMBEDDINGS_TOPIC) + " -> "
-                        + config.getString(MonitorConfig.MONITOR_TOPIC) + ", alerts -> "
-                        + config.getString(MonitorConfig.ALERTS_TOPIC)
-                        + "; Prometheus on :" + service.prometheusPort() + "/metrics. Ctrl-C stops it.");
-        Termination.awaitSignal(service, StatusLine.start(invocation, () -> status(service)));
+        Termination.runUntilSignal(termination -> {
+            MonitorService service = termination.own(new MonitorService(config).start());
+            invocation
+                    .out()
+                    .println("Monitor running: " + config.getString(MonitorConfig.EMBEDDINGS_TOPIC) + " -> "
+                            + config.getString(MonitorConfig.MONITOR_TOPIC) + ", alerts -> "
+                            + config.getString(MonitorConfig.ALERTS_TOPIC)
+                            + "; Prometheus on :" + service.prometheusPort() + "/metrics. Ctrl-C stops it.");
+            termination.own(StatusLine.start(invocation, () -> status(service)));
+        });
         return 0;
     }
 

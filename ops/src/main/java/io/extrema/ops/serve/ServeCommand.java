@@ -9,6 +9,7 @@ import io.extrema.serving.app.EmbeddingService;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.live.ModelId;
 import io.extrema.serving.metrics.ServingMetrics;
+import java.time.Duration;
 import java.util.Locale;
 import org.apache.kafka.common.config.ConfigDef;
 
@@ -38,22 +39,25 @@ public final class ServeCommand implements Command {
     @Override
     public int run(Invocation invocation) throws Exception {
         ServingConfig config = config(invocation);
-        EmbeddingService service = new EmbeddingService(config);
         invocation
                 .out()
                 .println("Serving: waiting for the models topic " + config.getString(ServingConfig.MODELS_TOPIC)
                         + " (model.start=" + config.getString(ServingConfig.MODEL_START) + ")");
-        service.start();
-        invocation
-                .out()
-                .println("Serving " + config.getString(ServingConfig.IMAGES_TOPIC) + " -> "
-                        + config.getString(ServingConfig.EMBEDDINGS_TOPIC) + " with "
-                        + service.liveModel().id().orElseThrow()
-                        + service.metricsPort()
-                                .map(p -> "; Prometheus on :" + p + "/metrics")
-                                .orElse("")
-                        + ". Ctrl-C stops it.");
-        Termination.awaitSignal(service, StatusLine.start(invocation, () -> status(service)));
+        // Owned before it starts, and interrupted at once by a stop: its start may wait for a first model unboundedly.
+        Termination.runUntilSignal(Duration.ZERO, termination -> {
+            EmbeddingService service = termination.own(new EmbeddingService(config));
+            service.start();
+            invocation
+                    .out()
+                    .println("Serving " + config.getString(ServingConfig.IMAGES_TOPIC) + " -> "
+                            + config.getString(ServingConfig.EMBEDDINGS_TOPIC) + " with "
+                            + service.liveModel().id().orElseThrow()
+                            + service.metricsPort()
+                                    .map(p -> "; Prometheus on :" + p + "/metrics")
+                                    .orElse("")
+                            + ". Ctrl-C stops it.");
+            termination.own(StatusLine.start(invocation, () -> status(service)));
+        });
         return 0;
     }
 

@@ -155,7 +155,7 @@ public final class StackCommand implements Command {
     }
 
     @Override
-    public int run(Invocation invocation) throws InterruptedException {
+    public int run(Invocation invocation) throws Exception {
         StackSettings settings = stackSettings(invocation.settings());
         List<TopicSpec> topics = invocation.settings().getBoolean(CREATE_TOPICS) ? projectTopics() : List.of();
         PrintStream out = invocation.out();
@@ -173,10 +173,11 @@ public final class StackCommand implements Command {
                 return 0;
             }
             case "run": {
-                LocalStack stack = LocalStack.start(settings, topics);
-                printStarted(out, stack.endpoints(), settings, topics);
-                out.println("Running in the foreground; Ctrl-C stops it.");
-                Termination.awaitSignal(stack);
+                Termination.runUntilSignal(termination -> {
+                    LocalStack stack = termination.own(LocalStack.start(settings, topics));
+                    printStarted(out, stack.endpoints(), settings, topics);
+                    out.println("Running in the foreground; Ctrl-C stops it.");
+                });
                 return 0;
             }
             case "stop":
