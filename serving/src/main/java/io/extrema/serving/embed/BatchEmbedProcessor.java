@@ -159,6 +159,13 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             }
         }
         forwardReady();
+        // Keeping up, the embeddings should be visible now, not at the next commit interval; behind, a commit per
+        // batch would cost more than the batch (an exactly-once commit blocks the thread ~20 ms), so the interval
+        // commits a backlog in few, long transactions. A commit slower than the stream makes the thread fall
+        // behind, which stops the per-batch commits: the rule regulates itself.
+        if (!batch().behind(context.currentSystemTimeMs(), maxWait.toMillis())) {
+            context.commit();
+        }
     }
 
     /** The model input of a waiting image the decode step did not prepare for this size (restored, or resized). */

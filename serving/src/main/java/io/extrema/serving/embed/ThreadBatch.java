@@ -55,8 +55,12 @@ final class ThreadBatch {
             return false;
         }
         long waited = nowMs - oldestArrivalMs;
-        boolean behind = nowMs - newestProducedMs > maxWaitMs;
-        return waited >= maxWaitMs || (waited >= lingerMs && !behind);
+        return waited >= maxWaitMs || (waited >= lingerMs && !behind(nowMs, maxWaitMs));
+    }
+
+    /** Whether the newest image this thread has seen was produced more than {@code maxWaitMs} ago. */
+    boolean behind(long nowMs, long maxWaitMs) {
+        return nowMs - newestProducedMs > maxWaitMs;
     }
 
     /** Forgets a closing task's images: they stay in its changelogged buffer for whoever owns it next. */
