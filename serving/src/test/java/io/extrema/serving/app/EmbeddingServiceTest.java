@@ -416,21 +416,13 @@ class EmbeddingServiceTest {
                 .sum();
     }
 
-    private Process startChildInstance(Map<String, String> settings) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
-                "-Dai.djl.offline=true",
-                "-Xmx512m",
-                EmbeddingService.class.getName()));
-        settings.forEach((k, v) -> command.add(k + "=" + v));
-        File log = new File("target/serving-child-" + run + ".log");
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log)
-                .start();
+    private Process startChildInstance(Map<String, String> settings) throws IOException {
+        return ServiceJvm.start(
+                List.of("-Xmx512m"),
+                settings.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList(),
+                new File("target/serving-child-" + run + ".log"));
     }
 
     private void drain(

@@ -11,7 +11,7 @@ import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionCodec;
 import io.extrema.schemas.serde.SpecificAvroDeserializer;
 import io.extrema.schemas.serde.SpecificAvroSerializer;
-import io.extrema.serving.app.EmbeddingService;
+import io.extrema.serving.app.ServiceJvm;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.embed.ImagePreparation;
 import io.extrema.serving.live.ServingModel;
@@ -19,7 +19,7 @@ import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.StackSettings;
 import io.extrema.stack.TopicSpec;
-import java.io.File;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,14 +31,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -47,15 +57,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>the same model's in-process batch inference on the same images (decode + eval transform + embed, and
  *   embed alone, one pass each after a short warm-up), in this JVM, before and after the topology run;</li>
- *   <li>embeddings/s through the running topology (a separate service JVM, exactly-once) with the images already
- *   on the topic, so it runs as fast as it can;</li>
+ *   <li>embeddings/s through the running topology (one or more service JVMs, exactly-once, sharing the images
+ *   topic's partitions as one consumer group) with the images already on the topic, so it runs as fast as it can,
+ *   timed from the first embedding after every instance owns partitions;</li>
  *   <li>end-to-end latency, producer timestamp to the embedding read by a read_committed consumer (the embedding
  *   keeps its image's timestamp), at half the measured maximum rate;</li>
- *   <li>the service JVM's resident memory (VmRSS and its peak VmHWM).</li>
+ *   <li>the cores each process used during the drain, and each service JVM's resident memory (VmRSS and its peak
+ *   VmHWM).</li>
  * </ol>
  * The broker and registry are the local stack's real processes on this machine, sharing its cores.
  *
- * <pre>mvn -o -q -pl serving test-compile exec:exec@serving-bench [-Dbench.args="--images 4000 --out FILE"]</pre>
+ * <pre>mvn -o -q -pl serving test-compile exec:exec@serving-bench [-Dbench.args="--images 4000 --out FILE"]
+ * mvn -o -q -pl serving test-compile exec:exec@serving-bench -Dbench.args="--images 4000 --instances 2"</pre>
+ *
+ * {@code --instances N} (default 1) starts N service JVMs, each with its own state dir and log (the metrics port is
+ * a free one each) and, unless {@code --service-jvm} sets it, {@code -Dai.djl.pytorch.num_threads=max(1, cores / N)}
+ * so the instances do not oversubscribe the cores; {@code --partitions P} (default 4, at least N) sizes the images
+ * and embeddings topics.
  */
 public final class ServingBenchmark {
 
@@ -66,9 +84,20 @@ public final class ServingBenchmark {
         double latencySeconds = Double.parseDouble(arg(args, "--latency-seconds", "20"));
         String preset = arg(args, "--preset", "cifar-tiny");
         String out = arg(args, "--out", null);
+        int instances = Integer.parseInt(arg(args, "--instances", "1"));
+        int partitions = Integer.parseInt(arg(args, "--partitions", "4"));
+        if (instances < 1 || partitions < instances) {
+            throw new IllegalArgumentException("need 1 <= --instances <= --partitions: an instance without a partition"
+                    + " would idle; got " + instances + " instances, " + partitions + " partitions");
+        }
         // Extra JVM options (e.g. a flight recording) and service settings (key=value), space-separated, for
         // profiling and for trying a setting without a rebuild.
-        List<String> serviceJvm = words(arg(args, "--service-jvm", ""));
+        List<String> serviceJvm = new ArrayList<>(words(arg(args, "--service-jvm", "")));
+        if (instances > 1 && intraOpThreads(serviceJvm) == null) {
+            // Each JVM would size libtorch's pool to every core (ComputeDevice.shareCores); share them instead.
+            int each = Math.max(1, Runtime.getRuntime().availableProcessors() / instances);
+            serviceJvm.add(0, "-D" + INTRA_OP_THREADS + "=" + each);
+        }
         List<String> serviceSettings = words(arg(args, "--service", ""));
 
         Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
@@ -87,6 +116,8 @@ public final class ServingBenchmark {
                             batch,
                             preset,
                             stateDir,
+                            instances,
+                            partitions,
                             serviceJvm,
                             serviceSettings)
                     .run(latencySeconds, String.join(" ", args));
@@ -99,6 +130,17 @@ public final class ServingBenchmark {
         }
     }
 
+    /** libtorch's intra-op pool size, read by DJL when the engine loads. */
+    private static final String INTRA_OP_THREADS = "ai.djl.pytorch.num_threads";
+
+    /** Shared by every instance, so they form one consumer group. */
+    private static final String APPLICATION_ID = "serving-bench";
+
+    private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
+
+    /** One service JVM of the run: its name in the report, its process, its log (which names its metrics port). */
+    private record Instance(String name, Process process, Path log) {}
+
     private final StackEndpoints stack;
     private final List<Long> stackPids;
     private final List<byte[]> jpegs;
@@ -106,6 +148,8 @@ public final class ServingBenchmark {
     private final int batch;
     private final String preset;
     private final Path stateDir;
+    private final int instances;
+    private final int partitions;
     private final Map<String, String> serde;
     private final List<String> serviceJvm;
     private final List<String> serviceSettings;
@@ -118,6 +162,8 @@ public final class ServingBenchmark {
             int batch,
             String preset,
             Path stateDir,
+            int instances,
+            int partitions,
             List<String> serviceJvm,
             List<String> serviceSettings) {
         this.stackPids = stackPids;
@@ -129,6 +175,8 @@ public final class ServingBenchmark {
         this.batch = batch;
         this.preset = preset;
         this.stateDir = stateDir;
+        this.instances = instances;
+        this.partitions = partitions;
         this.serde = Map.of("schema.registry.url", stack.registryUrl());
     }
 
@@ -141,8 +189,8 @@ public final class ServingBenchmark {
         LocalStack.createTopics(
                 stack.bootstrapServers(),
                 List.of(
-                        new TopicSpec("images", 4, Map.of()),
-                        new TopicSpec("embeddings", 4, Map.of()),
+                        new TopicSpec("images", partitions, Map.of()),
+                        new TopicSpec("embeddings", partitions, Map.of()),
                         new TopicSpec("dlq", 1, Map.of()),
                         new TopicSpec("models", 1, Map.of("cleanup.policy", "compact"))));
         ExtremaConfig config = ExtremaConfig.preset(preset);
@@ -166,18 +214,23 @@ public final class ServingBenchmark {
         double[] before = inProcess(version, records, preparation);
 
         produce(records, 0); // the whole set waits on the topic: the topology then runs at its maximum rate
-        Process service = startService();
+        List<Instance> services = new ArrayList<>();
         double topologyRate;
         Map<String, Double> cores;
         List<Long> latencies;
         List<Long> toEmbedded = new ArrayList<>();
-        long rssKb;
-        long hwmKb;
-        String serviceMetrics;
+        Map<String, String> status = new LinkedHashMap<>();
+        Map<String, String> serviceMetrics = new LinkedHashMap<>();
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
+            for (int i = 1; i <= instances; i++) {
+                services.add(startService(i));
+            }
+            awaitPartitionsOwned(services);
             load.add("topology " + loadAverage());
             Map<String, Long> pids = new LinkedHashMap<>();
-            pids.put("service", service.pid());
+            for (Instance s : services) {
+                pids.put(s.name(), s.process().pid());
+            }
             for (long pid : stackPids) {
                 String command = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
                 pids.put(command.contains("kafka.Kafka") ? "broker" : "registry", pid);
@@ -186,7 +239,9 @@ public final class ServingBenchmark {
             ProcessCpu cpu = new ProcessCpu(pids);
             topologyRate = drainRate(consumer, n, cpu::start);
             cores = cpu.coresSinceStart();
-            serviceMetrics = scrape();
+            for (Instance s : services) {
+                serviceMetrics.put(s.name(), scrape(s.log()));
+            }
             List<ImageRecord> paced = new ArrayList<>();
             double halfRate = topologyRate / 2;
             int count = (int) (halfRate * latencySeconds);
@@ -197,12 +252,13 @@ public final class ServingBenchmark {
             producer.start();
             latencies = latencies(consumer, count, toEmbedded);
             producer.join();
-            String status = Files.readString(Path.of("/proc/" + service.pid() + "/status"));
-            rssKb = kb(status, "VmRSS:");
-            hwmKb = kb(status, "VmHWM:");
+            for (Instance s : services) {
+                status.put(
+                        s.name(),
+                        Files.readString(Path.of("/proc/" + s.process().pid() + "/status")));
+            }
         } finally {
-            service.destroy(); // SIGTERM: the service's shutdown hook closes it cleanly
-            service.waitFor();
+            stop(services); // their state dirs are under stateDir, deleted with the stack's
         }
         load.add("after in-process " + loadAverage());
         double[] after = inProcess(version, records, preparation);
@@ -233,7 +289,15 @@ public final class ServingBenchmark {
                 .append(n)
                 .append(" JPEGs from the dataset; batch ")
                 .append(batch)
-                .append(", linger 20 ms, 4 partitions, one service JVM (1 stream thread), exactly_once_v2\n\n");
+                .append(", linger 20 ms, ")
+                .append(partitions)
+                .append(" partitions, ")
+                .append(
+                        instances == 1
+                                ? "one service JVM (1 stream thread)"
+                                : instances + " service JVMs in one consumer group (1 stream thread, "
+                                        + intraOpThreads(serviceJvm) + " libtorch intra-op threads each)")
+                .append(", exactly_once_v2\n\n");
         r.append("| figure | value |\n|---|---|\n");
         r.append(String.format(
                 "| in-process decode + transform + embed, images/s (before / after) | %.0f / %.0f |%n",
@@ -256,26 +320,44 @@ public final class ServingBenchmark {
                 "| of which produce → embedded (the embedding's processing time), p50 / p99 | %d / %d ms |%n",
                 percentile(toEmbedded, 50), percentile(toEmbedded, 99)));
         r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
+        status.forEach((name, procStatus) -> r.append(String.format(
+                "| %s JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
+                name, kb(procStatus, "VmRSS:") / 1024, kb(procStatus, "VmHWM:") / 1024)));
+        serviceMetrics.forEach((name, page) -> {
+            double batchAvg = metric(page, "extrema_serving_batch_size_avg");
+            double latencyAvg = metric(page, "extrema_serving_inference_latency_avg_ms");
+            r.append(String.format(
+                    "| inside %s during the run: batch size avg, inference ms/batch avg → images/s"
+                            + " of inference alone | %.1f, %.1f ms → %.0f |%n",
+                    instances == 1 ? "the service" : name, batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
+        });
         r.append(String.format(
-                "| service JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
-                rssKb / 1024, hwmKb / 1024));
-        double batchAvg = metric(serviceMetrics, "extrema_serving_batch_size_avg");
-        double latencyAvg = metric(serviceMetrics, "extrema_serving_inference_latency_avg_ms");
-        r.append(String.format(
-                "| inside the service during the run: batch size avg, inference ms/batch avg → images/s"
-                        + " of inference alone | %.1f, %.1f ms → %.0f |%n",
-                batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
-        double serviceCores = cores.get("service");
+                "| embeddings, batches made by the end of the drain (each instance's /metrics): %s | %s |%n",
+                String.join(", ", serviceMetrics.keySet()),
+                serviceMetrics.values().stream()
+                        .map(page -> String.format(
+                                "%.0f, %.0f",
+                                metric(page, "extrema_serving_embeddings_total"),
+                                metric(page, "extrema_serving_batches_total")))
+                        .collect(Collectors.joining("; "))));
+        double serviceCores =
+                serviceMetrics.keySet().stream().mapToDouble(cores::get).sum();
         double others = cores.values().stream().mapToDouble(Double::doubleValue).sum() - serviceCores;
         r.append(String.format(
                 "| cores used during the topology run: %s | %s |%n",
                 String.join(", ", cores.keySet()),
                 cores.values().stream().map(c -> String.format("%.2f", c)).collect(Collectors.joining(", "))));
+        if (instances > 1) {
+            r.append(String.format("| cores used by the %d service JVMs together | %.2f |%n", instances, serviceCores));
+        }
         double inProcessCpuMs = Math.min(before[2], after[2]);
         double serviceCpuMs = 1000 * serviceCores / topologyRate;
         r.append(String.format(
-                "| CPU per image: in-process decode+embed (best) / service | %.2f / %.2f ms → efficiency %.0f %% |%n",
-                inProcessCpuMs, serviceCpuMs, 100 * inProcessCpuMs / serviceCpuMs));
+                "| CPU per image: in-process decode+embed (best) / %s | %.2f / %.2f ms → efficiency %.0f %% |%n",
+                instances == 1 ? "service" : "services together",
+                inProcessCpuMs,
+                serviceCpuMs,
+                100 * inProcessCpuMs / serviceCpuMs));
         int machineCores = Runtime.getRuntime().availableProcessors();
         r.append(String.format(
                 "| ceiling: the cores the others left (%.2f of %d) at in-process CPU per image, / in-process |"
@@ -335,9 +417,23 @@ public final class ServingBenchmark {
         }
     }
 
-    /** Embeddings/s between the first and the last of {@code n} embeddings read. */
+    /**
+     * Embeddings/s between the first embedding read after those already committed (by instances that had
+     * partitions before the others) and the last of {@code n}.
+     */
     private static double drainRate(KafkaConsumer<String, EmbeddingRecord> consumer, int n, Runnable atFirstRead) {
         Set<String> seen = new HashSet<>();
+        Map<TopicPartition, Long> committed = consumer.endOffsets(consumer.assignment()); // read_committed: the LSO
+        while (committed.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(50))) {
+                seen.add(r.key());
+            }
+        }
+        int early = seen.size();
+        if (early == n) {
+            throw new IllegalStateException(
+                    "all " + n + " images were embedded before every instance had partitions; give more --images");
+        }
         long first = 0;
         int atFirst = 0;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -348,7 +444,7 @@ public final class ServingBenchmark {
             for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(50))) {
                 seen.add(r.key());
             }
-            if (first == 0 && !seen.isEmpty()) {
+            if (first == 0 && seen.size() > early) {
                 first = System.nanoTime(); // from the first visible embedding: start-up and rebalance excluded
                 atFirst = seen.size();
                 atFirstRead.run();
@@ -425,33 +521,107 @@ public final class ServingBenchmark {
         }
     }
 
-    private Process startService() throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.extrema.schemas.avro",
-                "-Dai.djl.offline=true",
-                "-Xmx1g"));
-        command.addAll(serviceJvm);
-        command.addAll(List.of(
-                EmbeddingService.class.getName(),
+    /** Instance {@code i} (from 1): its own state dir, log and client id, the group's application id. */
+    private Instance startService(int i) throws IOException {
+        String id = APPLICATION_ID + "-" + i;
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+        jvm.addAll(serviceJvm);
+        List<String> settings = new ArrayList<>(List.of(
                 ServingConfig.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
                 ServingConfig.SCHEMA_REGISTRY_URL + "=" + stack.registryUrl(),
-                ServingConfig.APPLICATION_ID + "=serving-bench",
+                ServingConfig.APPLICATION_ID + "=" + APPLICATION_ID,
+                // Kafka Streams names its consumers after the client id: how the group's members map to instances.
+                ServingConfig.KAFKA_PREFIX + "client.id=" + id,
                 ServingConfig.IMAGES_TOPIC + "=images",
                 ServingConfig.EMBEDDINGS_TOPIC + "=embeddings",
                 ServingConfig.MODELS_TOPIC + "=models",
                 ServingConfig.DLQ_TOPIC + "=dlq",
                 ServingConfig.BATCH_SIZE + "=" + batch,
                 ServingConfig.METRICS_PORT + "=0",
-                ServingConfig.STATE_DIR + "=" + stateDir.resolve("serving")));
-        command.addAll(serviceSettings);
-        File log = stateDir.resolve("serving.log").toFile();
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log)
-                .start();
+                ServingConfig.STATE_DIR + "=" + stateDir.resolve(id)));
+        settings.addAll(serviceSettings);
+        Path log = stateDir.resolve(id + ".log");
+        return new Instance(
+                instances == 1 ? "service" : "service " + i, ServiceJvm.start(jvm, settings, log.toFile()), log);
+    }
+
+    /**
+     * Waits until the group is stable, every images partition is owned and every instance owns some: timing before
+     * that would measure the first instance to join draining alone.
+     */
+    private void awaitPartitionsOwned(List<Instance> services)
+            throws InterruptedException, ExecutionException, IOException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (true) {
+                GroupState state = GroupState.UNKNOWN;
+                Map<Integer, Integer> owned = new TreeMap<>(); // instance → images partitions it owns
+                try {
+                    ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(APPLICATION_ID))
+                            .all()
+                            .get()
+                            .get(APPLICATION_ID);
+                    state = group.groupState();
+                    for (MemberDescription m : group.members()) {
+                        long images = m.assignment().topicPartitions().stream()
+                                .filter(tp -> tp.topic().equals("images"))
+                                .count();
+                        IntStream.rangeClosed(1, instances)
+                                .filter(i -> m.clientId().startsWith(APPLICATION_ID + "-" + i + "-"))
+                                .forEach(i -> owned.merge(i, (int) images, Integer::sum));
+                    }
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    // no instance has joined yet
+                }
+                boolean everyoneOwns =
+                        owned.size() == instances && owned.values().stream().allMatch(c -> c > 0);
+                int total = owned.values().stream().mapToInt(Integer::intValue).sum();
+                if (state == GroupState.STABLE && everyoneOwns && total == partitions) {
+                    return;
+                }
+                for (Instance s : services) {
+                    if (!s.process().isAlive()) {
+                        throw new IllegalStateException(s.name() + " exited with "
+                                + s.process().exitValue() + " before the group was balanced; its log ends:\n"
+                                + logEnd(s.log()));
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    Instance idle = IntStream.rangeClosed(1, instances)
+                            .filter(i -> owned.getOrDefault(i, 0) == 0)
+                            .mapToObj(i -> services.get(i - 1))
+                            .findFirst()
+                            .orElse(services.get(0));
+                    throw new IllegalStateException("after 5 minutes the group " + APPLICATION_ID + " is " + state
+                            + ", images partitions per instance " + owned + " of " + partitions + "; the log of "
+                            + idle.name() + " ends:\n" + logEnd(idle.log()));
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** The last lines of a service's log, for an error message: the state dir and its logs go when the run ends. */
+    private static String logEnd(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+
+    /**
+     * SIGTERM to every instance at once (each closes cleanly and leaves the group), then SIGKILL to any still
+     * running after {@link #STOP_TIMEOUT}.
+     */
+    private static void stop(List<Instance> services) throws InterruptedException {
+        services.forEach(s -> s.process().destroy());
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (Instance s : services) {
+            if (!s.process().waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                s.process().destroyForcibly().waitFor();
+            }
+        }
     }
 
     private KafkaConsumer<String, EmbeddingRecord> committedReader() {
@@ -504,9 +674,9 @@ public final class ServingBenchmark {
         }
     }
 
-    /** The service JVM's Prometheus page; its port is in its log (metrics.port=0 picks a free one). */
-    private String scrape() throws Exception {
-        String log = Files.readString(stateDir.resolve("serving.log"));
+    /** A service JVM's Prometheus page; its port is in its log (metrics.port=0 picks a free one). */
+    private static String scrape(Path serviceLog) throws Exception {
+        String log = Files.readString(serviceLog);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on http://([^/]+)/metrics")
                 .matcher(log);
         if (!m.find()) {
@@ -550,6 +720,18 @@ public final class ServingBenchmark {
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memKb / 1024 / 1024
                 + " GiB, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version");
+    }
+
+    /** The last {@code -Dai.djl.pytorch.num_threads=} value among JVM options (the one the JVM keeps), or null. */
+    private static String intraOpThreads(List<String> jvmOptions) {
+        String prefix = "-D" + INTRA_OP_THREADS + "=";
+        String value = null;
+        for (String o : jvmOptions) {
+            if (o.startsWith(prefix)) {
+                value = o.substring(prefix.length());
+            }
+        }
+        return value;
     }
 
     private static List<String> words(String s) {
