@@ -13,7 +13,6 @@ import io.extrema.stack.junit.LocalStackExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -186,8 +185,9 @@ class WindowPartialsTest {
                             at);
                 }
                 if (random.nextInt(50) == 0) {
-                    // Wall-clock time passes: the quiet-period commit must not change what is counted.
-                    sides.forEach(s -> s.driver.advanceWallClockTime(Duration.ofMillis(300)));
+                    // Wall-clock time passes without input: the held partials are sent on and a commit asked for,
+                    // which must not change what is counted.
+                    sides.forEach(s -> s.driver.advanceWallClockTime(WindowPartials.IDLE));
                 }
             }
             closeAll(t);
