@@ -77,9 +77,10 @@ public final class WindowStats {
     }
 
     /**
-     * Whether {@code o} would start the vector sums afresh without a newer version: another dimension under the
-     * same version. Merged into a window whose sums have o's dimension, a partial holding such a restart would add
-     * to those sums what one-by-one adding drops, so the partial is closed before it.
+     * Whether {@code o} would restart the vector sums within their version (another dimension). A partial holding
+     * such a restart cannot be merged as its observations would have been added: a window whose sums have the
+     * dimension the partial ends with would keep them, where adding one by one drops them. So the partial is sent on
+     * before {@code o}.
      */
     boolean restartsVectorSums(Observation o) {
         return !o.isDeadLetter() && o.modelVersion() == version && o.vector().length != sum.length;
@@ -173,17 +174,8 @@ public final class WindowStats {
 
     /** Bytes {@link #writeTo} takes. */
     int serializedSize() {
-        return 8
-                + 8
-                + 8
-                + 4
-                + modelName.getBytes(StandardCharsets.UTF_8).length
-                + 4
-                + 8 * versions.size()
-                + 8
-                + 8
-                + 4
-                + 16 * sum.length;
+        int name = modelName.getBytes(StandardCharsets.UTF_8).length;
+        return 3 * 8 + 4 + name + 4 + 8 * versions.size() + 2 * 8 + 4 + 16 * sum.length;
     }
 
     /** Writes the store layout at the buffer's position and moves past it. */
