@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -204,7 +205,7 @@ class WindowPartialsTest {
         StreamsBuilder builder = new StreamsBuilder();
         MonitorMeters meters = new MonitorMeters();
         KTable<Windowed<String>, WindowStats> sums = MonitorTopology.observations(builder, config, serdes, meters)
-                .groupByKey(Grouped.with("by-source", Serdes.String(), Observation.SERDE))
+                .groupByKey(Grouped.with("by-source", Serdes.String(), OBSERVATIONS))
                 .windowedBy(MonitorTopology.windows(config))
                 .aggregate(
                         WindowStats::new,
@@ -216,6 +217,39 @@ class WindowPartialsTest {
                 .to(config.getString(MonitorConfig.MONITOR_TOPIC), Produced.with(Serdes.String(), serdes.monitor()));
         return builder.build();
     }
+
+    /** The per-record aggregation's repartition serde: 4 bytes per dimension, no vector for a dead letter. */
+    private static final Serde<Observation> OBSERVATIONS = Serdes.serdeFrom(
+            (topic, o) -> {
+                byte[] source = o.source().getBytes(StandardCharsets.UTF_8);
+                byte[] model = o.modelName().getBytes(StandardCharsets.UTF_8);
+                int dim = o.isDeadLetter() ? -1 : o.vector().length;
+                ByteBuffer b = ByteBuffer.allocate(4 + source.length + 4 + model.length + 8 + 4 + 4 * Math.max(dim, 0));
+                b.putInt(source.length).put(source).putInt(model.length).put(model);
+                b.putLong(o.modelVersion()).putInt(dim);
+                if (dim > 0) {
+                    b.asFloatBuffer().put(o.vector());
+                }
+                return b.array();
+            },
+            (topic, bytes) -> {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                byte[] source = new byte[b.getInt()];
+                b.get(source);
+                byte[] model = new byte[b.getInt()];
+                b.get(model);
+                long version = b.getLong();
+                int dim = b.getInt();
+                float[] vector = dim < 0 ? null : new float[dim];
+                if (vector != null) {
+                    b.asFloatBuffer().get(vector);
+                }
+                return new Observation(
+                        new String(source, StandardCharsets.UTF_8),
+                        new String(model, StandardCharsets.UTF_8),
+                        version,
+                        vector);
+            });
 
     /** One topology on its driver, with its input and output topics. */
     private record Side(
