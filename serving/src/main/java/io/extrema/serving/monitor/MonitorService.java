@@ -73,10 +73,16 @@ public final class MonitorService implements AutoCloseable {
         // leaves aborted ones on the topic, which at-least-once would count), and a monitor killed between commits
         // restores windows that match its input offsets instead of counting the records since the commit twice.
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // The record cache (default 10 MB) folds every update of a window into one store write and one changelog
-        // record per commit: without it each embedding writes 16*D bytes to RocksDB and the changelog (9x slower,
-        // docs/bench/monitoring.md). A 1 s commit bounds what that adds to a window's emission.
+        // The record cache (default 10 MB) folds the write of a source's pane partial at every embedding into one
+        // changelog record per commit: without it each embedding writes 16*D bytes to the changelog (a window store
+        // without the cache was 9x slower, docs/bench/monitoring.md). Partials reach the windows through the
+        // repartition topic once committed: a 1 s commit bounds what that adds to a window's emission.
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        // Never wait on an empty input partition: the dead-letter partition is empty nearly always, and while a task
+        // waits on one, Kafka Streams 4.2.1's PartitionGroup formats a log String per record processed. The price: a
+        // dead letter fetched after embeddings later than its window's close (end + grace) is dropped from it; with
+        // the default grace that takes a fetch minutes behind, with grace 0 a fetch behind the closing embedding.
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         return props;
     }
 

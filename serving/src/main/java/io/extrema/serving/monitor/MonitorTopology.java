@@ -13,12 +13,14 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.Suppressed.BufferConfig;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -31,62 +33,43 @@ public final class MonitorTopology {
     public static Topology build(MonitorConfig config, MonitorSerdes serdes, MonitorMeters meters) {
         StreamsBuilder builder = new StreamsBuilder();
         AlertRules rules = new AlertRules(config.thresholds());
-        DeadLetterSource deadLetterSource = new DeadLetterSource(serdes.images().deserializer());
         String alertsTopic = config.getString(MonitorConfig.ALERTS_TOPIC);
         Produced<String, AlertRecord> toAlerts =
                 Produced.with(Serdes.String(), serdes.alerts()).withName("alerts-out");
-        // Per-source drift references and per-model trainer state, both changelogged.
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DriftProcessor.STORE), Serdes.String(), DriftReference.SERDE));
+        // Per-model trainer state, changelogged.
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerWatch.STORE), Serdes.String(), TrainerState.SERDE));
+        // Each source's partial sums of its latest pane, changelogged so that a restart resumes them at the
+        // committed offsets; the cache turns a write per observation into one changelog record per commit.
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(WindowPartials.STORE),
+                        Serdes.String(),
+                        WindowPartials.Partial.SERDE)
+                .withCachingEnabled());
 
-        // Embeddings become compact observations keyed by source: a source's window must live in one task.
-        KStream<String, Observation> embeddings = builder.stream(
-                        config.getString(MonitorConfig.EMBEDDINGS_TOPIC),
-                        Consumed.with(Serdes.String(), serdes.embeddings()).withName("embeddings-in"))
-                .filter((id, e) -> e != null && !e.getInstance().isEmpty(), Named.as("with-vector"))
-                .map((id, e) -> KeyValue.pair(sourceOf(e.getSource()), observation(e)), Named.as("to-observation"));
-
-        // Dead letters count against the source they came from, for the dead-letter share.
-        KStream<String, Observation> deadLetters = builder.stream(
-                        config.getString(MonitorConfig.DLQ_TOPIC),
-                        Consumed.with(Serdes.ByteArray(), serdes.deadLetters()).withName("dead-letters-in"))
-                .filter((k, d) -> d != null, Named.as("present-dead-letters"))
-                .map(
-                        (k, d) -> {
-                            String source = deadLetterSource.of(d);
-                            return KeyValue.pair(source, Observation.deadLetter(source));
-                        },
-                        Named.as("dead-letter-observation"));
-
-        // Sums per source and window; only sums are stored, so a window costs 2*D doubles whatever its count.
-        KStream<String, MonitorRecord> windows = embeddings
-                .merge(deadLetters, Named.as("observations"))
-                .peek((source, o) -> meters.observed(o), Named.as("count-observations"))
-                .groupByKey(Grouped.with("by-source", Serdes.String(), Observation.SERDE))
-                .windowedBy(windows(config))
+        // A source's window must live in one task: sums per pane cross the repartition topic, not the embeddings.
+        TimeWindows windows = windows(config);
+        KTable<Windowed<String>, WindowStats> sums = observations(builder, config, serdes, meters)
+                .process(() -> new WindowPartials(windows), Named.as("pane-partials"), WindowPartials.STORE)
+                .groupByKey(Grouped.with("partials-by-source", Serdes.String(), WindowStats.SERDE))
+                .windowedBy(windows)
                 .aggregate(
                         WindowStats::new,
-                        (source, o, stats) -> stats.add(o),
+                        (source, partial, stats) -> stats.merge(partial),
                         Named.as("window-sums"),
+                        // No record cache: a window gets one update per pane and source, which a cache would
+                        // seldom fold, only copy.
                         Materialized.<String, WindowStats, WindowStore<Bytes, byte[]>>as("monitor-window-sums")
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(WindowStats.SERDE))
-                // One record per window, when it closes: a half-filled window would look like drift.
-                .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()).withName("until-window-closes"))
-                .toStream(Named.as("closed-windows"))
-                // Drift against the previous and baseline windows of the same model version.
-                .process(
-                        () -> new DriftProcessor(config.getInt(MonitorConfig.BASELINE_WINDOWS), meters),
-                        Named.as("drift"),
-                        DriftProcessor.STORE);
-        windows.to(
+                                .withValueSerde(WindowStats.SERDE)
+                                .withCachingDisabled());
+        KStream<String, MonitorRecord> closed = closedWindows(builder, sums, config, meters);
+        closed.to(
                 config.getString(MonitorConfig.MONITOR_TOPIC),
                 Produced.with(Serdes.String(), serdes.monitor()).withName("monitor-out"));
 
         // Window rules: collapse, drift, dead-letter rate.
-        windows.flatMap((source, w) -> alertsFor(rules.forWindow(w), meters), Named.as("window-rules"))
+        closed.flatMap((source, w) -> alertsFor(rules.forWindow(w), meters), Named.as("window-rules"))
                 .to(alertsTopic, toAlerts);
 
         // Trainer rules: loss not finite, lag growing, model stale.
@@ -103,6 +86,54 @@ public final class MonitorTopology {
                 .to(alertsTopic, toAlerts.withName("trainer-alerts-out"));
 
         return builder.build();
+    }
+
+    /** Embeddings and serving dead letters as observations keyed by source, counted by the meters. */
+    static KStream<String, Observation> observations(
+            StreamsBuilder builder, MonitorConfig config, MonitorSerdes serdes, MonitorMeters meters) {
+        KStream<String, Observation> embeddings = builder.stream(
+                        config.getString(MonitorConfig.EMBEDDINGS_TOPIC),
+                        Consumed.with(Serdes.String(), serdes.embeddings()).withName("embeddings-in"))
+                .filter((id, e) -> e != null && !e.getInstance().isEmpty(), Named.as("with-vector"))
+                .map((id, e) -> KeyValue.pair(sourceOf(e.getSource()), observation(e)), Named.as("to-observation"));
+
+        // Dead letters count against the source they came from, for the dead-letter share.
+        DeadLetterSource deadLetterSource = new DeadLetterSource(serdes.images().deserializer());
+        KStream<String, Observation> deadLetters = builder.stream(
+                        config.getString(MonitorConfig.DLQ_TOPIC),
+                        Consumed.with(Serdes.ByteArray(), serdes.deadLetters()).withName("dead-letters-in"))
+                .filter((k, d) -> d != null, Named.as("present-dead-letters"))
+                .map(
+                        (k, d) -> {
+                            String source = deadLetterSource.of(d);
+                            return KeyValue.pair(source, Observation.deadLetter(source));
+                        },
+                        Named.as("dead-letter-observation"));
+
+        return embeddings
+                .merge(deadLetters, Named.as("observations"))
+                .peek((source, o) -> meters.observed(o), Named.as("count-observations"));
+    }
+
+    /**
+     * One {@link MonitorRecord} per window of {@code sums}, when it closes (a half-filled window would look like
+     * drift), with its drift against the previous and baseline windows of the same model version.
+     */
+    static KStream<String, MonitorRecord> closedWindows(
+            StreamsBuilder builder,
+            KTable<Windowed<String>, WindowStats> sums,
+            MonitorConfig config,
+            MonitorMeters meters) {
+        // Per-source drift references, changelogged.
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DriftProcessor.STORE), Serdes.String(), DriftReference.SERDE));
+        return sums.suppress(
+                        Suppressed.untilWindowCloses(BufferConfig.unbounded()).withName("until-window-closes"))
+                .toStream(Named.as("closed-windows"))
+                .process(
+                        () -> new DriftProcessor(config.getInt(MonitorConfig.BASELINE_WINDOWS), meters),
+                        Named.as("drift"),
+                        DriftProcessor.STORE);
     }
 
     static TimeWindows windows(MonitorConfig config) {

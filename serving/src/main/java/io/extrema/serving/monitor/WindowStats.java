@@ -39,15 +39,8 @@ public final class WindowStats {
         if (!o.modelName().isEmpty()) {
             modelName = o.modelName();
         }
-        if (o.modelVersion() < version) {
+        if (!joinsVectorSums(o.modelVersion(), v.length)) {
             return this;
-        }
-        if (o.modelVersion() > version || sum.length != v.length) {
-            // A newer version (or another dimension) starts the vector sums afresh.
-            version = o.modelVersion();
-            versionCount = 0;
-            sum = new double[v.length];
-            sumSq = new double[v.length];
         }
         double inv = norm > 0 ? 1.0 / norm : 0.0;
         for (int i = 0; i < v.length; i++) {
@@ -57,6 +50,57 @@ public final class WindowStats {
         }
         versionCount++;
         return this;
+    }
+
+    /**
+     * Folds in the sums of the observations that followed, in arrival order, those already folded in (a pane's
+     * partial, see {@link WindowPartials}); the same as adding them one by one provided that no observation among
+     * them {@linkplain #restartsVectorSums restarted the partial's vector sums}. Returns this (an aggregator).
+     */
+    public WindowStats merge(WindowStats partial) {
+        count += partial.count;
+        sumNorm += partial.sumNorm;
+        deadLetters += partial.deadLetters;
+        versions.addAll(partial.versions);
+        if (!partial.modelName.isEmpty()) {
+            modelName = partial.modelName;
+        }
+        if (partial.versionCount == 0 || !joinsVectorSums(partial.version, partial.sum.length)) {
+            return this;
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += partial.sum[i];
+            sumSq[i] += partial.sumSq[i];
+        }
+        versionCount += partial.versionCount;
+        return this;
+    }
+
+    /**
+     * Whether {@code o} would restart the vector sums within their version (another dimension). A partial holding
+     * such a restart cannot be merged as its observations would have been added: a window whose sums have the
+     * dimension the partial ends with would keep them, where adding one by one drops them. So the partial is sent on
+     * before {@code o}.
+     */
+    boolean restartsVectorSums(Observation o) {
+        return !o.isDeadLetter() && o.modelVersion() == version && o.vector().length != sum.length;
+    }
+
+    /**
+     * Whether embeddings of this version and dimension join the vector sums: an older version is kept out; a newer
+     * version (or another dimension) starts the sums afresh.
+     */
+    private boolean joinsVectorSums(long modelVersion, int dimension) {
+        if (modelVersion < version) {
+            return false;
+        }
+        if (modelVersion > version || sum.length != dimension) {
+            version = modelVersion;
+            versionCount = 0;
+            sum = new double[dimension];
+            sumSq = new double[dimension];
+        }
+        return true;
     }
 
     public long count() {
@@ -119,23 +163,38 @@ public final class WindowStats {
             (topic, s) -> s == null ? null : write(s), (topic, bytes) -> bytes == null ? null : read(bytes));
 
     private static byte[] write(WindowStats s) {
-        byte[] name = s.modelName.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(
-                8 + 8 + 8 + 4 + name.length + 4 + 8 * s.versions.size() + 8 + 8 + 4 + 16 * s.sum.length);
-        b.putLong(s.count)
-                .putDouble(s.sumNorm)
-                .putLong(s.deadLetters)
-                .putInt(name.length)
-                .put(name);
-        b.putInt(s.versions.size());
-        s.versions.forEach(b::putLong);
-        b.putLong(s.version).putLong(s.versionCount).putInt(s.sum.length);
-        b.asDoubleBuffer().put(s.sum).put(s.sumSq);
+        ByteBuffer b = ByteBuffer.allocate(s.serializedSize());
+        s.writeTo(b);
         return b.array();
     }
 
     private static WindowStats read(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+        return readFrom(ByteBuffer.wrap(bytes));
+    }
+
+    /** Bytes {@link #writeTo} takes. */
+    int serializedSize() {
+        int name = modelName.getBytes(StandardCharsets.UTF_8).length;
+        return 3 * 8 + 4 + name + 4 + 8 * versions.size() + 2 * 8 + 4 + 16 * sum.length;
+    }
+
+    /** Writes the store layout at the buffer's position and moves past it. */
+    void writeTo(ByteBuffer b) {
+        byte[] name = modelName.getBytes(StandardCharsets.UTF_8);
+        b.putLong(count)
+                .putDouble(sumNorm)
+                .putLong(deadLetters)
+                .putInt(name.length)
+                .put(name);
+        b.putInt(versions.size());
+        versions.forEach(b::putLong);
+        b.putLong(version).putLong(versionCount).putInt(sum.length);
+        b.asDoubleBuffer().put(sum).put(sumSq);
+        b.position(b.position() + 16 * sum.length);
+    }
+
+    /** Reads what {@link #writeTo} wrote, from the buffer's position. */
+    static WindowStats readFrom(ByteBuffer b) {
         WindowStats s = new WindowStats();
         s.count = b.getLong();
         s.sumNorm = b.getDouble();
@@ -152,6 +211,7 @@ public final class WindowStats {
         s.sum = new double[dim];
         s.sumSq = new double[dim];
         b.asDoubleBuffer().get(s.sum).get(s.sumSq);
+        b.position(b.position() + 16 * dim);
         return s;
     }
 }
