@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
+import ai.djl.util.cuda.CudaUtils;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +36,17 @@ public final class ComputeDevice {
         return engine.getGpuCount() > 0 && engine.hasCapability(StandardCapabilities.CUDA)
                 ? Device.gpu()
                 : Device.cpu();
+    }
+
+    /**
+     * How many threads should run the model at once where the caller may choose (serving's stream threads): one
+     * per core on a CPU, where two single-threaded engines side by side embedded about 30 % more than one engine
+     * with a two-thread pool on 2 cores shared with a broker (docs/benchmarks.md, session 15); one where a GPU
+     * will be used (one model per device). Reads the GPU count through the CUDA runtime without loading the
+     * engine, so that {@link #shareCores} can still size the pool afterwards.
+     */
+    public static int modelThreads() {
+        return CudaUtils.getGpuCount() > 0 ? 1 : Runtime.getRuntime().availableProcessors();
     }
 
     /**

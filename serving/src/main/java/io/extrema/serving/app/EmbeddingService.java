@@ -51,7 +51,7 @@ public final class EmbeddingService implements AutoCloseable {
     public EmbeddingService(ServingConfig config) {
         this.config = config;
         // Before the engine loads: each stream thread embeds its own batches, on its share of the cores.
-        ComputeDevice.shareCores(config.getInt(ServingConfig.STREAM_THREADS));
+        ComputeDevice.shareCores(config.streamThreads());
         this.streamsConfig = streamsConfig(config, metrics);
     }
 
@@ -67,8 +67,8 @@ public final class EmbeddingService implements AutoCloseable {
         p.putAll(config.serdeConfig());
         // exactly_once_v2 by default: each image embedded once per model version, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ServingConfig.PROCESSING_GUARANTEE));
-        // One thread by default: libtorch parallelises inside each batch; more threads would contend for cores.
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ServingConfig.STREAM_THREADS));
+        // One per core on a CPU by default, each with a single-threaded libtorch pool (see ComputeDevice).
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ServingConfig.STATE_DIR));
         // Output becomes visible to read_committed readers at each commit. A thread that keeps up asks for a
         // commit after each batch (BatchEmbedProcessor), so latency does not depend on this interval; it paces

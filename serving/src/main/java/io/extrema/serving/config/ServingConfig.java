@@ -1,6 +1,7 @@
 package io.extrema.serving.config;
 
 import io.extrema.images.ImageLimits;
+import io.extrema.model.ComputeDevice;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.schemas.ClientSettings;
@@ -104,12 +105,13 @@ public final class ServingConfig extends AbstractConfig {
             .define(
                     STREAM_THREADS,
                     Type.INT,
-                    1,
-                    Range.atLeast(1),
+                    0,
+                    Range.atLeast(0),
                     Importance.LOW,
                     "Stream threads. Each runs its own batches on its share of libtorch's intra-op threads (cores / "
-                            + "threads). One gives the lowest latency; one per core the highest throughput on a CPU "
-                            + "shared with a broker (docs/serving.md).")
+                            + "threads). 0: one per core on a CPU (the highest throughput on a CPU shared with a "
+                            + "broker), one when a GPU is used. One thread gives the lowest latency at low rates "
+                            + "(docs/serving.md).")
             .define(
                     STATE_DIR,
                     Type.STRING,
@@ -268,6 +270,12 @@ public final class ServingConfig extends AbstractConfig {
     private ImageLimits imageLimits() {
         int side = getInt(IMAGE_MAX_SIDE);
         return new ImageLimits(getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), side, side);
+    }
+
+    /** {@value #STREAM_THREADS}, with 0 resolved for this machine ({@link ComputeDevice#modelThreads}). */
+    public int streamThreads() {
+        int threads = getInt(STREAM_THREADS);
+        return threads == 0 ? ComputeDevice.modelThreads() : threads;
     }
 
     public ImagePreparation imagePreparation() {

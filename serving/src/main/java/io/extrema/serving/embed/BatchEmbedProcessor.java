@@ -48,6 +48,7 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 public final class BatchEmbedProcessor implements Processor<String, PreparedImage, String, EmbeddingRecord> {
     public static final String BUFFER_STORE = "embed-buffer";
     private static final long FORWARD_EVERY_MS = 5;
+    private static final long COMMIT_SPACING_MS = 100;
 
     private final LiveModel live;
     private final ImagePreparation preparation;
@@ -159,11 +160,11 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             }
         }
         forwardReady();
-        // Keeping up, the embeddings should be visible now, not at the next commit interval; behind, a commit per
-        // batch would cost more than the batch (an exactly-once commit blocks the thread ~20 ms), so the interval
-        // commits a backlog in few, long transactions. A commit slower than the stream makes the thread fall
-        // behind, which stops the per-batch commits: the rule regulates itself.
-        if (!batch().behind(context.currentSystemTimeMs(), maxWait.toMillis())) {
+        // Keeping up, the embeddings should be visible soon, not at the next commit interval, but an exactly-once
+        // commit blocks the thread ~20 ms, so at most one per COMMIT_SPACING_MS (a commit per batch of a few
+        // images fell behind the stream). Behind, the interval commits the backlog in few, long transactions.
+        long now = context.currentSystemTimeMs();
+        if (!batch().behind(now, maxWait.toMillis()) && batch().commitDue(now, COMMIT_SPACING_MS)) {
             context.commit();
         }
     }

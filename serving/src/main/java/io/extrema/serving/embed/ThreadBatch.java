@@ -27,6 +27,7 @@ final class ThreadBatch {
     private long oldestArrivalMs;
     // When the newest waiting image was produced (its record timestamp): long ago means the thread is behind.
     private long newestProducedMs;
+    private long lastCommitRequestMs = Long.MIN_VALUE / 2;
 
     static ThreadBatch current() {
         return CURRENT.get();
@@ -61,6 +62,18 @@ final class ThreadBatch {
     /** Whether the newest image this thread has seen was produced more than {@code maxWaitMs} ago. */
     boolean behind(long nowMs, long maxWaitMs) {
         return nowMs - newestProducedMs > maxWaitMs;
+    }
+
+    /**
+     * Whether this thread may ask for a commit now, at most one per {@code spacingMs}: under exactly-once one
+     * commit covers every task of the thread, so the spacing is the thread's, not a task's.
+     */
+    boolean commitDue(long nowMs, long spacingMs) {
+        if (nowMs - lastCommitRequestMs < spacingMs) {
+            return false;
+        }
+        lastCommitRequestMs = nowMs;
+        return true;
     }
 
     /** Forgets a closing task's images: they stay in its changelogged buffer for whoever owns it next. */

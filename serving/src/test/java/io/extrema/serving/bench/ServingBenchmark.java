@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -93,12 +94,17 @@ public final class ServingBenchmark {
         // Extra JVM options (e.g. a flight recording) and service settings (key=value), space-separated, for
         // profiling and for trying a setting without a rebuild.
         List<String> serviceJvm = new ArrayList<>(words(arg(args, "--service-jvm", "")));
-        if (instances > 1 && intraOpThreads(serviceJvm) == null) {
-            // Each JVM would size libtorch's pool to every core (ComputeDevice.shareCores); share them instead.
-            int each = Math.max(1, Runtime.getRuntime().availableProcessors() / instances);
-            serviceJvm.add(0, "-D" + INTRA_OP_THREADS + "=" + each);
+        List<String> serviceSettings = new ArrayList<>(words(arg(args, "--service", "")));
+        if (instances > 1) {
+            // Each JVM would run one single-threaded engine per core (ComputeDevice); share the cores instead.
+            if (setting(serviceSettings, STREAM_THREADS) == null) {
+                int each = Math.max(1, Runtime.getRuntime().availableProcessors() / instances);
+                serviceSettings.add(0, STREAM_THREADS + "=" + each);
+            }
+            if (intraOpThreads(serviceJvm) == null) {
+                serviceJvm.add(0, "-D" + INTRA_OP_THREADS + "=1");
+            }
         }
-        List<String> serviceSettings = words(arg(args, "--service", ""));
 
         Path base = Path.of(System.getProperty("extrema.stack.dir", "target/extrema-stack"))
                 .toAbsolutePath();
@@ -132,6 +138,8 @@ public final class ServingBenchmark {
 
     /** libtorch's intra-op pool size, read by DJL when the engine loads. */
     private static final String INTRA_OP_THREADS = "ai.djl.pytorch.num_threads";
+
+    private static final String STREAM_THREADS = ServingConfig.STREAM_THREADS;
 
     /** Shared by every instance, so they form one consumer group. */
     private static final String APPLICATION_ID = "serving-bench";
@@ -292,11 +300,14 @@ public final class ServingBenchmark {
                 .append(", linger 20 ms, ")
                 .append(partitions)
                 .append(" partitions, ")
-                .append(
-                        instances == 1
-                                ? "one service JVM (1 stream thread)"
-                                : instances + " service JVMs in one consumer group (1 stream thread, "
-                                        + intraOpThreads(serviceJvm) + " libtorch intra-op threads each)")
+                .append(instances == 1 ? "one service JVM" : instances + " service JVMs in one consumer group")
+                .append(" (")
+                .append(STREAM_THREADS)
+                .append(" ")
+                .append(Objects.requireNonNullElse(setting(serviceSettings, STREAM_THREADS), "default"))
+                .append(", libtorch intra-op threads ")
+                .append(Objects.requireNonNullElse(intraOpThreads(serviceJvm), "default"))
+                .append(instances == 1 ? ")" : " each)")
                 .append(", exactly_once_v2\n\n");
         r.append("| figure | value |\n|---|---|\n");
         r.append(String.format(
@@ -720,6 +731,17 @@ public final class ServingBenchmark {
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memKb / 1024 / 1024
                 + " GiB, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version");
+    }
+
+    /** The last value of service setting {@code key} among {@code key=value} settings (the one that wins), or null. */
+    private static String setting(List<String> settings, String key) {
+        String value = null;
+        for (String kv : settings) {
+            if (kv.startsWith(key + "=")) {
+                value = kv.substring(key.length() + 1);
+            }
+        }
+        return value;
     }
 
     /** The last {@code -Dai.djl.pytorch.num_threads=} value among JVM options (the one the JVM keeps), or null. */

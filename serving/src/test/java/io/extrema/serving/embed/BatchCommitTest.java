@@ -23,8 +23,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * When the embedding processor asks for a commit: after each batch while the thread keeps up (the embeddings become
- * visible at once), never while it is behind (the commit interval paces a backlog). Real libtorch, a tiny network.
+ * When the embedding processor asks for a commit: after a batch while the thread keeps up (the embeddings become
+ * visible at once), at most one per 100 ms, and never while it is behind (the commit interval paces a backlog).
+ * Real libtorch, a tiny network.
  */
 class BatchCommitTest {
     private static final int BATCH = 4;
@@ -83,6 +84,15 @@ class BatchCommitTest {
         pipe(1, 100_000);
         assertEquals(BATCH, context.forwarded().size());
         assertTrue(context.committed(), "a full batch of fresh images is committed at once");
+
+        context.resetCommit();
+        context.setCurrentSystemTimeMs(100_050);
+        pipe(BATCH, 100_050);
+        assertEquals(2 * BATCH, context.forwarded().size());
+        assertFalse(context.committed(), "50 ms after the last: this batch waits for the next commit");
+        context.setCurrentSystemTimeMs(100_100);
+        pipe(BATCH, 100_100);
+        assertTrue(context.committed(), "100 ms after the last: committed again");
     }
 
     @Test
