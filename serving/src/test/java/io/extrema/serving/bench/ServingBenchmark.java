@@ -735,22 +735,20 @@ public final class ServingBenchmark {
 
     /** The last value of service setting {@code key} among {@code key=value} settings (the one that wins), or null. */
     private static String setting(List<String> settings, String key) {
-        String value = null;
-        for (String kv : settings) {
-            if (kv.startsWith(key + "=")) {
-                value = kv.substring(key.length() + 1);
-            }
-        }
-        return value;
+        return lastValue(settings, key + "=");
     }
 
     /** The last {@code -Dai.djl.pytorch.num_threads=} value among JVM options (the one the JVM keeps), or null. */
     private static String intraOpThreads(List<String> jvmOptions) {
-        String prefix = "-D" + INTRA_OP_THREADS + "=";
+        return lastValue(jvmOptions, "-D" + INTRA_OP_THREADS + "=");
+    }
+
+    /** What follows {@code prefix} in the last of {@code words} that starts with it, or null. */
+    private static String lastValue(List<String> words, String prefix) {
         String value = null;
-        for (String o : jvmOptions) {
-            if (o.startsWith(prefix)) {
-                value = o.substring(prefix.length());
+        for (String w : words) {
+            if (w.startsWith(prefix)) {
+                value = w.substring(prefix.length());
             }
         }
         return value;
