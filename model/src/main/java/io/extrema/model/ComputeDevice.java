@@ -46,7 +46,12 @@ public final class ComputeDevice {
      * engine, so that {@link #shareCores} can still size the pool afterwards.
      */
     public static int modelThreads() {
-        return CudaUtils.getGpuCount() > 0 ? 1 : Runtime.getRuntime().availableProcessors();
+        return GpuCount.VALUE > 0 ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Counted once per JVM, when first asked: each count queries the CUDA runtime and, without one, logs a warning. */
+    private static final class GpuCount {
+        static final int VALUE = CudaUtils.getGpuCount();
     }
 
     /**
