@@ -48,6 +48,9 @@ public final class ServingMetrics implements AutoCloseable {
         inference = metrics.sensor("inference-latency");
         inference.add(name("inference-latency-avg-ms", "Milliseconds per inference batch, average."), new Avg());
         inference.add(name("inference-latency-max-ms", "Milliseconds per inference batch, largest."), new Max());
+        inference.add(
+                name("inference-time-ms-total", "Milliseconds spent in inference since start, all threads."),
+                new CumulativeSum());
         inference.add(new Percentiles(
                 4 * 1024,
                 10_000,

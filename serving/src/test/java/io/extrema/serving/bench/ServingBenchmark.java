@@ -74,7 +74,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code --instances N} (default 1) starts N service JVMs, each with its own state dir and log (the metrics port is
  * a free one each) and, unless {@code --service-jvm} sets it, {@code -Dai.djl.pytorch.num_threads=max(1, cores / N)}
  * so the instances do not oversubscribe the cores; {@code --partitions P} (default 4, at least N) sizes the images
- * and embeddings topics.
+ * and embeddings topics. With {@code --out FILE}, each instance's whole {@code /metrics} page at the end of the drain
+ * goes to {@code FILE.<instance>.prom} beside the report (Kafka Streams' thread ratios say where a thread's time went).
  */
 public final class ServingBenchmark {
 
@@ -126,7 +127,7 @@ public final class ServingBenchmark {
                             partitions,
                             serviceJvm,
                             serviceSettings)
-                    .run(latencySeconds, String.join(" ", args));
+                    .run(latencySeconds, String.join(" ", args), out);
             System.out.println(report);
             if (out != null) {
                 Files.writeString(Path.of(out), report);
@@ -188,7 +189,7 @@ public final class ServingBenchmark {
         this.serde = Map.of("schema.registry.url", stack.registryUrl());
     }
 
-    private String run(double latencySeconds, String argLine) throws Exception {
+    private String run(double latencySeconds, String argLine, String out) throws Exception {
         int n = jpegs.size();
         List<ImageRecord> records = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -229,6 +230,8 @@ public final class ServingBenchmark {
         List<Long> toEmbedded = new ArrayList<>();
         Map<String, String> status = new LinkedHashMap<>();
         Map<String, String> serviceMetrics = new LinkedHashMap<>();
+        Map<String, String> drainStartMetrics = new LinkedHashMap<>();
+        double drainSeconds;
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
             for (int i = 1; i <= instances; i++) {
                 services.add(startService(i));
@@ -245,10 +248,25 @@ public final class ServingBenchmark {
             }
             pids.put("benchmark JVM (reader)", ProcessHandle.current().pid());
             ProcessCpu cpu = new ProcessCpu(pids);
-            topologyRate = drainRate(consumer, n, cpu::start);
+            long[] drainNanos = new long[2];
+            topologyRate = drainRate(consumer, n, () -> {
+                cpu.start();
+                drainNanos[0] = System.nanoTime();
+                for (Instance s : services) {
+                    drainStartMetrics.put(s.name(), scrapeOrThrow(s.log()));
+                }
+            });
+            drainNanos[1] = System.nanoTime();
+            drainSeconds = (drainNanos[1] - drainNanos[0]) / 1e9;
             cores = cpu.coresSinceStart();
             for (Instance s : services) {
                 serviceMetrics.put(s.name(), scrape(s.log()));
+            }
+            if (out != null) {
+                // Every metric of each instance at the end of the drain, for the breakdown the report leaves out.
+                for (Map.Entry<String, String> page : serviceMetrics.entrySet()) {
+                    Files.writeString(Path.of(out + "." + page.getKey() + ".prom"), page.getValue());
+                }
             }
             List<ImageRecord> paced = new ArrayList<>();
             double halfRate = topologyRate / 2;
@@ -341,6 +359,29 @@ public final class ServingBenchmark {
                     "| inside %s during the run: batch size avg, inference ms/batch avg → images/s"
                             + " of inference alone | %.1f, %.1f ms → %.0f |%n",
                     instances == 1 ? "the service" : name, batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
+        });
+        serviceMetrics.forEach((name, page) -> {
+            // Where the stream threads' time went over the drain: Kafka Streams' blocked time (poll, produce, commit
+            // waits) and the service's inference time, both summed over the threads, against threads × wall time.
+            String start = drainStartMetrics.get(name);
+            double threadSeconds = drainSeconds
+                    * sumOf(page, "stream_thread_metrics_thread_start_time").getCount();
+            double blocked =
+                    (sumOf(page, "stream_thread_metrics_blocked_time_ns_total").getSum()
+                                    - sumOf(start, "stream_thread_metrics_blocked_time_ns_total")
+                                            .getSum())
+                            / 1e9;
+            double inference = (metric(page, "extrema_serving_inference_time_ms_total")
+                            - metric(start, "extrema_serving_inference_time_ms_total"))
+                    / 1e3;
+            r.append(String.format(
+                    "| %s's stream threads over the drain (%.1f thread-s): inference, blocked on Kafka clients, the"
+                            + " rest (decode, serdes, forwarding) | %.0f %%, %.0f %%, %.0f %% |%n",
+                    instances == 1 ? "the service" : name,
+                    threadSeconds,
+                    100 * inference / threadSeconds,
+                    100 * blocked / threadSeconds,
+                    100 * (threadSeconds - inference - blocked) / threadSeconds));
         });
         r.append(String.format(
                 "| embeddings, batches made by the end of the drain (each instance's /metrics): %s | %s |%n",
@@ -699,6 +740,22 @@ public final class ServingBenchmark {
                                 .build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString())
                 .body();
+    }
+
+    /** The values of every series of a metric family (one per thread, say). */
+    private static java.util.DoubleSummaryStatistics sumOf(String page, String family) {
+        return page.lines()
+                .filter(l -> l.startsWith(family + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .summaryStatistics();
+    }
+
+    private static String scrapeOrThrow(Path serviceLog) {
+        try {
+            return scrape(serviceLog);
+        } catch (Exception e) {
+            throw new IllegalStateException("scraping the service's metrics at the start of the drain", e);
+        }
     }
 
     private static double metric(String page, String name) {
