@@ -7,6 +7,7 @@ import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.deadletter.DeadLetterDeserializationHandler;
 import io.extrema.serving.deadletter.DeadLetterProcessingHandler;
 import io.extrema.serving.deadletter.DeadLetterRouting;
+import io.extrema.serving.embed.InferenceWorkers;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ModelFollower;
 import io.extrema.serving.live.ServingModel;
@@ -43,6 +44,7 @@ public final class EmbeddingService implements AutoCloseable {
     private final ServingConfig config;
     private final ServingMetrics metrics = new ServingMetrics();
     private final LiveModel live = new LiveModel(metrics);
+    private final InferenceWorkers workers;
     private final Map<String, Object> streamsConfig;
     private ModelFollower follower;
     private KafkaStreams streams;
@@ -50,8 +52,9 @@ public final class EmbeddingService implements AutoCloseable {
 
     public EmbeddingService(ServingConfig config) {
         this.config = config;
-        // Before the engine loads: each stream thread embeds its own batches, on its share of the cores.
-        ComputeDevice.shareCores(config.streamThreads());
+        // Before the engine loads: each inference thread embeds on its share of the cores.
+        ComputeDevice.shareCores(config.inferenceThreads());
+        this.workers = InferenceWorkers.of(config.inferenceThreads(), config.streamThreads(), metrics);
         this.streamsConfig = streamsConfig(config, metrics);
     }
 
@@ -67,7 +70,7 @@ public final class EmbeddingService implements AutoCloseable {
         p.putAll(config.serdeConfig());
         // exactly_once_v2 by default: each image embedded once per model version, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ServingConfig.PROCESSING_GUARANTEE));
-        // One per core on a CPU by default, each with a single-threaded libtorch pool (see ComputeDevice).
+        // As many as inference threads by default, so a thread waiting on the broker leaves the others work to hand on.
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ServingConfig.STATE_DIR));
         // Output becomes visible to read_committed readers at each commit. A thread that keeps up asks for a
@@ -153,7 +156,7 @@ public final class EmbeddingService implements AutoCloseable {
             // Where other instances send the queries for keys this one owns.
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         }
-        streams = new KafkaStreams(EmbeddingTopology.build(config, props, live, metrics), new StreamsConfig(props));
+        streams = new KafkaStreams(EmbeddingTopology.build(config, props, live, workers), new StreamsConfig(props));
         // A failure outside any record (inference itself) restarts the thread; its batch is still buffered.
         streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
         streams.start();
@@ -201,6 +204,7 @@ public final class EmbeddingService implements AutoCloseable {
             streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(CLOSE_TIMEOUT));
         }
+        workers.close(); // after the stream threads: no batch is submitted any more
         if (follower != null) {
             follower.close();
         }

@@ -33,6 +33,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String DLQ_TOPIC = "topic.dlq";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String STREAM_THREADS = "num.stream.threads";
+    public static final String INFERENCE_THREADS = "inference.threads";
     public static final String STATE_DIR = "state.dir";
     public static final String BATCH_SIZE = "batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
@@ -108,9 +109,17 @@ public final class ServingConfig extends AbstractConfig {
                     0,
                     Range.atLeast(0),
                     Importance.LOW,
-                    "Stream threads. Each runs its own batches on its share of libtorch's intra-op threads (cores / "
-                            + "threads). 0: one per core on a CPU (the highest throughput on a CPU shared with a "
-                            + "broker), one when a GPU is used. One thread gives the lowest latency at low rates "
+                    "Stream threads: each reads, decodes, batches and commits its partitions' images and hands "
+                            + "its batches to the inference threads. 0: as many as inference threads.")
+            .define(
+                    INFERENCE_THREADS,
+                    Type.INT,
+                    0,
+                    Range.atLeast(0),
+                    Importance.LOW,
+                    "Threads that run inference batches, each on its share of libtorch's intra-op threads (cores / "
+                            + "threads), while the stream threads go on reading and committing. 0: one per core on a "
+                            + "CPU (the highest throughput on a CPU shared with a broker), one when a GPU is used "
                             + "(docs/serving.md).")
             .define(
                     STATE_DIR,
@@ -272,9 +281,15 @@ public final class ServingConfig extends AbstractConfig {
         return new ImageLimits(getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), side, side);
     }
 
-    /** {@value #STREAM_THREADS}, with 0 resolved for this machine ({@link ComputeDevice#modelThreads}). */
+    /** {@value #STREAM_THREADS}, with 0 resolved to {@link #inferenceThreads()}. */
     public int streamThreads() {
         int threads = getInt(STREAM_THREADS);
+        return threads == 0 ? inferenceThreads() : threads;
+    }
+
+    /** {@value #INFERENCE_THREADS}, with 0 resolved for this machine ({@link ComputeDevice#modelThreads}). */
+    public int inferenceThreads() {
+        int threads = getInt(INFERENCE_THREADS);
         return threads == 0 ? ComputeDevice.modelThreads() : threads;
     }
 

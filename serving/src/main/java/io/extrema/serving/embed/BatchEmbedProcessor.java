@@ -4,7 +4,6 @@ import io.extrema.schemas.avro.EmbeddingRecord;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ServingModel;
-import io.extrema.serving.metrics.ServingMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -26,10 +25,13 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * {@code maxWait} in any case (see {@link ThreadBatch#due}), embeds each batch with one model, and forwards one
  * embedding per image in arrival order, each with its input record's timestamp.
  *
- * <p><b>One batch per thread, not per task.</b> The images of every task on the stream thread wait in one
- * {@link ThreadBatch}, so a thread with many partitions still runs full batches. An embedding computed while
- * another task was processing waits in this task's {@code ready} queue and is forwarded at this task's next record
- * or punctuation (every 5 ms at most), in this task's own processing context.
+ * <p><b>One batch per thread, not per task, run off the thread.</b> The images of every task on the stream thread
+ * wait in one {@link ThreadBatch}, so a thread with many partitions still runs full batches, and the batches run on
+ * the {@link InferenceWorkers} while the thread goes on reading, decoding and committing. An embedding that comes
+ * back while another task is processing waits in this task's {@code ready} queue and is forwarded at this task's
+ * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread whose batches
+ * are all in flight and which holds a full batch more waits for the oldest to come back: that is the back-pressure
+ * that keeps it from decoding the whole topic into memory.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
  * has entered {@code process()}, and under exactly-once v2 one commit covers every task of the thread, at times
@@ -51,9 +53,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private static final long COMMIT_SPACING_MS = 100;
 
     private final LiveModel live;
+    private final InferenceWorkers workers;
     private final ImagePreparation preparation;
     private final EmbeddingOutput output;
-    private final ServingMetrics metrics;
     private final int batchSize;
     private final Duration linger;
     private final Duration maxWait;
@@ -66,21 +68,22 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private final List<ThreadBatch.Waiting> restored = new ArrayList<>();
     private ThreadBatch batch;
     private long nextSeq;
+    private boolean closed;
 
     private record Ready(long seq, EmbeddingRecord embedding, long timestamp) {}
 
     public BatchEmbedProcessor(
             LiveModel live,
+            InferenceWorkers workers,
             ImagePreparation preparation,
             EmbeddingOutput output,
-            ServingMetrics metrics,
             int batchSize,
             Duration linger,
             Duration maxWait) {
         this.live = live;
+        this.workers = workers;
         this.preparation = preparation;
         this.output = output;
-        this.metrics = metrics;
         this.batchSize = batchSize;
         this.linger = linger;
         this.maxWait = maxWait;
@@ -110,7 +113,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     /** The thread's batch, joined on the stream thread itself (init may run elsewhere), restored images first. */
     private ThreadBatch batch() {
         if (batch == null) {
-            batch = ThreadBatch.current();
+            batch = workers.batchOfThisThread();
             for (ThreadBatch.Waiting w : restored) {
                 batch.add(w, context.currentSystemTimeMs());
             }
@@ -119,12 +122,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         return batch;
     }
 
-    /** Forwards what other tasks' batches embedded for this one, then runs the thread's batch if it is due. */
+    /** Collects the batches that came back, forwards this task's embeddings, and submits a batch if one is due. */
     private void punctuate(long now) {
-        forwardReady();
-        if (batch().due(now, linger.toMillis(), maxWait.toMillis())) {
-            flush(batch().size());
-        }
+        advance(now);
     }
 
     @Override
@@ -141,30 +141,43 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
                                 record.value().chw()),
                         context.currentSystemTimeMs());
         if (batch().size() >= batchSize) {
-            flush(batchSize);
+            advance(context.currentSystemTimeMs());
         }
     }
 
-    /** Embeds at least {@code count} of the thread's waiting images, batch by batch, if a model is in place. */
-    private void flush(int count) {
-        int left = Math.min(count, batch().size());
-        while (left > 0) {
+    /**
+     * Collects the thread's batches that came back, submits full batches (and a partial one when it is due) while
+     * the thread may have more in flight, waits for the oldest when it may not and a full batch more is waiting,
+     * and forwards this task's embeddings. Nothing is submitted without a model in place.
+     */
+    private void advance(long now) {
+        ThreadBatch b = batch();
+        int handed = b.collect(false);
+        boolean due = b.due(now, linger.toMillis(), maxWait.toMillis()); // then all that waits now is due
+        while (b.size() > 0) {
+            boolean full = b.size() >= batchSize;
+            if (!b.canSubmit()) {
+                if (!full) {
+                    break;
+                }
+                handed += b.collect(true);
+                continue;
+            }
+            if (!full && !due) {
+                break;
+            }
             Optional<ServingModel.Lease> lease = live.lease();
             if (lease.isEmpty()) {
-                return;
+                break;
             }
-            try (ServingModel.Lease l = lease.get()) {
-                int before = batch().size();
-                batch().embedOldest(l.model(), batchSize, metrics, context.currentSystemTimeMs());
-                left -= before - batch().size();
-            }
+            b.submitOldest(lease.get(), batchSize, now);
+            handed += b.collect(false); // inline workers are done already
         }
         forwardReady();
         // Keeping up, the embeddings should be visible soon, not at the next commit interval, but an exactly-once
         // commit blocks the thread ~20 ms, so at most one per COMMIT_SPACING_MS (a commit per batch of a few
         // images fell behind the stream). Behind, the interval commits the backlog in few, long transactions.
-        long now = context.currentSystemTimeMs();
-        if (!batch().behind(now, maxWait.toMillis()) && batch().commitDue(now, COMMIT_SPACING_MS)) {
+        if (handed > 0 && !b.behind(now, maxWait.toMillis()) && b.commitDue(now, COMMIT_SPACING_MS)) {
             context.commit();
         }
     }
@@ -172,6 +185,11 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     /** The model input of a waiting image the decode step did not prepare for this size (restored, or resized). */
     float[] prepare(ImageRecord image, int side) {
         return preparation.prepare(image, side);
+    }
+
+    /** Whether this task has closed: its images still in flight are dropped when they come back. */
+    boolean closed() {
+        return closed;
     }
 
     /** Called by the thread's batch with this task's image's embedding; forwarded in this task's context. */
@@ -191,6 +209,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     public void close() {
         // Nothing to flush: what is still buffered (waiting or ready) was committed to the changelog with the
         // offsets that passed it, and whoever owns the partition next embeds it.
+        closed = true;
         if (batch != null) {
             batch.removeAll(this);
         }

@@ -3,34 +3,40 @@ package io.extrema.serving.embed;
 import io.extrema.model.FloatEmbeddings;
 import io.extrema.schemas.avro.ImageRecord;
 import io.extrema.serving.live.ServingModel;
-import io.extrema.serving.metrics.ServingMetrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
- * The images waiting on one stream thread, whichever of its tasks holds them. Kafka Streams gives each partition
- * its own task, and a thread with four partitions cut four batches of a quarter the size: inference on a CPU runs
- * at half its rate for batches of 19 against 32. So every task of the thread adds its images here, a batch is cut
- * from the oldest across tasks, and each image's embedding goes back to the task that owns it, which forwards it in
- * its own processing context (at once if it is the caller, else at its next record or punctuation).
+ * The images waiting on one stream thread, whichever of its tasks holds them, and the batches it has handed to the
+ * {@link InferenceWorkers}. Kafka Streams gives each partition its own task, and a thread with four partitions cut
+ * four batches of a quarter the size: inference on a CPU runs at half its rate for batches of 19 against 32. So
+ * every task of the thread adds its images here, a batch is cut from the oldest across tasks, and each image's
+ * embedding goes back to the task that owns it, which forwards it in its own processing context (at once if it is
+ * the caller, else at its next record or punctuation). Batches come back in the order they were cut.
  *
- * <p>One per thread: only that thread touches it, so nothing here is locked.
+ * <p>One per thread: only that thread touches it, so nothing here is locked (the workers see only a batch's
+ * pixels and its model lease).
  */
 final class ThreadBatch {
-    private static final ThreadLocal<ThreadBatch> CURRENT = ThreadLocal.withInitial(ThreadBatch::new);
-
     /** An image waiting for inference, and the task that will forward its embedding. */
     record Waiting(BatchEmbedProcessor owner, long seq, ImageRecord image, long producedMs, float[] chw) {}
 
+    /** A batch the workers are running or will run. */
+    private record InFlight(List<Waiting> images, ServingModel model, Future<FloatEmbeddings> result) {}
+
+    private final InferenceWorkers workers;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private long oldestArrivalMs;
     // When the newest waiting image was produced (its record timestamp): long ago means the thread is behind.
     private long newestProducedMs;
     private long lastCommitRequestMs = Long.MIN_VALUE / 2;
 
-    static ThreadBatch current() {
-        return CURRENT.get();
+    ThreadBatch(InferenceWorkers workers) {
+        this.workers = workers;
     }
 
     void add(Waiting image, long nowMs) {
@@ -45,18 +51,24 @@ final class ThreadBatch {
         return waiting.size();
     }
 
+    /** Whether another batch may be handed to the workers now. */
+    boolean canSubmit() {
+        return inFlight.size() < workers.inFlightPerThread();
+    }
+
     /**
      * Whether the waiting images should run before the batch is full: once the oldest has waited {@code lingerMs}
-     * while the thread keeps up with the stream, or {@code maxWaitMs} in any case. A thread that is behind (its
-     * newest image was produced more than {@code maxWaitMs} ago) has a backlog of images already on the topic:
-     * cutting then would only make batches smaller, as a commit or a poll alone can outlast the linger.
+     * while the thread keeps up with the stream and a worker is free to start them, or {@code maxWaitMs} in any
+     * case. A thread that is behind (its newest image was produced more than {@code maxWaitMs} ago) has a backlog
+     * of images already on the topic: cutting then would only make batches smaller, as a commit or a poll alone
+     * can outlast the linger. With every worker busy, the images that keep arriving make the next batch larger.
      */
     boolean due(long nowMs, long lingerMs, long maxWaitMs) {
         if (waiting.isEmpty()) {
             return false;
         }
         long waited = nowMs - oldestArrivalMs;
-        return waited >= maxWaitMs || (waited >= lingerMs && !behind(nowMs, maxWaitMs));
+        return waited >= maxWaitMs || (waited >= lingerMs && !behind(nowMs, maxWaitMs) && workers.idleWorker());
     }
 
     /** Whether the newest image this thread has seen was produced more than {@code maxWaitMs} ago. */
@@ -76,25 +88,21 @@ final class ThreadBatch {
         return true;
     }
 
-    /** Forgets a closing task's images: they stay in its changelogged buffer for whoever owns it next. */
+    /**
+     * Forgets a closing task's waiting images: they stay in its changelogged buffer for whoever owns it next. Its
+     * images in flight are dropped when their batch comes back.
+     */
     void removeAll(BatchEmbedProcessor owner) {
         waiting.removeIf(w -> w.owner() == owner);
     }
 
-    /**
-     * Embeds the oldest {@code batchSize} waiting images with {@code model} and hands each embedding to its owner.
-     *
-     * @throws BatchFailedException when inference fails; the images stay in their owners' buffers
-     */
-    void embedOldest(ServingModel model, int batchSize, ServingMetrics metrics, long nowMs) {
-        int side = model.config().imageSize();
+    /** Hands the oldest {@code batchSize} waiting images to the workers, to embed with the leased model. */
+    void submitOldest(ServingModel.Lease lease, int batchSize, long nowMs) {
+        int side = lease.model().config().imageSize();
         int plane = 3 * side * side;
         List<Waiting> batch = new ArrayList<>(Math.min(batchSize, waiting.size()));
-        for (Waiting w : waiting) {
-            if (batch.size() == batchSize) {
-                break;
-            }
-            batch.add(w);
+        while (batch.size() < batchSize && !waiting.isEmpty()) {
+            batch.add(waiting.poll());
         }
         float[] chw = new float[batch.size() * plane]; // [B, 3, S, S]
         for (int i = 0; i < batch.size(); i++) {
@@ -104,21 +112,46 @@ final class ThreadBatch {
                     : w.owner().prepare(w.image(), side);
             System.arraycopy(x, 0, chw, i * plane, plane);
         }
-        long t0 = System.nanoTime();
-        FloatEmbeddings e;
-        try {
-            e = model.embed(chw, batch.size()); // instance [B, D], tokens [B, N·D]
-        } catch (RuntimeException failure) {
-            throw new BatchFailedException(
-                    "embedding a batch of " + batch.size() + " with " + model.id() + " failed", failure);
-        }
-        metrics.embedded(batch.size(), (System.nanoTime() - t0) / 1e6);
-        for (int i = 0; i < batch.size(); i++) {
-            waiting.poll();
-            batch.get(i).owner().embedded(batch.get(i), model, e.instance()[i], e.tokens()[i]);
-        }
+        inFlight.add(new InFlight(batch, lease.model(), workers.submit(lease, chw, batch.size())));
         oldestArrivalMs = nowMs; // what is left arrived after the batch was cut, at the latest now
     }
 
-    private ThreadBatch() {}
+    /**
+     * Hands the embeddings of the batches that are done, oldest first, to their owners; with {@code waitForOne}, first
+     * waits for the oldest batch in flight, if any. Returns how many images it handed back.
+     *
+     * @throws BatchFailedException when a batch's inference failed; its images stay in their owners' buffers
+     */
+    int collect(boolean waitForOne) {
+        int handed = 0;
+        while (!inFlight.isEmpty() && (inFlight.peek().result().isDone() || (waitForOne && handed == 0))) {
+            InFlight b = inFlight.poll();
+            FloatEmbeddings e = resultOf(b);
+            for (int i = 0; i < b.images().size(); i++) {
+                Waiting w = b.images().get(i);
+                if (!w.owner().closed()) {
+                    w.owner().embedded(w, b.model(), e.instance()[i], e.tokens()[i]);
+                }
+            }
+            handed += b.images().size();
+        }
+        return handed;
+    }
+
+    private static FloatEmbeddings resultOf(InFlight b) {
+        try {
+            return b.result().get();
+        } catch (ExecutionException failure) {
+            throw new BatchFailedException(
+                    "embedding a batch of " + b.images().size() + " with "
+                            + b.model().id() + " failed",
+                    failure.getCause());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new BatchFailedException(
+                    "interrupted waiting for a batch of " + b.images().size() + " with "
+                            + b.model().id(),
+                    interrupted);
+        }
+    }
 }

@@ -6,8 +6,8 @@ import io.extrema.schemas.serde.SpecificAvroSerde;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.embed.BatchEmbedProcessor;
 import io.extrema.serving.embed.DecodeProcessor;
+import io.extrema.serving.embed.InferenceWorkers;
 import io.extrema.serving.live.LiveModel;
-import io.extrema.serving.metrics.ServingMetrics;
 import io.extrema.serving.query.IndexProcessor;
 import java.time.Duration;
 import java.util.Map;
@@ -20,9 +20,10 @@ public final class EmbeddingTopology {
 
     /**
      * @param serdeConfigs registry settings for the Avro serdes
+     * @param workers      where the batches run
      */
     public static Topology build(
-            ServingConfig config, Map<String, ?> serdeConfigs, LiveModel live, ServingMetrics metrics) {
+            ServingConfig config, Map<String, ?> serdeConfigs, LiveModel live, InferenceWorkers workers) {
         SpecificAvroSerde<ImageRecord> images = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfigs);
         SpecificAvroSerde<EmbeddingRecord> embeddings =
                 SpecificAvroSerde.forValues(EmbeddingRecord.class, serdeConfigs);
@@ -39,12 +40,12 @@ public final class EmbeddingTopology {
                 config.getString(ServingConfig.IMAGES_TOPIC));
         // Decode per record, so a bad image is dead-lettered alone (processing handler) and never fails a batch.
         topology.addProcessor("decode", () -> new DecodeProcessor(config.imagePreparation(), live), "images");
-        // Batch by size or linger across the thread's tasks and embed each batch with one model; the buffer is a
-        // changelogged store so an exactly-once commit covers the images waiting in it.
+        // Batch by size or linger across the thread's tasks and embed each batch with one model on the inference
+        // threads; the buffer is a changelogged store so an exactly-once commit covers the images waiting in it.
         topology.addProcessor(
                 "embed",
                 () -> new BatchEmbedProcessor(
-                        live, config.imagePreparation(), config.embeddingOutput(), metrics, batchSize, linger, maxWait),
+                        live, workers, config.imagePreparation(), config.embeddingOutput(), batchSize, linger, maxWait),
                 "decode");
         topology.addStateStore(
                 Stores.timestampedKeyValueStoreBuilder(

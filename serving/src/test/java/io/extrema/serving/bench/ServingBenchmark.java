@@ -75,7 +75,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * a free one each) and, unless {@code --service-jvm} sets it, {@code -Dai.djl.pytorch.num_threads=max(1, cores / N)}
  * so the instances do not oversubscribe the cores; {@code --partitions P} (default 4, at least N) sizes the images
  * and embeddings topics. With {@code --out FILE}, each instance's whole {@code /metrics} page at the end of the drain
- * goes to {@code FILE.<instance>.prom} beside the report (Kafka Streams' thread ratios say where a thread's time went).
+ * goes to {@code FILE.<instance>.prom} beside the report, and each paced image's produce, embed and read times to
+ * {@code FILE.latency.csv}.
  */
 public final class ServingBenchmark {
 
@@ -84,6 +85,8 @@ public final class ServingBenchmark {
         int n = Integer.parseInt(arg(args, "--images", "1000"));
         int batch = Integer.parseInt(arg(args, "--batch", "32"));
         double latencySeconds = Double.parseDouble(arg(args, "--latency-seconds", "20"));
+        // The paced phase's rate; 0: half the drain's. A fixed rate compares two settings at the same load.
+        double latencyRate = Double.parseDouble(arg(args, "--latency-rate", "0"));
         String preset = arg(args, "--preset", "cifar-tiny");
         String out = arg(args, "--out", null);
         int instances = Integer.parseInt(arg(args, "--instances", "1"));
@@ -127,7 +130,7 @@ public final class ServingBenchmark {
                             partitions,
                             serviceJvm,
                             serviceSettings)
-                    .run(latencySeconds, String.join(" ", args), out);
+                    .run(latencySeconds, latencyRate, String.join(" ", args), out);
             System.out.println(report);
             if (out != null) {
                 Files.writeString(Path.of(out), report);
@@ -189,7 +192,7 @@ public final class ServingBenchmark {
         this.serde = Map.of("schema.registry.url", stack.registryUrl());
     }
 
-    private String run(double latencySeconds, String argLine, String out) throws Exception {
+    private String run(double latencySeconds, double latencyRate, String argLine, String out) throws Exception {
         int n = jpegs.size();
         List<ImageRecord> records = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -231,7 +234,9 @@ public final class ServingBenchmark {
         Map<String, String> status = new LinkedHashMap<>();
         Map<String, String> serviceMetrics = new LinkedHashMap<>();
         Map<String, String> drainStartMetrics = new LinkedHashMap<>();
+        List<String> latencyRows = new ArrayList<>(List.of("image,partition,produced_ms,embedded_ms,read_ms"));
         double drainSeconds;
+        double pacedRate;
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
             for (int i = 1; i <= instances; i++) {
                 services.add(startService(i));
@@ -269,15 +274,18 @@ public final class ServingBenchmark {
                 }
             }
             List<ImageRecord> paced = new ArrayList<>();
-            double halfRate = topologyRate / 2;
-            int count = (int) (halfRate * latencySeconds);
+            pacedRate = latencyRate > 0 ? latencyRate : topologyRate / 2;
+            int count = (int) (pacedRate * latencySeconds);
             for (int i = 0; i < count; i++) {
                 paced.add(image("lat-" + i, jpegs.get(i % n), labels.get(i % n)));
             }
-            Thread producer = new Thread(() -> produce(paced, halfRate), "paced-producer");
+            Thread producer = new Thread(() -> produce(paced, pacedRate), "paced-producer");
             producer.start();
-            latencies = latencies(consumer, count, toEmbedded);
+            latencies = latencies(consumer, count, toEmbedded, latencyRows);
             producer.join();
+            if (out != null) {
+                Files.write(Path.of(out + ".latency.csv"), latencyRows);
+            }
             for (Instance s : services) {
                 status.put(
                         s.name(),
@@ -342,8 +350,11 @@ public final class ServingBenchmark {
                 "| topology / in-process embed only (best of the two) | %.0f %% |%n",
                 100 * topologyRate / bestInference));
         r.append(String.format(
-                "| latency produce → embedding at %.0f images/s (half max), %d images: p50 | %d ms |%n",
-                topologyRate / 2, latencies.size(), percentile(latencies, 50)));
+                "| latency produce → embedding at %.0f images/s (%s), %d images: p50 | %d ms |%n",
+                pacedRate,
+                latencyRate > 0 ? "--latency-rate" : "half max",
+                latencies.size(),
+                percentile(latencies, 50)));
         r.append(String.format("| same, p99 | %d ms |%n", percentile(latencies, 99)));
         r.append(String.format(
                 "| of which produce → embedded (the embedding's processing time), p50 / p99 | %d / %d ms |%n",
@@ -361,8 +372,8 @@ public final class ServingBenchmark {
                     instances == 1 ? "the service" : name, batchAvg, latencyAvg, 1000 * batchAvg / latencyAvg));
         });
         serviceMetrics.forEach((name, page) -> {
-            // Where the stream threads' time went over the drain: Kafka Streams' blocked time (poll, produce, commit
-            // waits) and the service's inference time, both summed over the threads, against threads × wall time.
+            // Over the drain: the inference threads' busy time (the service's inference time, in cores' worth) and
+            // the share of the stream threads' time blocked in Kafka clients (poll, produce, commit waits).
             String start = drainStartMetrics.get(name);
             double threadSeconds = drainSeconds
                     * sumOf(page, "stream_thread_metrics_thread_start_time").getCount();
@@ -375,13 +386,12 @@ public final class ServingBenchmark {
                             - metric(start, "extrema_serving_inference_time_ms_total"))
                     / 1e3;
             r.append(String.format(
-                    "| %s's stream threads over the drain (%.1f thread-s): inference, blocked on Kafka clients, the"
-                            + " rest (decode, serdes, forwarding) | %.0f %%, %.0f %%, %.0f %% |%n",
+                    "| %s over the drain: inference busy (cores' worth); stream threads blocked on Kafka clients"
+                            + " | %.2f; %.0f %% of %.1f thread-s |%n",
                     instances == 1 ? "the service" : name,
-                    threadSeconds,
-                    100 * inference / threadSeconds,
+                    inference / drainSeconds,
                     100 * blocked / threadSeconds,
-                    100 * (threadSeconds - inference - blocked) / threadSeconds));
+                    threadSeconds));
         });
         r.append(String.format(
                 "| embeddings, batches made by the end of the drain (each instance's /metrics): %s | %s |%n",
@@ -507,14 +517,17 @@ public final class ServingBenchmark {
 
     /** Produce → read latencies; produce → embedded (by the embedding's processing time) into {@code toEmbedded}. */
     private static List<Long> latencies(
-            KafkaConsumer<String, EmbeddingRecord> consumer, int count, List<Long> toEmbedded) {
+            KafkaConsumer<String, EmbeddingRecord> consumer, int count, List<Long> toEmbedded, List<String> rows) {
         List<Long> out = new ArrayList<>(count);
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (out.size() < count && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(20))) {
                 if (r.key().startsWith("lat-")) {
-                    out.add(System.currentTimeMillis() - r.timestamp());
-                    toEmbedded.add(r.value().getProcessingTime().toEpochMilli() - r.timestamp());
+                    long read = System.currentTimeMillis();
+                    long embedded = r.value().getProcessingTime().toEpochMilli();
+                    out.add(read - r.timestamp());
+                    toEmbedded.add(embedded - r.timestamp());
+                    rows.add(r.key() + "," + r.partition() + "," + r.timestamp() + "," + embedded + "," + read);
                 }
             }
         }

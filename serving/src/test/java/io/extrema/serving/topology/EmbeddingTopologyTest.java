@@ -19,6 +19,7 @@ import io.extrema.serving.ServingFixtures;
 import io.extrema.serving.app.EmbeddingService;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.serving.embed.ImagePreparation;
+import io.extrema.serving.embed.InferenceWorkers;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.live.ServingModel;
 import io.extrema.serving.metrics.ServingMetrics;
@@ -118,7 +119,9 @@ class EmbeddingTopologyTest {
         Properties props = new Properties();
         props.putAll(streamsConfig);
         driver = new TopologyTestDriver(
-                EmbeddingTopology.build(config, streamsConfig, live, metrics), props, Instant.ofEpochMilli(0));
+                EmbeddingTopology.build(config, streamsConfig, live, InferenceWorkers.inline(metrics)),
+                props,
+                Instant.ofEpochMilli(0));
         Map<String, String> serde = Map.of("schema.registry.url", stack.registryUrl());
         SpecificAvroSerializer<ImageRecord> imageSerializer = new SpecificAvroSerializer<>();
         imageSerializer.configure(serde, false);
