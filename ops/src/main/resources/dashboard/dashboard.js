@@ -124,7 +124,7 @@
     const series = perSource('spreadRatio');
     if (series.length) {
       series[0].markLine = { silent: true, symbol: 'none', lineStyle: { color: css('--ok'), type: 'dotted' },
-        label: { color: css('--muted'), formatter: 'healthy' }, data: [{ yAxis: 1 }] };
+        label: { color: css('--muted'), formatter: 'isotropic' }, data: [{ yAxis: 1 }] };
     }
     charts.spread.setOption({ ...b, xAxis: { ...b.xAxis, type: 'time' }, yAxis: { ...b.yAxis, type: 'value', min: 0 },
       tooltip: { ...b.tooltip, valueFormatter: (v) => fmt(v, 3) }, series }, true);

@@ -29,7 +29,8 @@ public final class AlertRules {
                 " in " + window.getSource() + " window " + window.getWindowStart() + ".." + window.getWindowEnd();
         boolean enough = window.getCount() >= thresholds.minWindowCount();
         if (enough && window.getDimension() > 0) {
-            // Scale by sqrt(d): a healthy spread is about 1/sqrt(d) whatever the dimension.
+            // Times sqrt(d), so dimension-free: 1 when isotropic. Trained embeddings lie in a narrow cone (about 0.1),
+            // so the threshold sits orders of magnitude below 1, near collapse (see MonitorConfig).
             double ratio = window.getSpread() * Math.sqrt(window.getDimension());
             if (ratio < thresholds.collapseSpreadRatio()) {
                 alerts.add(alert(
@@ -39,7 +40,7 @@ public final class AlertRules {
                         ratio,
                         thresholds.collapseSpreadRatio(),
                         String.format(
-                                "embeddings collapsed: spread*sqrt(d) = %.4f < %.4f%s",
+                                "embeddings collapsed: spread*sqrt(d) = %.3g < %.3g%s",
                                 ratio, thresholds.collapseSpreadRatio(), where),
                         time));
             }

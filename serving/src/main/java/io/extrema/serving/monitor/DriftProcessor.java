@@ -53,10 +53,21 @@ final class DriftProcessor implements Processor<Windowed<String>, WindowStats, S
             }
             // else: a late window of an older version than the reference; reported, never compared.
         }
-        MonitorRecord out = MonitorRecord.newBuilder()
-                .setSource(source)
-                .setWindowStart(Instant.ofEpochMilli(record.key().window().start()))
-                .setWindowEnd(Instant.ofEpochMilli(record.key().window().end()))
+        MonitorRecord out = statistics(record.key(), window)
+                .setDriftPrevious(driftPrevious)
+                .setDriftBaseline(driftBaseline)
+                .setEmittedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .build();
+        meters.window(out);
+        context.forward(new Record<>(source, out, record.key().window().end()));
+    }
+
+    /** The record of a window's own statistics; drift and emission time are left to set. */
+    static MonitorRecord.Builder statistics(Windowed<String> key, WindowStats window) {
+        return MonitorRecord.newBuilder()
+                .setSource(key.key())
+                .setWindowStart(Instant.ofEpochMilli(key.window().start()))
+                .setWindowEnd(Instant.ofEpochMilli(key.window().end()))
                 .setModelName(window.modelName())
                 .setModelVersions(window.versions())
                 .setModelVersion(window.version())
@@ -64,14 +75,8 @@ final class DriftProcessor implements Processor<Windowed<String>, WindowStats, S
                 .setDimension(window.dimension())
                 .setMeanNorm(window.meanNorm())
                 .setSpread(window.spread())
-                .setDriftPrevious(driftPrevious)
-                .setDriftBaseline(driftBaseline)
                 .setDeadLetters(window.deadLetters())
-                .setDeadLetterShare(window.deadLetterShare())
-                .setEmittedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .build();
-        meters.window(out);
-        context.forward(new Record<>(source, out, record.key().window().end()));
+                .setDeadLetterShare(window.deadLetterShare());
     }
 
     private static Double finite(double value) {

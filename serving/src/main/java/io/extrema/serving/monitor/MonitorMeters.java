@@ -114,7 +114,7 @@ public final class MonitorMeters {
                     w.getSpread());
             out.gauge(
                     "extrema_monitor_spread_ratio",
-                    "spread * sqrt(dimension): about 1 when healthy.",
+                    "spread * sqrt(dimension): 1 isotropic, about 0.1 for a trained network, near 0 collapsed.",
                     labels,
                     w.getDimension() == 0 ? 0 : w.getSpread() * Math.sqrt(w.getDimension()));
             out.gauge(

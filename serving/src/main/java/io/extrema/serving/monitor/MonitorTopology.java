@@ -145,7 +145,7 @@ public final class MonitorTopology {
         return source == null || source.isEmpty() ? DeadLetterSource.UNKNOWN : source;
     }
 
-    private static Observation observation(EmbeddingRecord e) {
+    static Observation observation(EmbeddingRecord e) {
         List<Float> values = e.getInstance();
         float[] vector = new float[values.size()];
         for (int i = 0; i < vector.length; i++) {
