@@ -72,8 +72,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * mvn -o -q -pl serving test-compile exec:exec@serving-bench -Dbench.args="--images 4000 --instances 2"</pre>
  *
  * {@code --instances N} (default 1) starts N service JVMs, each with its own state dir and log (the metrics port is
- * a free one each) and, unless {@code --service-jvm} sets it, {@code -Dai.djl.pytorch.num_threads=max(1, cores / N)}
- * so the instances do not oversubscribe the cores; {@code --partitions P} (default 4, at least N) sizes the images
+ * a free one each) and, unless {@code --service} and {@code --service-jvm} set them, {@code inference.threads=max(1,
+ * cores / N)} and {@code -Dai.djl.pytorch.num_threads=1} so the instances do not oversubscribe the cores; {@code
+ * --latency-rate R} paces the latency phase at R images/s instead of half the drain's rate (to compare two settings
+ * at the same load); {@code --partitions P} (default 4, at least N) sizes the images
  * and embeddings topics. With {@code --out FILE}, each instance's whole {@code /metrics} page at the end of the drain
  * goes to {@code FILE.<instance>.prom} beside the report, and each paced image's produce, embed and read times to
  * {@code FILE.latency.csv}.
@@ -101,9 +103,9 @@ public final class ServingBenchmark {
         List<String> serviceSettings = new ArrayList<>(words(arg(args, "--service", "")));
         if (instances > 1) {
             // Each JVM would run one single-threaded engine per core (ComputeDevice); share the cores instead.
-            if (setting(serviceSettings, STREAM_THREADS) == null) {
+            if (setting(serviceSettings, INFERENCE_THREADS) == null) {
                 int each = Math.max(1, Runtime.getRuntime().availableProcessors() / instances);
-                serviceSettings.add(0, STREAM_THREADS + "=" + each);
+                serviceSettings.add(0, INFERENCE_THREADS + "=" + each);
             }
             if (intraOpThreads(serviceJvm) == null) {
                 serviceJvm.add(0, "-D" + INTRA_OP_THREADS + "=1");
@@ -144,6 +146,7 @@ public final class ServingBenchmark {
     private static final String INTRA_OP_THREADS = "ai.djl.pytorch.num_threads";
 
     private static final String STREAM_THREADS = ServingConfig.STREAM_THREADS;
+    private static final String INFERENCE_THREADS = ServingConfig.INFERENCE_THREADS;
 
     /** Shared by every instance, so they form one consumer group. */
     private static final String APPLICATION_ID = "serving-bench";
@@ -323,7 +326,9 @@ public final class ServingBenchmark {
                 .append(n)
                 .append(" JPEGs from the dataset; batch ")
                 .append(batch)
-                .append(", linger 20 ms, ")
+                .append(", linger ")
+                .append(Objects.requireNonNullElse(setting(serviceSettings, ServingConfig.BATCH_LINGER_MS), "20"))
+                .append(" ms, ")
                 .append(partitions)
                 .append(" partitions, ")
                 .append(instances == 1 ? "one service JVM" : instances + " service JVMs in one consumer group")
@@ -331,6 +336,10 @@ public final class ServingBenchmark {
                 .append(STREAM_THREADS)
                 .append(" ")
                 .append(Objects.requireNonNullElse(setting(serviceSettings, STREAM_THREADS), "default"))
+                .append(", ")
+                .append(INFERENCE_THREADS)
+                .append(" ")
+                .append(Objects.requireNonNullElse(setting(serviceSettings, INFERENCE_THREADS), "default"))
                 .append(", libtorch intra-op threads ")
                 .append(Objects.requireNonNullElse(intraOpThreads(serviceJvm), "default"))
                 .append(instances == 1 ? ")" : " each)")
