@@ -245,12 +245,15 @@ public final class StreamingTrainer implements AutoCloseable {
 
     private OnlineProbe probe() throws IOException {
         String dir = config.getString(TrainerConfig.PROBE_DIR);
-        return dir.isBlank()
-                ? null
-                : OnlineProbe.load(
-                        Path.of(dir),
-                        config.getInt(TrainerConfig.PROBE_MAX_IMAGES),
-                        EvalTransform.whole(modelConfig.imageSize(), Normalisation.IMAGENET));
+        if (dir.isBlank()) {
+            return null;
+        }
+        String bank = config.getString(TrainerConfig.PROBE_BANK_DIR);
+        int max = config.getInt(TrainerConfig.PROBE_MAX_IMAGES);
+        EvalTransform transform = EvalTransform.whole(modelConfig.imageSize(), Normalisation.IMAGENET);
+        return bank.isBlank()
+                ? OnlineProbe.load(Path.of(dir), max, transform)
+                : OnlineProbe.load(Path.of(dir), Path.of(bank), max, transform);
     }
 
     /** The Prometheus endpoint, or null when {@code prometheus.port} is -1. */

@@ -237,12 +237,16 @@ class EmbeddingServiceTest {
         }
     }
 
+    /** A query as a client makes it: a 503 (a rebalance has the store briefly unavailable) is retried, for 30 s. */
     private static <T> T getJson(int port, String path, Class<T> type) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        while (r.statusCode() == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        }
         assertEquals(200, r.statusCode(), r.body());
         return new ObjectMapper().readValue(r.body(), type);
     }

@@ -81,6 +81,7 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String CHECKPOINT_KEEP = "checkpoint.keep";
     public static final String PROMETHEUS_PORT = "prometheus.port";
     public static final String PROBE_DIR = "probe.dir";
+    public static final String PROBE_BANK_DIR = "probe.bank.dir";
     public static final String PROBE_INTERVAL_STEPS = "probe.interval.steps";
     public static final String PROBE_MAX_IMAGES = "probe.max.images";
 
@@ -334,6 +335,13 @@ public final class TrainerConfig extends AbstractConfig {
                     "",
                     Importance.LOW,
                     "Labelled images (an ImageFolder tree or tar) for the online k-NN probe; empty disables it.")
+            .define(
+                    PROBE_BANK_DIR,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
+                    "Labelled images the probe's queries are matched against (the k-NN bank), e.g. labelled images "
+                            + "of the training stream; empty: half of probe.dir is the bank, half the queries.")
             .define(PROBE_INTERVAL_STEPS, Type.INT, 500, Range.atLeast(1), Importance.LOW, "Steps between probes.")
             .define(
                     PROBE_MAX_IMAGES,
@@ -341,7 +349,7 @@ public final class TrainerConfig extends AbstractConfig {
                     1000,
                     Range.atLeast(2),
                     Importance.LOW,
-                    "Images of the probe set used (half as the k-NN bank, half as queries).");
+                    "Images read from each probe set (probe.dir, and probe.bank.dir when given).");
 
     static {
         // Every model field can be overridden, declared here so the help lists them and typos are refused.
