@@ -92,6 +92,11 @@ final class TrainingLoop {
             // against it, so a dip or a gain is visible from the first figure.
             runProbe(step());
         }
+        if (lineage.warmStarted() && versions.nextVersion() == 1) {
+            // A new lineage that starts from a trained network publishes it at once, as its version 1 at step 0:
+            // serving then embeds with it within seconds instead of a random network until the first interval.
+            publishVersion();
+        }
         try {
             while (!stopRequested.getAsBoolean() && (maxSteps == 0 || step() < maxSteps)) {
                 if (intake.failure() != null) {

@@ -74,6 +74,11 @@ public final class Lineage {
                 .orElse(new TrainerState(0, name, new TreeMap<>(), 0, 0, Map.of()));
     }
 
+    /** Whether {@link #network()} is a warm start: no checkpoint of this lineage yet, and {@code init} set. */
+    public boolean warmStarted() {
+        return newest.isEmpty() && !config.getString(TrainerConfig.INIT).isBlank();
+    }
+
     /**
      * The network to train, on the configured device: the newest checkpoint's; else, without one, a warm start from
      * {@value TrainerConfig#INIT} when it is set, or a new network. Resuming wins over {@code init}: a restart must

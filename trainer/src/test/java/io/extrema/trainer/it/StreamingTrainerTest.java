@@ -469,15 +469,18 @@ class StreamingTrainerTest {
         }
         double trainedAway = distance(embeddedFresh, embeddedByA);
 
-        // B: a lineage of its own (name, group, checkpoints) warm-started from A's checkpoint directory; it
-        // publishes every step, so its version 1 is A's network after one step of B.
+        // B: a lineage of its own (name, group, checkpoints) warm-started from A's checkpoint directory; it publishes
+        // the network it starts from at once (version 1 at step 0: A's network), then one version per step.
         Path checkpointsB = dir.resolve("b");
         Map<String, String> b = lineage(f, "b", checkpointsB, checkpointsA.toString());
         b.put("max.steps", "2");
         new StreamingTrainer(new TrainerConfig(b)).run();
         List<ModelVersion> firstRun = versions(f, "test-model-b");
-        assertEquals(List.of(1L, 2L), firstRun.stream().map(ModelVersion::step).toList(), "B counts from step 0");
-        assertEquals(1, firstRun.get(0).version());
+        assertEquals(
+                List.of(0L, 1L, 2L), firstRun.stream().map(ModelVersion::step).toList(), "B counts from step 0");
+        assertEquals(
+                List.of(1L, 2L, 3L),
+                firstRun.stream().map(ModelVersion::version).toList());
         assertEquals(
                 2,
                 new CheckpointStore(checkpointsB, 2)
@@ -486,16 +489,18 @@ class StreamingTrainerTest {
                         .state()
                         .step());
         double fromA = distance(embed(firstRun.get(0), images), embeddedByA);
+        assertTrue(fromA < 1e-4 * trainedAway, "B's version 1 is A's network: " + fromA + " from it");
+        double afterAStep = distance(embed(firstRun.get(1), images), embeddedByA);
         assertTrue(
-                fromA < 0.2 * trainedAway,
-                "B's version 1 is " + fromA + " from A's network, a fresh one " + trainedAway);
+                afterAStep < 0.2 * trainedAway,
+                "B's version 2 is " + afterAStep + " from A's network, a fresh one " + trainedAway);
 
         // C starts from A's newest model version on the models topic: its target weights in both encoders.
         Map<String, String> c = lineage(f, "c", dir.resolve("c"), "test-model@latest");
         c.put("max.steps", "1");
         new StreamingTrainer(new TrainerConfig(c)).run();
         ModelVersion firstOfC = versions(f, "test-model-c").get(0);
-        assertEquals(1, firstOfC.step());
+        assertEquals(0, firstOfC.step(), "C publishes the network it starts from before its first step");
         double cFromA = distance(embed(firstOfC, images), embeddedByA);
         assertTrue(
                 cFromA < 0.2 * trainedAway,
