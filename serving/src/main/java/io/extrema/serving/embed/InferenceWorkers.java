@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * overlap the model's work, and images that arrive while all workers are busy gather into the next batch.
  *
  * <p>On a CPU, one worker per core, each with a single-threaded libtorch pool ({@code ComputeDevice.shareCores});
- * on a GPU, one. {@link #inline()} runs each batch on the thread that submits it, for tests that drive a topology
+ * on a GPU, one. {@link #inline(ServingMetrics)} runs each batch on the thread that submits it, for tests that drive a topology
  * on one thread.
  *
  * <p>Each instance keeps one {@link ThreadBatch} per stream thread ({@link #batchOfThisThread()}).

@@ -385,12 +385,12 @@ public final class ServingBenchmark {
             // the share of the stream threads' time blocked in Kafka clients (poll, produce, commit waits).
             String start = drainStartMetrics.get(name);
             double threadSeconds = drainSeconds
-                    * sumOf(page, "stream_thread_metrics_thread_start_time").getCount();
-            double blocked =
-                    (sumOf(page, "stream_thread_metrics_blocked_time_ns_total").getSum()
-                                    - sumOf(start, "stream_thread_metrics_blocked_time_ns_total")
-                                            .getSum())
-                            / 1e9;
+                    * seriesOf(page, "stream_thread_metrics_thread_start_time").getCount();
+            double blocked = (seriesOf(page, "stream_thread_metrics_blocked_time_ns_total")
+                                    .getSum()
+                            - seriesOf(start, "stream_thread_metrics_blocked_time_ns_total")
+                                    .getSum())
+                    / 1e9;
             double inference = (metric(page, "extrema_serving_inference_time_ms_total")
                             - metric(start, "extrema_serving_inference_time_ms_total"))
                     / 1e3;
@@ -765,7 +765,7 @@ public final class ServingBenchmark {
     }
 
     /** The values of every series of a metric family (one per thread, say). */
-    private static java.util.DoubleSummaryStatistics sumOf(String page, String family) {
+    private static java.util.DoubleSummaryStatistics seriesOf(String page, String family) {
         return page.lines()
                 .filter(l -> l.startsWith(family + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
