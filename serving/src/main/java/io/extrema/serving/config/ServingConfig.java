@@ -6,8 +6,10 @@ import io.extrema.model.ExtremaConfig;
 import io.extrema.model.augment.Normalisation;
 import io.extrema.schemas.ClientSettings;
 import io.extrema.schemas.Topics;
+import io.extrema.serving.embed.BatchRule;
 import io.extrema.serving.embed.EmbeddingOutput;
 import io.extrema.serving.embed.ImagePreparation;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -38,6 +40,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String BATCH_SIZE = "batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
+    public static final String BATCH_COMMIT_SPACING_MS = "batch.commit.spacing.ms";
     public static final String MODEL_NAME = "model.name";
     public static final String MODEL_START = "model.start";
     public static final String MODEL_FRESH_PRESET = "model.fresh.preset";
@@ -151,6 +154,16 @@ public final class ServingConfig extends AbstractConfig {
                     "Longest an image waits for its batch. A thread whose newest image was produced longer ago than "
                             + "this is behind: it runs only full batches (or after this wait), since the images are "
                             + "already on the topic.")
+            .define(
+                    BATCH_COMMIT_SPACING_MS,
+                    Type.LONG,
+                    100L,
+                    Range.between(0, 600_000),
+                    Importance.LOW,
+                    "Least time between the commits a stream thread asks for after forwarding embeddings while it "
+                            + "keeps up with the stream, so read_committed consumers see them soon. Each exactly-once "
+                            + "commit blocks the thread about 20 ms: raise this to spend fewer. A thread that is "
+                            + "behind commits at the Kafka Streams commit interval only.")
             .define(
                     MODEL_NAME,
                     Type.STRING,
@@ -298,6 +311,14 @@ public final class ServingConfig extends AbstractConfig {
                 imageLimits(),
                 "imagenet".equals(getString(IMAGE_CROP)),
                 "cifar10".equals(getString(IMAGE_NORMALISATION)) ? Normalisation.CIFAR10 : Normalisation.IMAGENET);
+    }
+
+    public BatchRule batchRule() {
+        return new BatchRule(
+                getInt(BATCH_SIZE),
+                Duration.ofMillis(getLong(BATCH_LINGER_MS)),
+                Duration.ofMillis(getLong(BATCH_MAX_WAIT_MS)),
+                Duration.ofMillis(getLong(BATCH_COMMIT_SPACING_MS)));
     }
 
     public EmbeddingOutput embeddingOutput() {

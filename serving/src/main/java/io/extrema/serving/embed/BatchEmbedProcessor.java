@@ -20,9 +20,9 @@ import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * Gathers images into batches of up to {@code batchSize}, or whatever is waiting once the oldest image has lingered
- * {@code linger} (wall clock, checked by a punctuation) while the thread keeps up with the stream, or
- * {@code maxWait} in any case (see {@link ThreadBatch#due}), embeds each batch with one model, and forwards one
+ * Gathers images into batches of up to the {@link BatchRule}'s size, or whatever is waiting once the oldest image
+ * has lingered its linger (wall clock, checked by a punctuation) while the thread keeps up with the stream, or its
+ * max wait in any case (see {@link ThreadBatch#due}), embeds each batch with one model, and forwards one
  * embedding per image in arrival order, each with its input record's timestamp.
  *
  * <p><b>One batch per thread, not per task, run off the thread.</b> The images of every task on the stream thread
@@ -50,15 +50,12 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 public final class BatchEmbedProcessor implements Processor<String, PreparedImage, String, EmbeddingRecord> {
     public static final String BUFFER_STORE = "embed-buffer";
     private static final long FORWARD_EVERY_MS = 5;
-    private static final long COMMIT_SPACING_MS = 100;
 
     private final LiveModel live;
     private final InferenceWorkers workers;
     private final ImagePreparation preparation;
     private final EmbeddingOutput output;
-    private final int batchSize;
-    private final Duration linger;
-    private final Duration maxWait;
+    private final BatchRule rule;
 
     private ProcessorContext<String, EmbeddingRecord> context;
     private TimestampedKeyValueStore<Long, ImageRecord> buffer;
@@ -77,16 +74,12 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             InferenceWorkers workers,
             ImagePreparation preparation,
             EmbeddingOutput output,
-            int batchSize,
-            Duration linger,
-            Duration maxWait) {
+            BatchRule rule) {
         this.live = live;
         this.workers = workers;
         this.preparation = preparation;
         this.output = output;
-        this.batchSize = batchSize;
-        this.linger = linger;
-        this.maxWait = maxWait;
+        this.rule = rule;
     }
 
     @Override
@@ -105,7 +98,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
         }
         // Often, not every linger: embeddings another task's batch computed for this one are forwarded here.
         context.schedule(
-                Duration.ofMillis(Math.min(linger.toMillis(), FORWARD_EVERY_MS)),
+                Duration.ofMillis(Math.min(rule.linger().toMillis(), FORWARD_EVERY_MS)),
                 PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
     }
@@ -140,7 +133,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
                                 record.timestamp(),
                                 record.value().chw()),
                         context.currentSystemTimeMs());
-        if (batch().size() >= batchSize) {
+        if (batch().size() >= rule.size()) {
             advance(context.currentSystemTimeMs());
         }
     }
@@ -153,9 +146,9 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     private void advance(long now) {
         ThreadBatch b = batch();
         int handed = b.collect(false);
-        boolean due = b.due(now, linger.toMillis(), maxWait.toMillis()); // then all that waits now is due
+        boolean due = b.due(now, rule.linger().toMillis(), rule.maxWait().toMillis()); // then all that waits now is due
         while (b.size() > 0) {
-            boolean full = b.size() >= batchSize;
+            boolean full = b.size() >= rule.size();
             if (!b.canSubmit()) {
                 if (!full) {
                     break;
@@ -170,14 +163,16 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             if (lease.isEmpty()) {
                 break;
             }
-            b.submitOldest(lease.get(), batchSize, now);
+            b.submitOldest(lease.get(), rule.size(), now);
             handed += b.collect(false); // inline workers are done already
         }
         forwardReady();
         // Keeping up, the embeddings should be visible soon, not at the next commit interval, but an exactly-once
-        // commit blocks the thread ~20 ms, so at most one per COMMIT_SPACING_MS (a commit per batch of a few
-        // images fell behind the stream). Behind, the interval commits the backlog in few, long transactions.
-        if (handed > 0 && !b.behind(now, maxWait.toMillis()) && b.commitDue(now, COMMIT_SPACING_MS)) {
+        // commit blocks the thread ~20 ms, so at most one per commit spacing (a commit per batch of a few images
+        // fell behind the stream). Behind, the interval commits the backlog in few, long transactions.
+        if (handed > 0
+                && !b.behind(now, rule.maxWait().toMillis())
+                && b.commitDue(now, rule.commitSpacing().toMillis())) {
             context.commit();
         }
     }

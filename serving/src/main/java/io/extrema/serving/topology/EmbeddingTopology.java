@@ -9,7 +9,6 @@ import io.extrema.serving.embed.DecodeProcessor;
 import io.extrema.serving.embed.InferenceWorkers;
 import io.extrema.serving.live.LiveModel;
 import io.extrema.serving.query.IndexProcessor;
-import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -27,9 +26,6 @@ public final class EmbeddingTopology {
         SpecificAvroSerde<ImageRecord> images = SpecificAvroSerde.forValues(ImageRecord.class, serdeConfigs);
         SpecificAvroSerde<EmbeddingRecord> embeddings =
                 SpecificAvroSerde.forValues(EmbeddingRecord.class, serdeConfigs);
-        int batchSize = config.getInt(ServingConfig.BATCH_SIZE);
-        Duration linger = Duration.ofMillis(config.getLong(ServingConfig.BATCH_LINGER_MS));
-        Duration maxWait = Duration.ofMillis(config.getLong(ServingConfig.BATCH_MAX_WAIT_MS));
 
         Topology topology = new Topology();
         // Read ImageRecords; bytes that are not one go to the dead-letter topic via the deserialization handler.
@@ -45,7 +41,7 @@ public final class EmbeddingTopology {
         topology.addProcessor(
                 "embed",
                 () -> new BatchEmbedProcessor(
-                        live, workers, config.imagePreparation(), config.embeddingOutput(), batchSize, linger, maxWait),
+                        live, workers, config.imagePreparation(), config.embeddingOutput(), config.batchRule()),
                 "decode");
         topology.addStateStore(
                 Stores.timestampedKeyValueStoreBuilder(

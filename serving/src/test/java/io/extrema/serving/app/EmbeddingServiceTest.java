@@ -264,6 +264,7 @@ class EmbeddingServiceTest {
         otherSettings.put(ServingConfig.BATCH_LINGER_MS, "1000");
         otherSettings.put(ServingConfig.BATCH_MAX_WAIT_MS, "2000");
         otherSettings.put(ServingConfig.KAFKA_PREFIX + "commit.interval.ms", "5000");
+        otherSettings.put(ServingConfig.BATCH_COMMIT_SPACING_MS, "5000");
         Process other = startChildInstance(otherSettings);
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger stopAt = new AtomicInteger(5_000);

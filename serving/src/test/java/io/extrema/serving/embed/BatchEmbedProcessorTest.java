@@ -72,9 +72,7 @@ class BatchEmbedProcessorTest {
                 workers,
                 preparation,
                 new EmbeddingOutput(false, false, false),
-                BATCH,
-                Duration.ofMillis(20),
-                Duration.ofMillis(MAX_WAIT));
+                new BatchRule(BATCH, Duration.ofMillis(20), Duration.ofMillis(MAX_WAIT), Duration.ofMillis(100)));
         p.init(context);
         return p;
     }
