@@ -70,7 +70,7 @@ public final class EmbeddingService implements AutoCloseable {
         p.putAll(config.serdeConfig());
         // exactly_once_v2 by default: each image embedded once per model version, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ServingConfig.PROCESSING_GUARANTEE));
-        // As many as inference threads by default, so a thread waiting on the broker leaves the others work to hand on.
+        // One per four inference threads by default: one thread's batches gather more of the stream (ServingConfig).
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ServingConfig.STATE_DIR));
         // Output becomes visible to read_committed readers at each commit. A thread that keeps up asks for a
@@ -92,6 +92,13 @@ public final class EmbeddingService implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
         // Fewer images per poll: a poll's worth must be embedded within max.poll.interval.ms on a slow CPU.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 256);
+        // By default a fetch returns as soon as one image arrives: at 200 images/s, some 200 fetches a second, each
+        // a poll-loop turn here and a request in the broker. Waiting up to the batch linger (capped at Kafka's 500 ms)
+        // for 32 KiB gathers the images a batch would wait for anyway: at 200/s the service used 0.72-0.80 cores
+        // instead of 0.84-0.99 and the broker 0.44-0.48 instead of 0.48-0.56, latency no worse (session 17).
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 32 * 1024);
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int)
+                Math.min(config.getLong(ServingConfig.BATCH_LINGER_MS), 500));
         p.putAll(config.kafkaOverrides());
         return p;
     }

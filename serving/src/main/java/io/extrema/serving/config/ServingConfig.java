@@ -58,6 +58,14 @@ public final class ServingConfig extends AbstractConfig {
     public static final String METRICS_HOST = "metrics.host";
     public static final String METRICS_PORT = "metrics.port";
 
+    /**
+     * Measured on cifar-tiny, 2 cores: a stream thread spends about 0.7 ms per image (Avro, decode, resize, Kafka),
+     * an inference thread about 3 ms in full batches, so one stream thread keeps four busy. Fewer stream threads
+     * also make larger batches at a given rate: at 200 images/s one thread gave p99 470-660 ms against 620-950 for
+     * two, at the same throughput (docs/benchmarks.md, session 17).
+     */
+    static final int INFERENCE_THREADS_PER_STREAM_THREAD = 4;
+
     public static final String START_WAIT = "wait";
     public static final String START_FRESH = "fresh";
 
@@ -113,7 +121,10 @@ public final class ServingConfig extends AbstractConfig {
                     Range.atLeast(0),
                     Importance.LOW,
                     "Stream threads: each reads, decodes, batches and commits its partitions' images and hands "
-                            + "its batches to the inference threads. 0: as many as inference threads.")
+                            + "its batches to the inference threads. 0: one per "
+                            + INFERENCE_THREADS_PER_STREAM_THREAD
+                            + " inference threads (a stream thread's share of an image costs about a quarter of its "
+                            + "inference on a CPU), so each thread's batches gather more of the stream.")
             .define(
                     INFERENCE_THREADS,
                     Type.INT,
@@ -294,10 +305,12 @@ public final class ServingConfig extends AbstractConfig {
         return new ImageLimits(getLong(IMAGE_MAX_BYTES), getLong(IMAGE_MAX_PIXELS), side, side);
     }
 
-    /** {@value #STREAM_THREADS}, with 0 resolved to {@link #inferenceThreads()}. */
+    /** {@value #STREAM_THREADS}, with 0 resolved to one per {@value #INFERENCE_THREADS_PER_STREAM_THREAD} inference threads. */
     public int streamThreads() {
         int threads = getInt(STREAM_THREADS);
-        return threads == 0 ? inferenceThreads() : threads;
+        return threads == 0
+                ? (inferenceThreads() + INFERENCE_THREADS_PER_STREAM_THREAD - 1) / INFERENCE_THREADS_PER_STREAM_THREAD
+                : threads;
     }
 
     /** {@value #INFERENCE_THREADS}, with 0 resolved for this machine ({@link ComputeDevice#modelThreads}). */

@@ -218,7 +218,7 @@ class EmbeddingServiceTest {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
         Map<String, String> s = settings("a");
         s.put(ServingConfig.BATCH_LINGER_MS, "10000");
-        s.put(ServingConfig.STREAM_THREADS, "1"); // every task on one thread (the default is one per core)
+        s.put(ServingConfig.STREAM_THREADS, "1"); // every task on one thread, whatever this machine's default
         try (EmbeddingService service = new EmbeddingService(new ServingConfig(s));
                 KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
             service.start();

@@ -146,6 +146,7 @@ public final class ServingBenchmark {
     private static final String INTRA_OP_THREADS = "ai.djl.pytorch.num_threads";
 
     private static final String STREAM_THREADS = ServingConfig.STREAM_THREADS;
+    private static final double PACED_START_SECONDS = 5;
     private static final String INFERENCE_THREADS = ServingConfig.INFERENCE_THREADS;
 
     /** Shared by every instance, so they form one consumer group. */
@@ -232,6 +233,8 @@ public final class ServingBenchmark {
         List<Instance> services = new ArrayList<>();
         double topologyRate;
         Map<String, Double> cores;
+        Map<String, Double> pacedStartCores = new LinkedHashMap<>();
+        Map<String, Double> pacedRestCores = new LinkedHashMap<>();
         List<Long> latencies;
         List<Long> toEmbedded = new ArrayList<>();
         Map<String, String> status = new LinkedHashMap<>();
@@ -282,10 +285,23 @@ public final class ServingBenchmark {
             for (int i = 0; i < count; i++) {
                 paced.add(image("lat-" + i, jpegs.get(i % n), labels.get(i % n)));
             }
-            Thread producer = new Thread(() -> produce(paced, pacedRate), "paced-producer");
+            // The cores each process uses in the paced phase's first seconds, right after the drain, and after them.
+            ProcessCpu pacedCpu = new ProcessCpu(pids);
+            Thread producer = new Thread(
+                    () -> {
+                        pacedCpu.start();
+                        produce(paced.subList(0, Math.min(count, (int) (PACED_START_SECONDS * pacedRate))), pacedRate);
+                        pacedStartCores.putAll(pacedCpu.coresSinceStart());
+                        pacedCpu.start();
+                        produce(
+                                paced.subList(Math.min(count, (int) (PACED_START_SECONDS * pacedRate)), count),
+                                pacedRate);
+                    },
+                    "paced-producer");
             producer.start();
             latencies = latencies(consumer, count, toEmbedded, latencyRows);
             producer.join();
+            pacedRestCores.putAll(pacedCpu.coresSinceStart());
             if (out != null) {
                 Files.write(Path.of(out + ".latency.csv"), latencyRows);
             }
@@ -369,6 +385,16 @@ public final class ServingBenchmark {
                 "| of which produce → embedded (the embedding's processing time), p50 / p99 | %d / %d ms |%n",
                 percentile(toEmbedded, 50), percentile(toEmbedded, 99)));
         r.append(String.format("| same, max | %d ms |%n", latencies.get(latencies.size() - 1)));
+        r.append(String.format(
+                "| cores used in the paced phase's first %.0f s / after (%s) | %s / %s |%n",
+                PACED_START_SECONDS,
+                String.join(", ", pacedStartCores.keySet()),
+                pacedStartCores.values().stream()
+                        .map(c -> String.format("%.2f", c))
+                        .collect(Collectors.joining(", ")),
+                pacedRestCores.values().stream()
+                        .map(c -> String.format("%.2f", c))
+                        .collect(Collectors.joining(", "))));
         status.forEach((name, procStatus) -> r.append(String.format(
                 "| %s JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
                 name, kb(procStatus, "VmRSS:") / 1024, kb(procStatus, "VmHWM:") / 1024)));
@@ -555,7 +581,7 @@ public final class ServingBenchmark {
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         stack.bootstrapServers(),
                         ProducerConfig.LINGER_MS_CONFIG,
-                        rate > 0 ? 0 : 20),
+                        rate > 0 ? 5 : 20),
                 new StringSerializer(),
                 values)) {
             long start = System.nanoTime();
