@@ -115,10 +115,6 @@ public final class OnlineProbe {
         return out;
     }
 
-    public int size() {
-        return bankImages.length + queryImages.length;
-    }
-
     /** Accuracy of weighted k-NN (k = 20, T = 0.07) of the queries against the bank. */
     public double accuracy(Embedder embedder) {
         return KnnEvaluator.standard()
