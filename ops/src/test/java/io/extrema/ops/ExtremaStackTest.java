@@ -8,7 +8,6 @@ import io.extrema.stack.LocalStack;
 import io.extrema.stack.StackSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,27 +34,22 @@ class ExtremaStackTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void startLeavesAStackWithTheProjectTopicsThatStatusSeesAndStopEnds() throws Exception {
         Path dir = Path.of("target/extrema-stack/cli-" + ProcessHandle.current().pid())
                 .toAbsolutePath();
-        int broker = freePort();
+        int[] ports = StackSettings.freePorts(4);
+        int broker = ports[0];
         List<String> settings = List.of(
                 "--stack.dir",
                 dir.toString(),
                 "--stack.broker.port",
                 String.valueOf(broker),
-                "--stack.controller.port=" + freePort(),
+                "--stack.controller.port=" + ports[1],
                 "--stack.registry.port",
-                String.valueOf(freePort()),
+                String.valueOf(ports[2]),
                 "--stack.registry.management.port",
-                String.valueOf(freePort()),
+                String.valueOf(ports[3]),
                 // share one unpacked registry between test runs
                 "--stack.registry.home",
                 Path.of("target/extrema-stack/registry").toAbsolutePath().toString());

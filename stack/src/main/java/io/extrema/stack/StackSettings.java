@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where the local stack keeps its state and which loopback ports it binds.
@@ -63,12 +65,13 @@ public record StackSettings(
 
     /** Ports the OS says are free now: lets parallel test JVMs each run a stack. */
     public StackSettings withFreePorts() {
+        int[] ports = freePorts(4);
         return new StackSettings(
                 stateDir,
-                freePort(),
-                freePort(),
-                freePort(),
-                freePort(),
+                ports[0],
+                ports[1],
+                ports[2],
+                ports[3],
                 registryHome,
                 registryDistribution,
                 registryJavaHome,
@@ -160,11 +163,27 @@ public record StackSettings(
         return new StackEndpoints(bootstrapServers(), registryUrl());
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    /**
+     * {@code count} distinct ports, free now. Every socket stays open until all are chosen: one closed at once may
+     * be handed out again (a broker whose client and controller listeners got the same port did not format).
+     */
+    public static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName(HOST)));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } catch (IOException e) {
             throw new UncheckedIOException("no free loopback port", e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("closing a probe socket", e);
+                }
+            }
         }
     }
 }

@@ -17,10 +17,10 @@ import io.extrema.schemas.serde.SpecificAvroSerializer;
 import io.extrema.serving.ServingFixtures;
 import io.extrema.serving.config.ServingConfig;
 import io.extrema.stack.StackEndpoints;
+import io.extrema.stack.StackSettings;
 import io.extrema.stack.junit.LocalStackExtension;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -258,7 +258,7 @@ class EmbeddingServiceTest {
         // The other instance keeps images waiting (batches never fill, long linger) and commits seldom, so while
         // images stream in it always has a batch buffered and embeddings in an open transaction when it dies.
         Map<String, String> otherSettings = settingsWithQueries("b");
-        int otherPort = freePort();
+        int otherPort = StackSettings.freePorts(1)[0];
         otherSettings.put(ServingConfig.METRICS_PORT, String.valueOf(otherPort));
         otherSettings.put(ServingConfig.BATCH_SIZE, "1000");
         otherSettings.put(ServingConfig.BATCH_LINGER_MS, "1000");
@@ -399,12 +399,6 @@ class EmbeddingServiceTest {
                 .filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void sleep(long millis) {
