@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Demo implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+    private static final int DEMO_SESSION_TIMEOUT_MS = 10_000;
 
     /**
      * What to run and where.
@@ -137,7 +139,7 @@ public final class Demo implements AutoCloseable {
     /** The trainer's settings: the demo's choices, then {@link Plan#trainer()}. */
     public TrainerConfig trainerConfig() {
         Map<String, Object> s = partSettings();
-        plan.kafka().forEach((k, v) -> s.put(TrainerConfig.KAFKA_PREFIX + k, v));
+        groupMemberKafka().forEach((k, v) -> s.put(TrainerConfig.KAFKA_PREFIX + k, v));
         s.put(TrainerConfig.GROUP_ID, plan.topics().prefix() + "demo-trainer");
         s.put(TrainerConfig.TOPIC_IMAGES, plan.topics().images());
         s.put(TrainerConfig.TOPIC_MODELS, plan.topics().models());
@@ -172,7 +174,7 @@ public final class Demo implements AutoCloseable {
     /** The embedding service's settings: the demo's choices, then {@link Plan#serving()}. */
     public ServingConfig servingConfig() {
         Map<String, Object> s = partSettings();
-        plan.kafka().forEach((k, v) -> s.put(ServingConfig.KAFKA_PREFIX + k, v));
+        groupMemberKafka().forEach((k, v) -> s.put(ServingConfig.KAFKA_PREFIX + k, v));
         s.put(ServingConfig.APPLICATION_ID, plan.topics().prefix().replace('.', '-') + "demo-serving");
         s.put(ServingConfig.IMAGES_TOPIC, plan.topics().images());
         s.put(ServingConfig.EMBEDDINGS_TOPIC, plan.topics().embeddings());
@@ -196,7 +198,7 @@ public final class Demo implements AutoCloseable {
     /** The monitor's settings: the demo's choices, then {@link Plan#monitor()}. */
     public MonitorConfig monitorConfig() {
         Map<String, Object> s = partSettings();
-        s.putAll(plan.kafka()); // the monitor hands undeclared settings to Kafka Streams as they are
+        s.putAll(groupMemberKafka()); // the monitor hands undeclared settings to Kafka Streams as they are
         s.put(MonitorConfig.APPLICATION_ID, plan.topics().prefix().replace('.', '-') + "demo-monitor");
         s.put(MonitorConfig.STATE_DIR, plan.workDir().resolve("monitor-state").toString());
         s.put(MonitorConfig.EMBEDDINGS_TOPIC, plan.topics().embeddings());
@@ -284,6 +286,19 @@ public final class Demo implements AutoCloseable {
         s.put(ClientSettings.BOOTSTRAP_SERVERS, plan.bootstrapServers());
         s.put(ClientSettings.SCHEMA_REGISTRY_URL, plan.registryUrl());
         return s;
+    }
+
+    /**
+     * Kafka settings of the parts that join a consumer group (trainer, serving, monitor), the user's on top. A demo
+     * killed with its broker and started again found its groups still holding the dead members: each part waited
+     * out their 45 s session (Kafka's default) before it got its partitions back. On one machine with a local broker
+     * there is no network to ride out, so 10 s.
+     */
+    private Map<String, Object> groupMemberKafka() {
+        Map<String, Object> k = new HashMap<>();
+        k.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEMO_SESSION_TIMEOUT_MS);
+        k.putAll(plan.kafka());
+        return k;
     }
 
     /** Settings of a plain Kafka client (admin, consumer) of this cluster. */

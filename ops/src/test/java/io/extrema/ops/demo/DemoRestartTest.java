@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoRestartTest {
     private static final Duration PATIENCE = Duration.ofMinutes(4);
+    private static final Duration BACK_WITHIN = Duration.ofSeconds(35);
 
     @Test
     void aKilledDemoRunsAgainOnItsStackResumingTrainingAndServingTheNewestVersion(@TempDir Path tmp) throws Exception {
@@ -80,6 +82,7 @@ class DemoRestartTest {
             try {
                 long before = checkpoint.lastVersion();
                 awaitStackUp(stack, second, log);
+                Instant stackUp = Instant.now();
                 try (TopicReader<ModelPart> models = new TopicReader<>(endpoints, topics.models(), ModelPart.class);
                         TopicReader<TrainingMetrics> metrics =
                                 new TopicReader<>(endpoints, topics.metrics(), TrainingMetrics.class);
@@ -128,6 +131,16 @@ class DemoRestartTest {
                             .mapToLong(EmbeddingRecord::getModelVersion)
                             .min()
                             .orElseThrow();
+                    // Back on its own soon: the dead members' sessions (10 s in the demo, not Kafka's 45 s) do not
+                    // hold serving's partitions for long.
+                    Instant firstEmbedded = after.stream()
+                            .map(EmbeddingRecord::getProcessingTime)
+                            .filter(t -> t.isAfter(restarted))
+                            .min(Comparator.naturalOrder())
+                            .orElseThrow();
+                    assertTrue(
+                            Duration.between(stackUp, firstEmbedded).compareTo(BACK_WITHIN) < 0,
+                            "first embedding " + Duration.between(stackUp, firstEmbedded) + " after the stack was up");
                     assertTrue(
                             oldest >= checkpoint.lastVersion() && oldest > 0,
                             "after the restart serving embedded " + "with v" + oldest
