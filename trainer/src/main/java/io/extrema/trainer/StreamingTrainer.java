@@ -144,7 +144,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
         try (PrometheusEndpoint endpoint =
                         prometheus(new TrainerSamples(() -> latestMetrics, input, modelsUnreadable));
-                ExtremaTrainer trainer = lineage.network();
+                ExtremaTrainer trainer = lineage.network(scan.highestSeen());
                 ModelVersionPublisher versions = new ModelVersionPublisher(
                         kafka,
                         serde,

@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir},
- * else a new network, warm-started from {@value TrainerConfig#INIT} when that is set) and where each checkpoint
- * goes. A checkpoint of another lineage or of another model configuration is refused: the architecture changes
+ * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir}; else
+ * its newest model version, when it has published some; else a new network, warm-started from
+ * {@value TrainerConfig#INIT} when that is set) and where each checkpoint goes. A checkpoint of another lineage or of another model configuration is refused: the architecture changes
  * with a new lineage.
  */
 public final class Lineage {
@@ -83,8 +83,16 @@ public final class Lineage {
      * The network to train, on the configured device: the newest checkpoint's; else, without one, a warm start from
      * {@value TrainerConfig#INIT} when it is set, or a new network. Resuming wins over {@code init}: a restart must
      * never reset the network.
+     *
+     * <p>{@code highestPublished} is the highest version of this lineage on the models topic. A lineage that has
+     * published versions but has no checkpoint lost its checkpoints (a wiped disk, a container without its volume,
+     * a wrong {@code checkpoint.dir}): a new network would go out as its next version, and every serving instance
+     * would swap its trained model for a random one. So it goes on from its newest readable version instead, as
+     * {@code init=<model.name>@latest} would (target weights in both encoders, a fresh predictor and optimiser,
+     * steps counted from 0 again so that the warmup protects the copied weights), and refuses to start when none
+     * of its versions can be read.
      */
-    public ExtremaTrainer network() throws IOException {
+    public ExtremaTrainer network(long highestPublished) throws IOException {
         String init = config.getString(TrainerConfig.INIT);
         if (newest.isPresent()) {
             CheckpointStore.Stored stored = newest.get();
@@ -107,10 +115,38 @@ public final class Lineage {
                         e);
             }
         }
+        if (highestPublished > 0) {
+            return continueFromNewestVersion(highestPublished);
+        }
         if (init.isBlank()) {
             return new ExtremaTrainer(ExtremaModel.create(modelConfig, device));
         }
         return warmStart(init);
+    }
+
+    /** The network of this lineage's newest readable version, its checkpoints being lost. */
+    private ExtremaTrainer continueFromNewestVersion(long highestPublished) throws IOException {
+        String topic = config.getString(TrainerConfig.TOPIC_MODELS);
+        ModelVersion version = ModelVersionReader.read(config.kafkaClientConfig(), config.serdeConfig(), topic, name, 0)
+                .orElseThrow(() -> new IllegalStateException("model " + name + " has versions up to v"
+                        + highestPublished + " on " + topic + " but none can be read, and "
+                        + config.checkpointDir() + " holds no checkpoint of it; refusing to publish a new network "
+                        + "as its next version. Restore the checkpoint directory or the schema registry, or start "
+                        + "a new lineage (model.name)"));
+        log.warn(
+                "{} holds no checkpoint of model {}, but its v{} (step {}) is on {}: going on from that version's "
+                        + "weights (a fresh predictor and optimiser, steps from 0 again; versions from v{}); "
+                        + "a new lineage (model.name) starts from scratch instead{}",
+                config.checkpointDir(),
+                name,
+                version.version(),
+                version.step(),
+                topic,
+                highestPublished + 1,
+                config.getString(TrainerConfig.INIT).isBlank()
+                        ? ""
+                        : "; " + TrainerConfig.INIT + " is ignored (a restart never resets the network)");
+        return warmStartFrom(version.weights(), "model version " + name + " v" + version.version());
     }
 
     /** A new network with the weights {@code init} names (see {@link Checkpoint#warmStart} for what is copied). */
@@ -143,12 +179,17 @@ public final class Lineage {
                     file);
             weights = Files.readAllBytes(file);
         }
+        return warmStartFrom(weights, TrainerConfig.INIT + "=" + init);
+    }
+
+    /** {@link Checkpoint#warmStart} from {@code weights}, which {@code source} names in a refusal. */
+    private ExtremaTrainer warmStartFrom(byte[] weights, String source) throws IOException {
         try {
             return Checkpoint.warmStart(weights, modelConfig, device);
         } catch (ConfigMismatchException e) {
             throw new IllegalStateException(
-                    TrainerConfig.INIT + "=" + init + " was trained with another model " + "configuration "
-                            + e.differences() + "; set the model settings to match it",
+                    source + " was trained with another model configuration " + e.differences()
+                            + "; set the model settings to match it",
                     e);
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -77,7 +78,7 @@ class StreamingTrainerTest {
                 TrainerFixture.record("bad-empty", new byte[0], 32, null),
                 TrainerFixture.record("bad-oversized", oversized, 256, null)));
         byte[] notAvro = "not an image record".getBytes();
-        f.produceRaw("bad-raw".getBytes(), notAvro);
+        f.produceRaw(f.images, "bad-raw".getBytes(), notAvro);
         f.produce(good.subList(160, 320));
 
         Map<String, String> s = f.settings(dir.resolve("checkpoints"));
@@ -520,6 +521,70 @@ class StreamingTrainerTest {
                 new CheckpointStore(checkpointsB, 2).latest().orElseThrow().state();
         assertEquals(4, resumed.step());
         assertEquals(4 * 16, resumed.imagesTrained());
+    }
+
+    @Test
+    void aLineageWhoseCheckpointsAreLostGoesOnFromItsNewestVersionAndNeverPublishesARandomNetwork(
+            StackEndpoints stack, @TempDir Path dir) throws Exception {
+        TrainerFixture f = new TrainerFixture(stack, 1);
+        f.produce(TrainerFixture.goodImages(160, "img-"));
+        // The lineage trains 30 steps and publishes its version 1 at the last.
+        Path checkpoints = dir.resolve("checkpoints");
+        Map<String, String> s = f.settings(checkpoints);
+        s.put("replay.factor", "1000");
+        s.put("max.steps", "30");
+        s.put("version.interval.steps", "30");
+        new StreamingTrainer(new TrainerConfig(s)).run();
+        ModelVersion trained = versions(f, "test-model").get(0);
+        ExtremaConfig config = new TrainerConfig(s).modelConfig();
+        float[] images = new float[8 * 3 * 32 * 32];
+        Random random = new Random(7);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian();
+        }
+        float[][] embeddedByTrained = embed(trained, images);
+        float[][] embeddedFresh;
+        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu());
+                Embedder target = fresh.embedder(true)) {
+            embeddedFresh = target.embed(images, 8).instance();
+        }
+        double trainedAway = distance(embeddedFresh, embeddedByTrained);
+
+        // The fault: its checkpoint directory is gone (a wiped disk, a container without its volume). The restart
+        // goes on from version 1, so version 2, one step later, is version 1's network, not a random one.
+        try (var files = Files.walk(checkpoints)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        s.put("max.steps", "1");
+        s.put("version.interval.steps", "1");
+        new StreamingTrainer(new TrainerConfig(s)).run();
+        List<ModelVersion> all = versions(f, "test-model");
+        assertEquals(List.of(1L, 2L), all.stream().map(ModelVersion::version).toList());
+        double fromTrained = distance(embed(all.get(1), images), embeddedByTrained);
+        assertTrue(
+                fromTrained < 0.2 * trainedAway,
+                "version 2 is " + fromTrained + " from version 1, a fresh network " + trainedAway);
+        assertEquals(
+                1,
+                new CheckpointStore(checkpoints, 2)
+                        .latest()
+                        .orElseThrow()
+                        .state()
+                        .step());
+
+        // A lineage whose only version cannot be read (its schema lost) and has no checkpoint refuses to start
+        // rather than publish a new network as its version 2.
+        f.produceRaw(
+                f.models,
+                String.format("%s/%019d/manifest", "test-model-lost", 1).getBytes(),
+                new byte[] {0, 0, 0, 0x7F, 0x7F, 1, 2, 3});
+        Map<String, String> lost = lineage(f, "lost", dir.resolve("lost"), "");
+        lost.put("max.steps", "1");
+        Map<TopicPartition, Long> modelsEnd = f.endOffsets(f.models);
+        IllegalStateException refused =
+                assertThrows(IllegalStateException.class, () -> new StreamingTrainer(new TrainerConfig(lost)).run());
+        assertTrue(refused.getMessage().contains("none can be read"), refused.getMessage());
+        assertEquals(modelsEnd, f.endOffsets(f.models), "nothing published on the models topic");
     }
 
     /** Settings of lineage {@code test-model-<name>}: its own group and checkpoints, warm-started from init. */

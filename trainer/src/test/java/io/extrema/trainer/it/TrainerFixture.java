@@ -114,11 +114,11 @@ final class TrainerFixture {
         }
     }
 
-    /** Sends raw bytes that are not an Avro record at all. */
-    void produceRaw(byte[] key, byte[] value) throws Exception {
+    /** Sends raw bytes, which need not be an Avro record at all, to {@code topic}. */
+    void produceRaw(String topic, byte[] key, byte[] value) throws Exception {
         try (KafkaProducer<byte[], byte[]> p =
                 new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-            p.send(new ProducerRecord<>(images, key, value)).get();
+            p.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 
