@@ -56,6 +56,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Serving figures, in one run on one machine:
  * <ol>
+ *   <li>before the topology is measured, unless {@code --warmup-seconds 0}, a warm-up of it: the same images under other ids, drained,
+ *   then paced at half that rate for {@code --warmup-seconds} (120), not measured, so that every JVM has compiled its
+ *   hot paths;</li>
  *   <li>the same model's in-process batch inference on the same images (decode + eval transform + embed, and
  *   embed alone, one pass each after a short warm-up), in this JVM, before and after the topology run;</li>
  *   <li>embeddings/s through the running topology (one or more service JVMs, exactly-once, sharing the images
@@ -89,6 +92,8 @@ public final class ServingBenchmark {
         double latencySeconds = Double.parseDouble(arg(args, "--latency-seconds", "20"));
         // The paced phase's rate; 0: half the drain's. A fixed rate compares two settings at the same load.
         double latencyRate = Double.parseDouble(arg(args, "--latency-rate", "0"));
+        // Seconds of paced warm-up after a warm-up drain of the same images; 0: measure cold JVMs.
+        double warmupSeconds = Double.parseDouble(arg(args, "--warmup-seconds", "120"));
         String preset = arg(args, "--preset", "cifar-tiny");
         String out = arg(args, "--out", null);
         int instances = Integer.parseInt(arg(args, "--instances", "1"));
@@ -132,7 +137,7 @@ public final class ServingBenchmark {
                             partitions,
                             serviceJvm,
                             serviceSettings)
-                    .run(latencySeconds, latencyRate, String.join(" ", args), out);
+                    .run(latencySeconds, latencyRate, warmupSeconds, String.join(" ", args), out);
             System.out.println(report);
             if (out != null) {
                 Files.writeString(Path.of(out), report);
@@ -196,7 +201,8 @@ public final class ServingBenchmark {
         this.serde = Map.of("schema.registry.url", stack.registryUrl());
     }
 
-    private String run(double latencySeconds, double latencyRate, String argLine, String out) throws Exception {
+    private String run(double latencySeconds, double latencyRate, double warmupSeconds, String argLine, String out)
+            throws Exception {
         int n = jpegs.size();
         List<ImageRecord> records = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -229,7 +235,6 @@ public final class ServingBenchmark {
         load.add("before in-process " + loadAverage());
         double[] before = inProcess(version, records, preparation);
 
-        produce(records, 0); // the whole set waits on the topic: the topology then runs at its maximum rate
         List<Instance> services = new ArrayList<>();
         double topologyRate;
         Map<String, Double> cores;
@@ -237,17 +242,45 @@ public final class ServingBenchmark {
         Map<String, Double> pacedRestCores = new LinkedHashMap<>();
         List<Long> latencies;
         List<Long> toEmbedded = new ArrayList<>();
+        List<Long> settled = new ArrayList<>(); // produced after the paced phase's first seconds
         Map<String, String> status = new LinkedHashMap<>();
         Map<String, String> serviceMetrics = new LinkedHashMap<>();
         Map<String, String> drainStartMetrics = new LinkedHashMap<>();
         List<String> latencyRows = new ArrayList<>(List.of("image,partition,produced_ms,embedded_ms,read_ms"));
         double drainSeconds;
         double pacedRate;
+        String warmup = "none (`--warmup-seconds 0`): cold JVMs";
         try (KafkaConsumer<String, EmbeddingRecord> consumer = committedReader()) {
             for (int i = 1; i <= instances; i++) {
                 services.add(startService(i));
             }
             awaitPartitionsOwned(services);
+            if (warmupSeconds > 0) {
+                // The same work under other ids first, so that the broker, the service and this JVM have compiled
+                // their hot paths: a cold run spent a third of the 2 cores in the JIT compilers during the paced
+                // phase, and they settled only after about 100 s of paced load. A service runs for days; its first
+                // minutes are not what it delivers.
+                List<ImageRecord> warm = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    warm.add(image("warm-" + i, jpegs.get(i), labels.get(i)));
+                }
+                produce(warm, 0);
+                double warmRate = drainRate(consumer, n, () -> {});
+                int warmCount = (int) (warmRate / 2 * warmupSeconds);
+                List<ImageRecord> warmPaced = new ArrayList<>(warmCount);
+                for (int i = 0; i < warmCount; i++) {
+                    warmPaced.add(image("warm-lat-" + i, jpegs.get(i % n), labels.get(i % n)));
+                }
+                Thread producer = new Thread(() -> produce(warmPaced, warmRate / 2), "warm-up-producer");
+                producer.start();
+                latencies(consumer, "warm-lat-", warmCount, new ArrayList<>(), 0, new ArrayList<>(), new ArrayList<>());
+                producer.join();
+                warmup = String.format(
+                        "%d images drained at %.0f/s, then %.0f s paced at %.0f/s (other ids, not measured)",
+                        n, warmRate, warmupSeconds, warmRate / 2);
+            }
+            // The whole set on the topic at once: the topology then runs at its maximum rate.
+            produce(records, 0);
             load.add("topology " + loadAverage());
             Map<String, Long> pids = new LinkedHashMap<>();
             for (Instance s : services) {
@@ -298,8 +331,9 @@ public final class ServingBenchmark {
                                 pacedRate);
                     },
                     "paced-producer");
+            long settledFromMs = System.currentTimeMillis() + (long) (PACED_START_SECONDS * 1000);
             producer.start();
-            latencies = latencies(consumer, count, toEmbedded, latencyRows);
+            latencies = latencies(consumer, "lat-", count, toEmbedded, settledFromMs, settled, latencyRows);
             producer.join();
             pacedRestCores.putAll(pacedCpu.coresSinceStart());
             if (out != null) {
@@ -320,6 +354,7 @@ public final class ServingBenchmark {
         double bestInference = Math.max(before[1], after[1]);
         latencies.sort(null);
         toEmbedded.sort(null);
+        settled.sort(null);
         StringBuilder r = new StringBuilder();
         r.append("# Serving benchmark\n\n");
         r.append("- date: ").append(Instant.now()).append('\n');
@@ -338,6 +373,7 @@ public final class ServingBenchmark {
                 .append(", depth ")
                 .append(config.depth())
                 .append("), freshly initialised weights published as a model version\n");
+        r.append("- warm-up: ").append(warmup).append('\n');
         r.append("- images: ")
                 .append(n)
                 .append(" JPEGs from the dataset; batch ")
@@ -381,6 +417,11 @@ public final class ServingBenchmark {
                 latencies.size(),
                 percentile(latencies, 50)));
         r.append(String.format("| same, p99 | %d ms |%n", percentile(latencies, 99)));
+        // The first seconds follow the drain (a backlog just emptied, its commits and compiled code still those
+        // of a full-speed run); the rest is the steady state at this rate.
+        r.append(String.format(
+                "| same, images produced %.0f s or more into the phase (%d): p50 / p99 | %d / %d ms |%n",
+                PACED_START_SECONDS, settled.size(), percentile(settled, 50), percentile(settled, 99)));
         r.append(String.format(
                 "| of which produce → embedded (the embedding's processing time), p50 / p99 | %d / %d ms |%n",
                 percentile(toEmbedded, 50), percentile(toEmbedded, 99)));
@@ -550,18 +591,31 @@ public final class ServingBenchmark {
         return (n - atFirst) / ((System.nanoTime() - first) / 1e9);
     }
 
-    /** Produce → read latencies; produce → embedded (by the embedding's processing time) into {@code toEmbedded}. */
+    /**
+     * Produce → read latencies of the {@code count} images whose ids start with {@code prefix}; produce → embedded
+     * (by the embedding's processing time) into {@code toEmbedded}; produce → read of the images produced at
+     * {@code settledFromMs} or later into {@code settled}.
+     */
     private static List<Long> latencies(
-            KafkaConsumer<String, EmbeddingRecord> consumer, int count, List<Long> toEmbedded, List<String> rows) {
+            KafkaConsumer<String, EmbeddingRecord> consumer,
+            String prefix,
+            int count,
+            List<Long> toEmbedded,
+            long settledFromMs,
+            List<Long> settled,
+            List<String> rows) {
         List<Long> out = new ArrayList<>(count);
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (out.size() < count && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(20))) {
-                if (r.key().startsWith("lat-")) {
+                if (r.key().startsWith(prefix)) {
                     long read = System.currentTimeMillis();
                     long embedded = r.value().getProcessingTime().toEpochMilli();
                     out.add(read - r.timestamp());
                     toEmbedded.add(embedded - r.timestamp());
+                    if (r.timestamp() >= settledFromMs) {
+                        settled.add(read - r.timestamp());
+                    }
                     rows.add(r.key() + "," + r.partition() + "," + r.timestamp() + "," + embedded + "," + read);
                 }
             }
