@@ -446,29 +446,16 @@ class StreamingTrainerTest {
         f.produce(TrainerFixture.goodImages(160, "img-"));
         // Lineage A trains 30 steps from a random network and publishes its version 1 at the last.
         Path checkpointsA = dir.resolve("a");
-        Map<String, String> a = f.settings(checkpointsA);
-        a.put("replay.factor", "1000");
-        a.put("max.steps", "30");
-        a.put("version.interval.steps", "30");
-        new StreamingTrainer(new TrainerConfig(a)).run();
+        Map<String, String> a = trainedThirtySteps(f, checkpointsA);
         Path fileA = new CheckpointStore(checkpointsA, 2).latest().orElseThrow().modelFile();
         ExtremaConfig config = new TrainerConfig(a).modelConfig();
-        float[] images = new float[8 * 3 * 32 * 32];
-        Random random = new Random(7);
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) random.nextGaussian();
-        }
+        float[] images = seededImages();
         float[][] embeddedByA;
         try (ExtremaTrainer trained = Checkpoint.load(fileA, config, Device.cpu());
                 Embedder target = trained.model().embedder(true)) {
             embeddedByA = target.embed(images, 8).instance();
         }
-        float[][] embeddedFresh;
-        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu());
-                Embedder target = fresh.embedder(true)) {
-            embeddedFresh = target.embed(images, 8).instance();
-        }
-        double trainedAway = distance(embeddedFresh, embeddedByA);
+        double trainedAway = distance(embedFresh(config, images), embeddedByA);
 
         // B: a lineage of its own (name, group, checkpoints) warm-started from A's checkpoint directory; it publishes
         // the network it starts from at once (version 1 at step 0: A's network), then one version per step.
@@ -530,25 +517,10 @@ class StreamingTrainerTest {
         f.produce(TrainerFixture.goodImages(160, "img-"));
         // The lineage trains 30 steps and publishes its version 1 at the last.
         Path checkpoints = dir.resolve("checkpoints");
-        Map<String, String> s = f.settings(checkpoints);
-        s.put("replay.factor", "1000");
-        s.put("max.steps", "30");
-        s.put("version.interval.steps", "30");
-        new StreamingTrainer(new TrainerConfig(s)).run();
-        ModelVersion trained = versions(f, "test-model").get(0);
-        ExtremaConfig config = new TrainerConfig(s).modelConfig();
-        float[] images = new float[8 * 3 * 32 * 32];
-        Random random = new Random(7);
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) random.nextGaussian();
-        }
-        float[][] embeddedByTrained = embed(trained, images);
-        float[][] embeddedFresh;
-        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu());
-                Embedder target = fresh.embedder(true)) {
-            embeddedFresh = target.embed(images, 8).instance();
-        }
-        double trainedAway = distance(embeddedFresh, embeddedByTrained);
+        Map<String, String> s = trainedThirtySteps(f, checkpoints);
+        float[] images = seededImages();
+        float[][] embeddedByTrained = embed(versions(f, "test-model").get(0), images);
+        double trainedAway = distance(embedFresh(new TrainerConfig(s).modelConfig(), images), embeddedByTrained);
 
         // The fault: its checkpoint directory is gone (a wiped disk, a container without its volume). The restart
         // goes on from version 1, so version 2, one step later, is version 1's network, not a random one.
@@ -585,6 +557,34 @@ class StreamingTrainerTest {
                 assertThrows(IllegalStateException.class, () -> new StreamingTrainer(new TrainerConfig(lost)).run());
         assertTrue(refused.getMessage().contains("none can be read"), refused.getMessage());
         assertEquals(modelsEnd, f.endOffsets(f.models), "nothing published on the models topic");
+    }
+
+    /** The settings of lineage test-model after it trained 30 steps and published its version 1 at the last. */
+    private static Map<String, String> trainedThirtySteps(TrainerFixture f, Path checkpoints) throws Exception {
+        Map<String, String> s = f.settings(checkpoints);
+        s.put("replay.factor", "1000");
+        s.put("max.steps", "30");
+        s.put("version.interval.steps", "30");
+        new StreamingTrainer(new TrainerConfig(s)).run();
+        return s;
+    }
+
+    /** Eight seeded Gaussian images, [8, 3, 32, 32]: the same inputs for every network a test compares. */
+    private static float[] seededImages() {
+        float[] images = new float[8 * 3 * 32 * 32];
+        Random random = new Random(7);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian();
+        }
+        return images;
+    }
+
+    /** What a freshly initialised network of {@code config} embeds {@code images} (eight) as. */
+    private static float[][] embedFresh(ExtremaConfig config, float[] images) {
+        try (ExtremaModel fresh = ExtremaModel.create(config, Device.cpu());
+                Embedder target = fresh.embedder(true)) {
+            return target.embed(images, 8).instance();
+        }
     }
 
     /** Settings of lineage {@code test-model-<name>}: its own group and checkpoints, warm-started from init. */
