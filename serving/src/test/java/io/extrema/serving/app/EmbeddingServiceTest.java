@@ -217,7 +217,10 @@ class EmbeddingServiceTest {
     void oneBatchServesEveryPartitionOfTheStreamThread() throws Exception {
         publish(ServingFixtures.parts(ServingFixtures.modelVersion("it", 1, 1)));
         Map<String, String> s = settings("a");
+        // Neither the linger nor the max wait may cut the batch: on a slow machine the eight sends outlast the
+        // default max wait (500 ms), and a batch of the first five went out (seen in CI).
         s.put(ServingConfig.BATCH_LINGER_MS, "10000");
+        s.put(ServingConfig.BATCH_MAX_WAIT_MS, "10000");
         s.put(ServingConfig.STREAM_THREADS, "1"); // every task on one thread, whatever this machine's default
         try (EmbeddingService service = new EmbeddingService(new ServingConfig(s));
                 KafkaConsumer<String, EmbeddingRecord> out = committedReader(embeddings, EmbeddingRecord.class)) {
