@@ -82,7 +82,8 @@ public final class ModelVersionCodec {
         return String.format("%s/%019d/chunk/%06d", modelName, version, index);
     }
 
-    static String manifestKey(String modelName, long version) {
+    /** The key of a version's manifest record, {@code <model name>/<version, 19 digits>/manifest}. */
+    public static String manifestKey(String modelName, long version) {
         return String.format("%s/%019d/manifest", modelName, version);
     }
 

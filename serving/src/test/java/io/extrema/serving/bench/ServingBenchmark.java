@@ -56,9 +56,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Serving figures, in one run on one machine:
  * <ol>
- *   <li>before the topology is measured, unless {@code --warmup-seconds 0}, a warm-up of it: the same images under other ids, drained,
- *   then paced at half that rate for {@code --warmup-seconds} (120), not measured, so that every JVM has compiled its
- *   hot paths;</li>
+ *   <li>before the topology is measured, unless {@code --warmup-seconds 0}, a warm-up of it: the same images under
+ *   other ids, drained, then paced at half that rate for {@code --warmup-seconds} (120), not measured, so that every
+ *   JVM has compiled its hot paths;</li>
  *   <li>the same model's in-process batch inference on the same images (decode + eval transform + embed, and
  *   embed alone, one pass each after a short warm-up), in this JVM, before and after the topology run;</li>
  *   <li>embeddings/s through the running topology (one or more service JVMs, exactly-once, sharing the images
@@ -204,10 +204,7 @@ public final class ServingBenchmark {
     private String run(double latencySeconds, double latencyRate, double warmupSeconds, String argLine, String out)
             throws Exception {
         int n = jpegs.size();
-        List<ImageRecord> records = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            records.add(image("img-" + i, jpegs.get(i), labels.get(i)));
-        }
+        List<ImageRecord> records = images("img-", n);
         LocalStack.createTopics(
                 stack.bootstrapServers(),
                 List.of(
@@ -260,17 +257,10 @@ public final class ServingBenchmark {
                 // their hot paths: a cold run spent a third of the 2 cores in the JIT compilers during the paced
                 // phase, and they settled only after about 100 s of paced load. A service runs for days; its first
                 // minutes are not what it delivers.
-                List<ImageRecord> warm = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    warm.add(image("warm-" + i, jpegs.get(i), labels.get(i)));
-                }
-                produce(warm, 0);
+                produce(images("warm-", n), 0);
                 double warmRate = drainRate(consumer, n, () -> {});
                 int warmCount = (int) (warmRate / 2 * warmupSeconds);
-                List<ImageRecord> warmPaced = new ArrayList<>(warmCount);
-                for (int i = 0; i < warmCount; i++) {
-                    warmPaced.add(image("warm-lat-" + i, jpegs.get(i % n), labels.get(i % n)));
-                }
+                List<ImageRecord> warmPaced = images("warm-lat-", warmCount);
                 Thread producer = new Thread(() -> produce(warmPaced, warmRate / 2), "warm-up-producer");
                 producer.start();
                 latencies(consumer, "warm-lat-", warmCount, new ArrayList<>(), 0, new ArrayList<>(), new ArrayList<>());
@@ -312,12 +302,9 @@ public final class ServingBenchmark {
                     Files.writeString(Path.of(out + "." + page.getKey() + ".prom"), page.getValue());
                 }
             }
-            List<ImageRecord> paced = new ArrayList<>();
             pacedRate = latencyRate > 0 ? latencyRate : topologyRate / 2;
             int count = (int) (pacedRate * latencySeconds);
-            for (int i = 0; i < count; i++) {
-                paced.add(image("lat-" + i, jpegs.get(i % n), labels.get(i % n)));
-            }
+            List<ImageRecord> paced = images("lat-", count);
             // The cores each process uses in the paced phase's first seconds, right after the drain, and after them.
             ProcessCpu pacedCpu = new ProcessCpu(pids);
             Thread producer = new Thread(
@@ -795,6 +782,16 @@ public final class ServingBenchmark {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;
+    }
+
+    /** {@code count} records of the loaded images, in order and round again, with ids {@code prefix0, prefix1, …}. */
+    private List<ImageRecord> images(String prefix, int count) {
+        List<ImageRecord> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int j = i % jpegs.size();
+            out.add(image(prefix + i, jpegs.get(j), labels.get(j)));
+        }
+        return out;
     }
 
     private static ImageRecord image(String id, byte[] jpeg, String label) {

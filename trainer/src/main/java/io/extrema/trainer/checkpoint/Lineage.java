@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One model lineage's checkpoints: where its training starts (the newest checkpoint in {@code checkpoint.dir}; else
  * its newest model version, when it has published some; else a new network, warm-started from
- * {@value TrainerConfig#INIT} when that is set) and where each checkpoint goes. A checkpoint of another lineage or of another model configuration is refused: the architecture changes
- * with a new lineage.
+ * {@value TrainerConfig#INIT} when that is set) and where each checkpoint goes. A checkpoint of another lineage or
+ * of another model configuration is refused: the architecture changes with a new lineage.
  */
 public final class Lineage {
     private static final Logger log = LoggerFactory.getLogger(Lineage.class);

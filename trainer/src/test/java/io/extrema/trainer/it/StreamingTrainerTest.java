@@ -22,6 +22,7 @@ import io.extrema.schemas.avro.ModelPart;
 import io.extrema.schemas.avro.TrainingMetrics;
 import io.extrema.schemas.models.ModelVersion;
 import io.extrema.schemas.models.ModelVersionAssembler;
+import io.extrema.schemas.models.ModelVersionCodec;
 import io.extrema.stack.StackEndpoints;
 import io.extrema.stack.junit.LocalStackExtension;
 import io.extrema.trainer.StreamingTrainer;
@@ -548,7 +549,7 @@ class StreamingTrainerTest {
         // rather than publish a new network as its version 2.
         f.produceRaw(
                 f.models,
-                String.format("%s/%019d/manifest", "test-model-lost", 1).getBytes(),
+                ModelVersionCodec.manifestKey("test-model-lost", 1).getBytes(),
                 new byte[] {0, 0, 0, 0x7F, 0x7F, 1, 2, 3});
         Map<String, String> lost = lineage(f, "lost", dir.resolve("lost"), "");
         lost.put("max.steps", "1");
