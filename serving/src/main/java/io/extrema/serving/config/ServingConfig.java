@@ -171,10 +171,11 @@ public final class ServingConfig extends AbstractConfig {
                     100L,
                     Range.between(0, 600_000),
                     Importance.LOW,
-                    "Least time between the commits a stream thread asks for after forwarding embeddings while it "
-                            + "keeps up with the stream, so read_committed consumers see them soon. Each exactly-once "
-                            + "commit blocks the thread about 20 ms: raise this to spend fewer. A thread that is "
-                            + "behind commits at the Kafka Streams commit interval only.")
+                    "Least time between the commits a stream thread asks for once it has forwarded embeddings while it "
+                            + "keeps up with the stream, so read_committed consumers see them soon: an embedding "
+                            + "waits at most about this long for its commit. Each exactly-once commit blocks the "
+                            + "thread about 20 ms: raise this to spend fewer. A thread that is behind commits at the "
+                            + "Kafka Streams commit interval only.")
             .define(
                     MODEL_NAME,
                     Type.STRING,

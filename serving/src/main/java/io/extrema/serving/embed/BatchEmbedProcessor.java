@@ -29,9 +29,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * wait in one {@link ThreadBatch}, so a thread with many partitions still runs full batches, and the batches run on
  * the {@link InferenceWorkers} while the thread goes on reading, decoding and committing. An embedding that comes
  * back while another task is processing waits in this task's {@code ready} queue and is forwarded at this task's
- * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread whose batches
- * are all in flight and which holds a full batch more waits for the oldest to come back: that is the back-pressure
- * that keeps it from decoding the whole topic into memory.
+ * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread that may not
+ * submit another batch ({@link ThreadBatch#canSubmit}) and holds a full batch more waits for the oldest to come
+ * back: that is the back-pressure that keeps it from decoding the whole topic into memory.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
  * has entered {@code process()}, and under exactly-once v2 one commit covers every task of the thread, at times
@@ -140,12 +140,12 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
 
     /**
      * Collects the thread's batches that came back, submits full batches (and a partial one when it is due) while
-     * the thread may have more in flight, waits for the oldest when it may not and a full batch more is waiting,
+     * the thread may submit more, waits for the oldest when it may not and a full batch more is waiting,
      * and forwards this task's embeddings. Nothing is submitted without a model in place.
      */
     private void advance(long now) {
         ThreadBatch b = batch();
-        int handed = b.collect(false);
+        b.collect(false);
         boolean due = b.due(now, rule.linger().toMillis(), rule.maxWait().toMillis()); // then all that waits now is due
         while (b.size() > 0) {
             boolean full = b.size() >= rule.size();
@@ -153,7 +153,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
                 if (!full) {
                     break;
                 }
-                handed += b.collect(true);
+                b.collect(true);
                 continue;
             }
             if (!full && !due) {
@@ -164,14 +164,13 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
                 break;
             }
             b.submitOldest(lease.get(), rule.size(), now);
-            handed += b.collect(false); // inline workers are done already
+            b.collect(false); // inline workers are done already
         }
         forwardReady();
         // Keeping up, the embeddings should be visible soon, not at the next commit interval, but an exactly-once
         // commit blocks the thread ~20 ms, so at most one per commit spacing (a commit per batch of a few images
         // fell behind the stream). Behind, the interval commits the backlog in few, long transactions.
-        if (handed > 0
-                && !b.behind(now, rule.maxWait().toMillis())
+        if (!b.behind(now, rule.maxWait().toMillis())
                 && b.commitDue(now, rule.commitSpacing().toMillis())) {
             context.commit();
         }
@@ -194,10 +193,14 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
     }
 
     private void forwardReady() {
+        if (ready.isEmpty()) {
+            return;
+        }
         for (Ready r = ready.poll(); r != null; r = ready.poll()) {
             context.forward(new Record<>(r.embedding().getImageId(), r.embedding(), r.timestamp()));
             buffer.delete(r.seq());
         }
+        batch().forwarded();
     }
 
     @Override

@@ -27,6 +27,8 @@ final class ThreadBatch {
     /** A batch the workers are running or will run. */
     private record InFlight(List<Waiting> images, ServingModel model, Future<FloatEmbeddings> result) {}
 
+    private static final int UNCOLLECTED_PER_SHARE = 4;
+
     private final InferenceWorkers workers;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -34,6 +36,8 @@ final class ThreadBatch {
     // When the newest waiting image was produced (its record timestamp): long ago means the thread is behind.
     private long newestProducedMs;
     private long lastCommitRequestMs = Long.MIN_VALUE / 2;
+    // Some task of this thread forwarded embeddings since the thread last asked for a commit.
+    private boolean forwardedSinceCommit;
 
     ThreadBatch(InferenceWorkers workers) {
         this.workers = workers;
@@ -51,9 +55,24 @@ final class ThreadBatch {
         return waiting.size();
     }
 
-    /** Whether another batch may be handed to the workers now. */
+    /**
+     * Whether another batch may be handed to the workers now: fewer than the thread's share are still running.
+     * Batches that are done but wait behind a running one (they are collected in the order they were cut) do not
+     * count: counted, a slow full batch with a small one done behind it kept the second worker idle until the full
+     * one came back, the images behind them gathered into another full batch, and the thread stayed in that state,
+     * one worker running full batches at 2-3 times the latency, for seconds. At most {@code UNCOLLECTED_PER_SHARE}
+     * times the share are out, done or not, so that a batch that never comes back cannot let the thread read on
+     * without bound.
+     */
     boolean canSubmit() {
-        return inFlight.size() < workers.inFlightPerThread();
+        int running = 0;
+        for (InFlight b : inFlight) {
+            if (!b.result().isDone()) {
+                running++;
+            }
+        }
+        int share = workers.inFlightPerThread();
+        return running < share && inFlight.size() < (long) UNCOLLECTED_PER_SHARE * share;
     }
 
     /**
@@ -76,15 +95,23 @@ final class ThreadBatch {
         return nowMs - newestProducedMs > maxWaitMs;
     }
 
+    /** Notes that a task of this thread forwarded embeddings, which a read_committed reader sees at the next commit. */
+    void forwarded() {
+        forwardedSinceCommit = true;
+    }
+
     /**
-     * Whether this thread may ask for a commit now, at most one per {@code spacingMs}: under exactly-once one
-     * commit covers every task of the thread, so the spacing is the thread's, not a task's.
+     * Whether this thread should ask for a commit now: it forwarded embeddings since it last asked, and asked no
+     * sooner than {@code spacingMs} ago. Under exactly-once one commit covers every task of the thread, so the
+     * spacing is the thread's, not a task's. Checked at every punctuation, so an embedding waits at most about the
+     * spacing for its commit, not until the next batch after the spacing has passed.
      */
     boolean commitDue(long nowMs, long spacingMs) {
-        if (nowMs - lastCommitRequestMs < spacingMs) {
+        if (!forwardedSinceCommit || nowMs - lastCommitRequestMs < spacingMs) {
             return false;
         }
         lastCommitRequestMs = nowMs;
+        forwardedSinceCommit = false;
         return true;
     }
 
@@ -118,13 +145,14 @@ final class ThreadBatch {
 
     /**
      * Hands the embeddings of the batches that are done, oldest first, to their owners; with {@code waitForOne}, first
-     * waits for the oldest batch in flight, if any. Returns how many images it handed back.
+     * waits for the oldest batch in flight, if any.
      *
      * @throws BatchFailedException when a batch's inference failed; its images stay in their owners' buffers
      */
-    int collect(boolean waitForOne) {
-        int handed = 0;
-        while (!inFlight.isEmpty() && (inFlight.peek().result().isDone() || (waitForOne && handed == 0))) {
+    void collect(boolean waitForOne) {
+        boolean takeOne = waitForOne;
+        while (!inFlight.isEmpty() && (inFlight.peek().result().isDone() || takeOne)) {
+            takeOne = false;
             InFlight b = inFlight.poll();
             FloatEmbeddings e = resultOf(b);
             for (int i = 0; i < b.images().size(); i++) {
@@ -133,9 +161,7 @@ final class ThreadBatch {
                     w.owner().embedded(w, b.model(), e.instance()[i], e.tokens()[i]);
                 }
             }
-            handed += b.images().size();
         }
-        return handed;
     }
 
     private static FloatEmbeddings resultOf(InFlight b) {

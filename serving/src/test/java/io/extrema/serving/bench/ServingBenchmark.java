@@ -307,15 +307,18 @@ public final class ServingBenchmark {
             List<ImageRecord> paced = images("lat-", count);
             // The cores each process uses in the paced phase's first seconds, right after the drain, and after them.
             ProcessCpu pacedCpu = new ProcessCpu(pids);
+            int startCount = Math.min(count, (int) (PACED_START_SECONDS * pacedRate));
+            // One producer for the whole phase (a second one at 5 s made a gap and a burst there).
+            KafkaProducer<String, ImageRecord> pacedProducer = imageProducer(pacedRate, paced.get(0));
             Thread producer = new Thread(
                     () -> {
-                        pacedCpu.start();
-                        produce(paced.subList(0, Math.min(count, (int) (PACED_START_SECONDS * pacedRate))), pacedRate);
-                        pacedStartCores.putAll(pacedCpu.coresSinceStart());
-                        pacedCpu.start();
-                        produce(
-                                paced.subList(Math.min(count, (int) (PACED_START_SECONDS * pacedRate)), count),
-                                pacedRate);
+                        try (pacedProducer) {
+                            pacedCpu.start();
+                            send(pacedProducer, paced.subList(0, startCount), pacedRate);
+                            pacedStartCores.putAll(pacedCpu.coresSinceStart());
+                            pacedCpu.start();
+                            send(pacedProducer, paced.subList(startCount, count), pacedRate);
+                        }
                     },
                     "paced-producer");
             long settledFromMs = System.currentTimeMillis() + (long) (PACED_START_SECONDS * 1000);
@@ -615,32 +618,47 @@ public final class ServingBenchmark {
 
     /** Sends the records, at {@code rate} per second when positive, else as fast as possible. */
     private void produce(List<ImageRecord> records, double rate) {
+        try (KafkaProducer<String, ImageRecord> producer = imageProducer(rate, records.get(0))) {
+            send(producer, records, rate);
+        }
+    }
+
+    /**
+     * A producer of images that has fetched the topic's metadata and looked up {@code sample}'s schema before it
+     * returns: a new producer's first images waited for both, went out 30-70 ms late and then in a burst.
+     */
+    private KafkaProducer<String, ImageRecord> imageProducer(double rate, ImageRecord sample) {
         SpecificAvroSerializer<ImageRecord> values = new SpecificAvroSerializer<>();
         values.configure(serde, false);
-        try (KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(
+        KafkaProducer<String, ImageRecord> producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         stack.bootstrapServers(),
                         ProducerConfig.LINGER_MS_CONFIG,
                         rate > 0 ? 5 : 20),
                 new StringSerializer(),
-                values)) {
-            long start = System.nanoTime();
-            for (int i = 0; i < records.size(); i++) {
-                if (rate > 0) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        try {
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
+                values);
+        producer.partitionsFor("images");
+        values.serialize("images", sample);
+        return producer;
+    }
+
+    private static void send(KafkaProducer<String, ImageRecord> producer, List<ImageRecord> records, double rate) {
+        long start = System.nanoTime();
+        for (int i = 0; i < records.size(); i++) {
+            if (rate > 0) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
                     }
                 }
-                producer.send(new ProducerRecord<>("images", records.get(i).getId(), records.get(i)));
             }
+            producer.send(new ProducerRecord<>("images", records.get(i).getId(), records.get(i)));
         }
     }
 
