@@ -29,9 +29,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * wait in one {@link ThreadBatch}, so a thread with many partitions still runs full batches, and the batches run on
  * the {@link InferenceWorkers} while the thread goes on reading, decoding and committing. An embedding that comes
  * back while another task is processing waits in this task's {@code ready} queue and is forwarded at this task's
- * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread that may not
- * submit another batch ({@link ThreadBatch#canSubmit}) and holds a full batch more waits for the oldest to come
- * back: that is the back-pressure that keeps it from decoding the whole topic into memory.
+ * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread whose batches
+ * are all in flight and which holds a full batch more waits for the oldest to come back: that is the back-pressure
+ * that keeps it from decoding the whole topic into memory.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
  * has entered {@code process()}, and under exactly-once v2 one commit covers every task of the thread, at times
@@ -140,7 +140,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
 
     /**
      * Collects the thread's batches that came back, submits full batches (and a partial one when it is due) while
-     * the thread may submit more, waits for the oldest when it may not and a full batch more is waiting,
+     * the thread may have more in flight, waits for the oldest when it may not and a full batch more is waiting,
      * and forwards this task's embeddings. Nothing is submitted without a model in place.
      */
     private void advance(long now) {

@@ -31,16 +31,23 @@ public final class InferenceWorkers implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger(); // submitted, not finished
     private final ThreadLocal<ThreadBatch> batches = ThreadLocal.withInitial(() -> new ThreadBatch(this));
 
-    private InferenceWorkers(ExecutorService pool, int threads, int inFlightPerThread, ServingMetrics metrics) {
-        this.pool = pool;
+    private InferenceWorkers(int threads, int inFlightPerThread, ServingMetrics metrics) {
         this.threads = threads;
         this.inFlightPerThread = inFlightPerThread;
         this.metrics = metrics;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = threads == 0
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "extrema-inference-" + n.incrementAndGet());
+                    t.setDaemon(true); // a batch in flight at exit is in its task's changelogged buffer
+                    return t;
+                });
     }
 
     /**
      * {@code threads} workers fed by {@code streamThreads} stream threads, each of which may have its share of the
-     * workers' batches running: enough for every worker to have one when every stream thread has its batches out,
+     * workers' batches in flight: enough for every worker to have one when every stream thread has its batches out,
      * and no more, as a queued batch only adds to the latency of the images behind it.
      */
     public static InferenceWorkers of(int threads, int streamThreads, ServingMetrics metrics) {
@@ -48,23 +55,12 @@ public final class InferenceWorkers implements AutoCloseable {
             throw new IllegalArgumentException(
                     "inference threads " + threads + ", stream threads " + streamThreads + ": each at least 1");
         }
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "extrema-inference-" + n.incrementAndGet());
-            t.setDaemon(true); // a batch in flight at exit is in its task's changelogged buffer
-            return t;
-        });
-        return on(pool, threads, streamThreads, metrics);
-    }
-
-    /** As {@link #of}, on a pool of {@code threads} threads that the workers then own. */
-    static InferenceWorkers on(ExecutorService pool, int threads, int streamThreads, ServingMetrics metrics) {
-        return new InferenceWorkers(pool, threads, (threads + streamThreads - 1) / streamThreads, metrics);
+        return new InferenceWorkers(threads, (threads + streamThreads - 1) / streamThreads, metrics);
     }
 
     /** No workers: each batch runs on the thread that submits it, and is done when submitted. */
     public static InferenceWorkers inline(ServingMetrics metrics) {
-        return new InferenceWorkers(null, 0, Integer.MAX_VALUE, metrics);
+        return new InferenceWorkers(0, Integer.MAX_VALUE, metrics);
     }
 
     /** The calling stream thread's batch, made on first use. */
@@ -72,7 +68,7 @@ public final class InferenceWorkers implements AutoCloseable {
         return batches.get();
     }
 
-    /** Batches a thread may have running (submitted and not finished) at once. */
+    /** Batches a thread may have submitted and not yet collected. */
     int inFlightPerThread() {
         return inFlightPerThread;
     }

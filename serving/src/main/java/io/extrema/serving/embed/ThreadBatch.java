@@ -27,8 +27,6 @@ final class ThreadBatch {
     /** A batch the workers are running or will run. */
     private record InFlight(List<Waiting> images, ServingModel model, Future<FloatEmbeddings> result) {}
 
-    private static final int UNCOLLECTED_PER_SHARE = 4;
-
     private final InferenceWorkers workers;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -55,24 +53,9 @@ final class ThreadBatch {
         return waiting.size();
     }
 
-    /**
-     * Whether another batch may be handed to the workers now: fewer than the thread's share are still running.
-     * Batches that are done but wait behind a running one (they are collected in the order they were cut) do not
-     * count: counted, a slow full batch with a small one done behind it kept the second worker idle until the full
-     * one came back, the images behind them gathered into another full batch, and the thread stayed in that state,
-     * one worker running full batches at 2-3 times the latency, for seconds. At most {@code UNCOLLECTED_PER_SHARE}
-     * times the share are out, done or not, so that a batch that never comes back cannot let the thread read on
-     * without bound.
-     */
+    /** Whether another batch may be handed to the workers now. */
     boolean canSubmit() {
-        int running = 0;
-        for (InFlight b : inFlight) {
-            if (!b.result().isDone()) {
-                running++;
-            }
-        }
-        int share = workers.inFlightPerThread();
-        return running < share && inFlight.size() < (long) UNCOLLECTED_PER_SHARE * share;
+        return inFlight.size() < workers.inFlightPerThread();
     }
 
     /**

@@ -2,7 +2,6 @@ package io.extrema.serving.embed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.extrema.schemas.avro.EmbeddingRecord;
@@ -17,12 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -35,9 +28,8 @@ import org.junit.jupiter.api.Test;
  * The embedding processor on one stream thread. When it asks for a commit: after a batch while the thread keeps up
  * (the embeddings become visible at once), at most one per 100 ms, at the punctuation once 100 ms have passed if a
  * batch waits for it, and never while it is behind (the commit interval paces a backlog). And its batches on
- * inference threads: they come back in the order they were cut, a thread with every batch running waits for the
- * oldest, a batch done behind a running one frees its worker for the next, and a task closed while its images are in
- * flight forwards none of them. Real libtorch, a tiny network.
+ * inference threads: they come back in the order they were cut, a thread with every batch out waits for the
+ * oldest, and a task closed while its images are in flight forwards none of them. Real libtorch, a tiny network.
  */
 class BatchEmbedProcessorTest {
     private static final int BATCH = 4;
@@ -179,53 +171,6 @@ class BatchEmbedProcessorTest {
                 "forwarded " + context.forwarded().size());
         punctuateUntilForwarded(context, 2 * BATCH);
         assertEquals(2 * BATCH, context.forwarded().size());
-    }
-
-    @Test
-    void aBatchDoneBehindARunningOneFreesItsWorkerForTheNext() throws Exception {
-        // Two workers; the first batch is held until released, as a slow full batch is.
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger started = new AtomicInteger();
-        ExecutorService pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>()) {
-            @Override
-            protected void beforeExecute(Thread t, Runnable r) {
-                if (started.getAndIncrement() == 0) {
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        };
-        workers = InferenceWorkers.on(pool, 2, 1, metrics);
-        start();
-        context.setCurrentSystemTimeMs(100_000);
-        try {
-            pipe(processor, 0, BATCH, 100_000); // held
-            pipe(processor, BATCH, BATCH, 100_000); // runs on the other worker, done behind the held one
-            awaitBatches(1);
-            // The other worker is free: a third full batch goes to it instead of waiting for the held one.
-            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> pipe(processor, 2 * BATCH, BATCH, 100_000));
-            awaitBatches(2);
-            assertEquals(0, context.forwarded().size(), "batches done behind the held one wait for it: order kept");
-        } finally {
-            release.countDown();
-        }
-        punctuateUntilForwarded(context, 3 * BATCH);
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 3 * BATCH; i++) {
-            expected.add("id" + i);
-        }
-        assertEquals(expected, forwardedKeys(context), "every image once, in arrival order");
-    }
-
-    private void awaitBatches(int done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (metrics.value("batches-total") < done && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(done, metrics.value("batches-total"), "batches done");
     }
 
     @Test
