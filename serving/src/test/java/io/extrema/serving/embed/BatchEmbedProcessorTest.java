@@ -94,9 +94,14 @@ class BatchEmbedProcessorTest {
             throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (on.forwarded().size() < count && System.nanoTime() < deadline) {
-            on.scheduledPunctuators().get(0).getPunctuator().punctuate(on.currentSystemTimeMs());
+            punctuate(on, on.currentSystemTimeMs());
             Thread.sleep(5);
         }
+    }
+
+    /** Runs the processor's punctuation once, as the stream thread does every few ms. */
+    private static void punctuate(MockProcessorContext<String, EmbeddingRecord> on, long nowMs) {
+        on.scheduledPunctuators().get(0).getPunctuator().punctuate(nowMs);
     }
 
     private static List<String> forwardedKeys(MockProcessorContext<String, EmbeddingRecord> on) {
@@ -119,19 +124,15 @@ class BatchEmbedProcessorTest {
         assertEquals(2 * BATCH, context.forwarded().size());
         assertFalse(context.committed(), "50 ms after the last: this batch waits for the next commit");
         context.setCurrentSystemTimeMs(100_100);
-        punctuate(100_100);
+        punctuate(context, 100_100);
         assertTrue(context.committed(), "100 ms after the last, with no batch since: the punctuation commits it");
 
         context.resetCommit();
-        punctuate(100_300);
+        punctuate(context, 100_300);
         assertFalse(context.committed(), "nothing forwarded since the last commit: nothing to commit");
         context.setCurrentSystemTimeMs(100_300);
         pipe(BATCH, 100_300);
         assertTrue(context.committed(), "200 ms after the last: a fresh batch is committed at once");
-    }
-
-    private void punctuate(long nowMs) {
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(nowMs);
     }
 
     @Test
