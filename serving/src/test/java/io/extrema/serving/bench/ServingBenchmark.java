@@ -237,6 +237,7 @@ public final class ServingBenchmark {
         Map<String, Double> cores;
         Map<String, Double> pacedStartCores = new LinkedHashMap<>();
         Map<String, Double> pacedRestCores = new LinkedHashMap<>();
+        Map<String, Double> pacedRestCompilerCores = new LinkedHashMap<>();
         List<Long> latencies;
         List<Long> toEmbedded = new ArrayList<>();
         List<Long> settled = new ArrayList<>(); // produced after the paced phase's first seconds
@@ -326,6 +327,7 @@ public final class ServingBenchmark {
             latencies = latencies(consumer, "lat-", count, toEmbedded, settledFromMs, settled, latencyRows);
             producer.join();
             pacedRestCores.putAll(pacedCpu.coresSinceStart());
+            pacedRestCompilerCores.putAll(pacedCpu.compilerCoresSinceStart());
             if (out != null) {
                 Files.write(Path.of(out + ".latency.csv"), latencyRows);
             }
@@ -420,12 +422,11 @@ public final class ServingBenchmark {
                 "| cores used in the paced phase's first %.0f s / after (%s) | %s / %s |%n",
                 PACED_START_SECONDS,
                 String.join(", ", pacedStartCores.keySet()),
-                pacedStartCores.values().stream()
-                        .map(c -> String.format("%.2f", c))
-                        .collect(Collectors.joining(", ")),
-                pacedRestCores.values().stream()
-                        .map(c -> String.format("%.2f", c))
-                        .collect(Collectors.joining(", "))));
+                cores(pacedStartCores),
+                cores(pacedRestCores)));
+        r.append(String.format(
+                "| of which their JIT compiler threads, after %.0f s | %s |%n",
+                PACED_START_SECONDS, cores(pacedRestCompilerCores)));
         status.forEach((name, procStatus) -> r.append(String.format(
                 "| %s JVM RSS after the run (VmRSS / peak VmHWM) | %d MiB / %d MiB |%n",
                 name, kb(procStatus, "VmRSS:") / 1024, kb(procStatus, "VmHWM:") / 1024)));
@@ -472,9 +473,7 @@ public final class ServingBenchmark {
                 serviceMetrics.keySet().stream().mapToDouble(cores::get).sum();
         double others = cores.values().stream().mapToDouble(Double::doubleValue).sum() - serviceCores;
         r.append(String.format(
-                "| cores used during the topology run: %s | %s |%n",
-                String.join(", ", cores.keySet()),
-                cores.values().stream().map(c -> String.format("%.2f", c)).collect(Collectors.joining(", "))));
+                "| cores used during the topology run: %s | %s |%n", String.join(", ", cores.keySet()), cores(cores)));
         if (instances > 1) {
             r.append(String.format("| cores used by the %d service JVMs together | %.2f |%n", instances, serviceCores));
         }
@@ -595,10 +594,13 @@ public final class ServingBenchmark {
             List<Long> settled,
             List<String> rows) {
         List<Long> out = new ArrayList<>(count);
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (out.size() < count && System.nanoTime() < deadline) {
+        // A phase may be paced for longer than any fixed deadline: give up only when nothing has come for a minute.
+        long idleLimit = Duration.ofMinutes(1).toNanos();
+        long lastArrival = System.nanoTime();
+        while (out.size() < count && System.nanoTime() - lastArrival < idleLimit) {
             for (ConsumerRecord<String, EmbeddingRecord> r : consumer.poll(Duration.ofMillis(20))) {
                 if (r.key().startsWith(prefix)) {
+                    lastArrival = System.nanoTime();
                     long read = System.currentTimeMillis();
                     long embedded = r.value().getProcessingTime().toEpochMilli();
                     out.add(read - r.timestamp());
@@ -611,7 +613,8 @@ public final class ServingBenchmark {
             }
         }
         if (out.size() < count) {
-            throw new IllegalStateException("only " + out.size() + " of " + count + " paced embeddings arrived");
+            throw new IllegalStateException(
+                    "only " + out.size() + " of " + count + " paced embeddings arrived (none for a minute)");
         }
         return out;
     }
@@ -881,6 +884,10 @@ public final class ServingBenchmark {
                 .findFirst()
                 .map(l -> Double.parseDouble(l.substring(name.length() + 1)))
                 .orElse(Double.NaN);
+    }
+
+    private static String cores(Map<String, Double> byProcess) {
+        return byProcess.values().stream().map(c -> String.format("%.2f", c)).collect(Collectors.joining(", "));
     }
 
     private static long percentile(List<Long> sorted, int p) {
