@@ -64,6 +64,9 @@ public final class StreamingTrainer implements AutoCloseable {
     private final String modelName;
     private final IntakeCounters counters = new IntakeCounters();
     private final CountDownLatch finished = new CountDownLatch(1);
+    // Counted down once the endpoint is open or known not to be: after a restart the trainer restores its
+    // checkpoint and replay buffer first, and a caller asking at once would see no port.
+    private final CountDownLatch endpointSettled = new CountDownLatch(1);
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean stopRequested;
     private volatile PrometheusEndpoint prometheus;
@@ -114,6 +117,12 @@ public final class StreamingTrainer implements AutoCloseable {
         return endpoint == null ? -1 : endpoint.port();
     }
 
+    /** As {@link #prometheusPort()}, once the endpoint is open (or disabled, or the trainer ended), waiting at most {@code timeout}. */
+    public int prometheusPort(Duration timeout) throws InterruptedException {
+        endpointSettled.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return prometheusPort();
+    }
+
     /** Trains until {@link #stop()} or {@code max.steps}; then checkpoints, commits and closes what it opened. */
     public void run() throws Exception {
         if (!started.compareAndSet(false, true)) {
@@ -122,6 +131,7 @@ public final class StreamingTrainer implements AutoCloseable {
         try {
             train();
         } finally {
+            endpointSettled.countDown();
             finished.countDown();
         }
     }
@@ -259,12 +269,16 @@ public final class StreamingTrainer implements AutoCloseable {
     /** The Prometheus endpoint, or null when {@code prometheus.port} is -1. */
     private PrometheusEndpoint prometheus(TrainerSamples samples) throws IOException {
         int port = config.getInt(TrainerConfig.PROMETHEUS_PORT);
-        if (port < 0) {
-            return null;
+        try {
+            if (port < 0) {
+                return null;
+            }
+            prometheus = new PrometheusEndpoint(port, samples);
+            log.info("Prometheus metrics on http://127.0.0.1:{}/metrics", prometheus.port());
+            return prometheus;
+        } finally {
+            endpointSettled.countDown();
         }
-        prometheus = new PrometheusEndpoint(port, samples);
-        log.info("Prometheus metrics on http://127.0.0.1:{}/metrics", prometheus.port());
-        return prometheus;
     }
 
     /**

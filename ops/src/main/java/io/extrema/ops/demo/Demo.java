@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Demo implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
     private static final int DEMO_SESSION_TIMEOUT_MS = 10_000;
+    // A restarted trainer opens its endpoint after restoring its checkpoint and replay buffer (seconds).
+    private static final Duration TRAINER_ENDPOINT_WAIT = Duration.ofSeconds(30);
 
     /**
      * What to run and where.
@@ -329,9 +331,9 @@ public final class Demo implements AutoCloseable {
                 + progress.line() + trainerState;
     }
 
-    /** The Prometheus endpoints of the parts, for the banner. */
-    public String prometheusEndpoints() {
-        return "trainer :" + trainer.prometheusPort() + ", serving :"
+    /** The Prometheus endpoints of the parts, for the banner (-1: not open, or not within 30 s for the trainer). */
+    public String prometheusEndpoints() throws InterruptedException {
+        return "trainer :" + trainer.prometheusPort(TRAINER_ENDPOINT_WAIT) + ", serving :"
                 + serving.metricsPort().orElse(-1) + ", monitor :" + monitor.prometheusPort()
                 + " (/metrics on 127.0.0.1)";
     }

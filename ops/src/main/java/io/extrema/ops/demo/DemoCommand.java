@@ -183,7 +183,7 @@ public final class DemoCommand implements Command {
         }
     }
 
-    private static void printEndpoints(PrintStream out, Demo demo, Demo.Plan plan) {
+    private static void printEndpoints(PrintStream out, Demo demo, Demo.Plan plan) throws InterruptedException {
         DemoTopics topics = plan.topics();
         out.println();
         out.println("  Dashboard        " + demo.dashboardUrl());

@@ -38,6 +38,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -47,6 +48,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,9 +98,14 @@ class StreamingTrainerTest {
         s.put("probe.interval.steps", String.valueOf(PROBE_EVERY));
         StreamingTrainer trainer = new StreamingTrainer(new TrainerConfig(s));
         AtomicReference<String> scraped = new AtomicReference<>();
-        CompletableFuture<Void> scraper = CompletableFuture.runAsync(() -> scrapeUntilTrained(port, scraped));
+        AtomicInteger announced = new AtomicInteger();
+        CompletableFuture<Void> scraper = CompletableFuture.runAsync(() -> {
+            announced.set(awaitPort(trainer));
+            scrapeUntilTrained(port, scraped);
+        });
         trainer.run();
         scraper.get(30, TimeUnit.SECONDS);
+        assertEquals(port, announced.get(), "a caller that asked before the endpoint opened is given its port");
 
         // Metrics: every 5 steps, finite loss that falls.
         List<TrainingMetrics> metrics = values(f.readAll(f.metrics, TrainingMetrics.class));
@@ -693,6 +700,16 @@ class StreamingTrainerTest {
             assertTrue(child.isAlive(), () -> "trainer exited: " + log(log));
             assertTrue(System.nanoTime() < deadline, "step " + step + " not reached: " + log(log));
             Thread.sleep(500);
+        }
+    }
+
+    /** The trainer's Prometheus port as a banner asks for it: before the trainer has opened anything. */
+    private static int awaitPort(StreamingTrainer trainer) {
+        try {
+            return trainer.prometheusPort(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
