@@ -117,7 +117,10 @@ public final class StreamingTrainer implements AutoCloseable {
         return endpoint == null ? -1 : endpoint.port();
     }
 
-    /** As {@link #prometheusPort()}, once the endpoint is open (or disabled, or the trainer ended), waiting at most {@code timeout}. */
+    /**
+     * As {@link #prometheusPort()}, once the endpoint is open (or disabled, or the trainer ended), waiting at most
+     * {@code timeout}.
+     */
     public int prometheusPort(Duration timeout) throws InterruptedException {
         endpointSettled.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return prometheusPort();
@@ -269,16 +272,12 @@ public final class StreamingTrainer implements AutoCloseable {
     /** The Prometheus endpoint, or null when {@code prometheus.port} is -1. */
     private PrometheusEndpoint prometheus(TrainerSamples samples) throws IOException {
         int port = config.getInt(TrainerConfig.PROMETHEUS_PORT);
-        try {
-            if (port < 0) {
-                return null;
-            }
+        if (port >= 0) {
             prometheus = new PrometheusEndpoint(port, samples);
             log.info("Prometheus metrics on http://127.0.0.1:{}/metrics", prometheus.port());
-            return prometheus;
-        } finally {
-            endpointSettled.countDown();
         }
+        endpointSettled.countDown(); // if opening failed, run() counts it down as it ends
+        return prometheus;
     }
 
     /**

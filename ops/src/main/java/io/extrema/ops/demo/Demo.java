@@ -331,7 +331,7 @@ public final class Demo implements AutoCloseable {
                 + progress.line() + trainerState;
     }
 
-    /** The Prometheus endpoints of the parts, for the banner (-1: not open, or not within 30 s for the trainer). */
+    /** The Prometheus endpoints of the parts, for the banner (-1: not open; the trainer's waited for a while). */
     public String prometheusEndpoints() throws InterruptedException {
         return "trainer :" + trainer.prometheusPort(TRAINER_ENDPOINT_WAIT) + ", serving :"
                 + serving.metricsPort().orElse(-1) + ", monitor :" + monitor.prometheusPort()

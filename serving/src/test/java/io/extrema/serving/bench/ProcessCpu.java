@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -25,19 +26,19 @@ final class ProcessCpu {
     }
 
     void start() {
-        start = seconds(false);
-        compilersStart = seconds(true);
+        start = seconds(ProcessCpu::seconds);
+        compilersStart = seconds(ProcessCpu::compilerSeconds);
         startNanos = System.nanoTime();
     }
 
     /** Cores each process used on average since {@link #start()}. */
     Map<String, Double> coresSinceStart() {
-        return since(start, seconds(false));
+        return since(start, seconds(ProcessCpu::seconds));
     }
 
     /** Cores each process's JIT compiler threads used on average since {@link #start()}. */
     Map<String, Double> compilerCoresSinceStart() {
-        return since(compilersStart, seconds(true));
+        return since(compilersStart, seconds(ProcessCpu::compilerSeconds));
     }
 
     private Map<String, Double> since(Map<String, Double> from, Map<String, Double> now) {
@@ -47,9 +48,9 @@ final class ProcessCpu {
         return cores;
     }
 
-    private Map<String, Double> seconds(boolean compilersOnly) {
+    private Map<String, Double> seconds(ToDoubleFunction<Long> ofPid) {
         Map<String, Double> out = new LinkedHashMap<>();
-        pids.forEach((name, pid) -> out.put(name, compilersOnly ? compilerSeconds(pid) : seconds(pid)));
+        pids.forEach((name, pid) -> out.put(name, ofPid.applyAsDouble(pid)));
         return out;
     }
 
@@ -71,7 +72,7 @@ final class ProcessCpu {
 
     private static boolean isCompiler(Path comm) {
         try {
-            return Files.readString(comm).matches("C[12] CompilerThre.*\\s*");
+            return Files.readString(comm).strip().matches("C[12] CompilerThre");
         } catch (IOException e) {
             return false; // the thread has ended
         }
