@@ -71,6 +71,9 @@ class PipelineFaultsTest {
         for (String part : List.of("trainer", "serving", "monitor")) {
             Files.deleteIfExists(OUT.resolve(part + ".log")); // the logs stay after the run, for a failure's cause
         }
+        for (String command : List.of("train", "serve", "monitor")) {
+            Files.deleteIfExists(OUT.resolve(command + "-libraries.log"));
+        }
         try {
             LocalStack.startDetached(stack, List.of());
             topics.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
@@ -517,6 +520,10 @@ class PipelineFaultsTest {
     private static List<String> command(String name, StackSettings stack, Map<String, String> settings) {
         List<String> args = new ArrayList<>(List.of(
                 name, "--bootstrap.servers", stack.bootstrapServers(), "--schema.registry.url", stack.registryUrl()));
+        // The libraries' log lines beside the process's own output, not in the module's working directory.
+        args.addAll(List.of(
+                "--log.file",
+                OUT.resolve(name + "-libraries.log").toAbsolutePath().toString()));
         settings.forEach((k, v) -> {
             args.add("--" + k);
             args.add(v);
