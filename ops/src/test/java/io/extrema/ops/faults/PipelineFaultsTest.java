@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,11 +69,12 @@ class PipelineFaultsTest {
         DemoTopics topics = new DemoTopics("faults.");
         Path checkpoints = tmp.resolve("checkpoints");
         Files.createDirectories(OUT);
-        for (String part : List.of("trainer", "serving", "monitor")) {
-            Files.deleteIfExists(OUT.resolve(part + ".log")); // the logs stay after the run, for a failure's cause
-        }
-        for (String command : List.of("train", "serve", "monitor")) {
-            Files.deleteIfExists(OUT.resolve(command + "-libraries.log"));
+        // The logs (each part's output and its libraries') stay after the run, for a failure's cause; a run starts
+        // with none.
+        try (Stream<Path> files = Files.list(OUT)) {
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.delete(log);
+            }
         }
         try {
             LocalStack.startDetached(stack, List.of());
