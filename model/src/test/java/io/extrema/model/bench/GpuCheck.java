@@ -359,7 +359,7 @@ public final class GpuCheck {
         Path curveDir = reportFile.toAbsolutePath().resolveSibling(stem(reportFile) + "-curve");
         Files.createDirectories(curveDir);
         LearningBenchmark.Report run = LearningBenchmark.run(
-                settings,
+                new LearningRun(settings),
                 train.withoutLabels(),
                 train,
                 test,

@@ -49,6 +49,12 @@ public final class LearningBenchmark {
         },
         {"colour", "", "override colour augmentation: jitterP,brightness,contrast,saturation,hue,grayP"},
         {"online", "false", "also score the online encoder"},
+        {
+            "supervised",
+            "false",
+            "train the same encoder with the training images' labels instead (cross-entropy on the mean patch token), "
+                    + "scored by the same k-NN: what labels buy in the same minutes"
+        },
         {"no-init-eval", "false", "skip the random-init point at step 0 (sweeps sharing one initialisation)"},
         {"workers", "1", "decode + augment threads"},
         {"set", "", "model setting overrides, comma separated key=value (ExtremaConfig.cifarTiny() component names)"},
@@ -102,9 +108,9 @@ public final class LearningBenchmark {
         LabelledImages testSplit = LabelledImages.load(data.resolve("test.tar"));
         LabelledImages bankTrain = trainSplit.subset(Integer.parseInt(opts.get("bank-train")), seed);
         LabelledImages bankTest = testSplit.subset(Integer.parseInt(opts.get("bank-test")), seed);
-        UnlabelledImages training = trainSplit
-                .subset(Integer.parseInt(opts.get("train-images")), seed + 1)
-                .withoutLabels();
+        LabelledImages labelledTraining = trainSplit.subset(Integer.parseInt(opts.get("train-images")), seed + 1);
+        UnlabelledImages training = labelledTraining.withoutLabels();
+        boolean supervised = Boolean.parseBoolean(opts.get("supervised"));
 
         LearningRun.Settings settings = new LearningRun.Settings(
                 model,
@@ -119,14 +125,22 @@ public final class LearningBenchmark {
                 !Boolean.parseBoolean(opts.get("no-init-eval")),
                 seed);
         Report report = run(
-                settings,
+                supervised
+                        ? new LearningRun(
+                                settings,
+                                config -> new SupervisedReference(
+                                        config,
+                                        labelledTraining.labels(),
+                                        labelledTraining.classes().size()))
+                        : new LearningRun(settings),
                 training,
                 bankTrain,
                 bankTest,
                 out,
                 String.format(
                         Locale.ROOT,
-                        "ExtreMA %s, %d train imgs, bank %d/%d",
+                        "%s %s, %d train imgs, bank %d/%d",
+                        supervised ? "supervised reference" : "ExtreMA",
                         opts.get("augment"),
                         training.jpegs().size(),
                         bankTrain.size(),
@@ -140,7 +154,7 @@ public final class LearningBenchmark {
 
     /** Raw-pixel baseline, the run (printing each point), CSV and PNG: shared with the regression test. */
     public static Report run(
-            LearningRun.Settings settings,
+            LearningRun learningRun,
             UnlabelledImages training,
             LabelledImages bankTrain,
             LabelledImages bankTest,
@@ -148,6 +162,7 @@ public final class LearningBenchmark {
             String title,
             Optional<Path> exportTarget)
             throws IOException, InterruptedException {
+        LearningRun.Settings settings = learningRun.settings();
         int size = settings.model().imageSize();
         long t0 = System.nanoTime();
         double rawPixels = EvalBank.rawPixelBaseline(bankTrain, bankTest, size, KnnEvaluator.standard())
@@ -166,34 +181,33 @@ public final class LearningBenchmark {
         Path csv = out.resolve("curve.csv");
         Path png = out.resolve("curve.png");
         List<CurvePoint> sofar = new ArrayList<>();
-        List<CurvePoint> curve = new LearningRun(settings)
-                .run(
-                        training,
-                        bank,
-                        p -> {
-                            System.out.printf(
-                                    Locale.ROOT,
-                                    "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d clipped %.1f%% "
-                                            + "std*sqrt(d) %.3f knn %s | raw %.2f%% | load %s%n",
-                                    p.minutes(),
-                                    p.step(),
-                                    p.images(),
-                                    p.loss(),
-                                    p.spread(),
-                                    p.skipped(),
-                                    100 * p.clipped(),
-                                    p.featureStd(),
-                                    percent(p.knn()),
-                                    100 * rawPixels,
-                                    loadAverage());
-                            sofar.add(p);
-                            try { // after every point, so a run stopped early still leaves its curve
-                                CurveReport.writeCsv(csv, sofar, rawPixels);
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        },
-                        exportTarget); // the CSV of the last point is the whole curve
+        List<CurvePoint> curve = learningRun.run(
+                training,
+                bank,
+                p -> {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "min %6.2f step %6d images %8d loss %.4f spread %.3f skipped %d clipped %.1f%% "
+                                    + "std*sqrt(d) %.3f knn %s | raw %.2f%% | load %s%n",
+                            p.minutes(),
+                            p.step(),
+                            p.images(),
+                            p.loss(),
+                            p.spread(),
+                            p.skipped(),
+                            100 * p.clipped(),
+                            p.featureStd(),
+                            percent(p.knn()),
+                            100 * rawPixels,
+                            loadAverage());
+                    sofar.add(p);
+                    try { // after every point, so a run stopped early still leaves its curve
+                        CurveReport.writeCsv(csv, sofar, rawPixels);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                exportTarget); // the CSV of the last point is the whole curve
         CurveReport.writePng(png, curve, rawPixels, title);
         CurvePoint last = curve.get(curve.size() - 1);
         for (String feature : new TreeSet<>(last.knn().keySet())) {
@@ -241,7 +255,10 @@ public final class LearningBenchmark {
                 usage();
                 throw new IllegalArgumentException("unknown option --" + name);
             }
-            boolean flag = name.equals("short") || name.equals("online") || name.equals("no-init-eval");
+            boolean flag = name.equals("short")
+                    || name.equals("online")
+                    || name.equals("no-init-eval")
+                    || name.equals("supervised");
             if (value == null) value = flag ? "true" : args[++i];
             opts.put(name, value);
         }

@@ -9,7 +9,6 @@ import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.StepResult;
 import io.extrema.model.augment.AugmentationConfig;
 import io.extrema.model.augment.ViewAugmentation;
-import io.extrema.model.augment.ViewPair;
 import io.extrema.model.eval.KnnEvaluator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Trains an ExtreMA model on unlabelled images for a wall-clock budget and measures k-NN accuracy of its frozen
@@ -75,10 +75,22 @@ public final class LearningRun {
     private static final int EMBED_BATCH = 500;
 
     private final Settings settings;
+    private final Function<ExtremaConfig, Learner> learners;
     private final KnnEvaluator knn = KnnEvaluator.standard();
 
+    /** A run of the method: ExtreMA on the unlabelled images. */
     public LearningRun(Settings settings) {
+        this(settings, config -> Learner.extrema(ExtremaTrainer.create(config)));
+    }
+
+    /** A run of another learner (the supervised reference) under the same clock, feed and evaluation. */
+    LearningRun(Settings settings, Function<ExtremaConfig, Learner> learners) {
         this.settings = settings;
+        this.learners = learners;
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     /** Runs to the budget; every point is also given to {@code listener} as soon as it is measured. */
@@ -104,16 +116,15 @@ public final class LearningRun {
         }
         ExtremaConfig cfg = settings.model();
         int b = cfg.batchSize();
-        int chw = 3 * cfg.imageSize() * cfg.imageSize();
         List<CurvePoint> curve = new ArrayList<>();
-        try (ExtremaTrainer trainer = ExtremaTrainer.create(cfg);
+        try (Learner learner = learners.apply(cfg);
                 ViewPairFeed feed = new ViewPairFeed(
                         train,
                         new ViewAugmentation(settings.augmentation()),
                         settings.workers(),
                         settings.queueCapacity(),
                         settings.seed())) {
-            ExtremaModel model = trainer.model();
+            ExtremaModel model = learner.model();
             if (settings.evalAtStart())
                 emit(curve, listener, evaluate(model, bank, 0, 0, 0, Double.NaN, Double.NaN, 0, Double.NaN));
             long budget = settings.budget().toNanos();
@@ -126,17 +137,10 @@ public final class LearningRun {
             int lossCount = 0;
             int clipped = 0;
             long skipped = 0;
-            float[] online = new float[b * chw];
-            float[] target = new float[b * chw];
             long maxSteps = settings.maxSteps() == 0 ? Long.MAX_VALUE : settings.maxSteps();
             while (trained < budget && step < maxSteps) {
                 long start = System.nanoTime();
-                List<ViewPair> pairs = feed.take(b);
-                for (int i = 0; i < b; i++) {
-                    System.arraycopy(pairs.get(i).online(), 0, online, i * chw, chw);
-                    System.arraycopy(pairs.get(i).target(), 0, target, i * chw, chw);
-                }
-                StepResult r = trainer.step(online, target, b);
+                StepResult r = learner.step(feed.take(b));
                 if (r.skipped()) {
                     skipped++;
                 } else {

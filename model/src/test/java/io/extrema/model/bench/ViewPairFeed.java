@@ -19,7 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ViewPairFeed implements AutoCloseable {
 
-    private final BlockingQueue<ViewPair> queue;
+    /**
+     * A view pair and the position of its image in the feed's list: the supervised reference looks its label up by
+     * it; the ExtreMA run never does.
+     */
+    record Fed(int image, ViewPair pair) {}
+
+    private final BlockingQueue<Fed> queue;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicLong rejected = new AtomicLong();
     private volatile Throwable failure;
@@ -49,8 +55,10 @@ final class ViewPairFeed implements AutoCloseable {
                 }
                 for (int idx : order) {
                     try {
-                        queue.put(
-                                augmentation.augment(ImageDecoder.decode(jpegs.get(idx), ImageLimits.defaults()), rng));
+                        queue.put(new Fed(
+                                idx,
+                                augmentation.augment(
+                                        ImageDecoder.decode(jpegs.get(idx), ImageLimits.defaults()), rng)));
                     } catch (ImageRejectedException e) {
                         rejected.incrementAndGet(); // a bad image is skipped and counted, the feed goes on
                     }
@@ -64,11 +72,11 @@ final class ViewPairFeed implements AutoCloseable {
     }
 
     /** The next {@code n} view pairs, blocking until the workers have made them. */
-    List<ViewPair> take(int n) throws InterruptedException {
-        List<ViewPair> batch = new ArrayList<>(n);
+    List<Fed> take(int n) throws InterruptedException {
+        List<Fed> batch = new ArrayList<>(n);
         while (batch.size() < n) {
             if (failure != null) throw new IllegalStateException("augmentation worker failed", failure);
-            ViewPair p = queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+            Fed p = queue.poll(1, java.util.concurrent.TimeUnit.SECONDS);
             if (p != null) batch.add(p);
         }
         return batch;
