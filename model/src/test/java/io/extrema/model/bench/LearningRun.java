@@ -24,10 +24,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Trains an ExtreMA model on unlabelled images for a wall-clock budget and measures k-NN accuracy of its frozen
- * features every few minutes, the clock paused while it evaluates. The first point, before any step, is the
- * randomly initialised network through the same evaluator. Used by the learning benchmark and, on a small
- * shipped subset, by the regression test.
+ * Trains an ExtreMA model on unlabelled images (or, for reference, a {@link Learner} such as the supervised one) for
+ * a wall-clock budget and measures k-NN accuracy of its frozen features every few minutes, the clock paused while
+ * it evaluates. The first point, before any step, is the randomly initialised network through the same evaluator.
+ * Used by the learning benchmark and, on a small shipped subset, by the regression test.
  */
 public final class LearningRun {
 
