@@ -3,6 +3,7 @@ package io.extrema.model.bench;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.ExtremaTrainer;
 import io.extrema.model.StepResult;
+import io.extrema.model.augment.ViewPair;
 import java.util.List;
 
 /**
@@ -28,15 +29,10 @@ interface Learner extends AutoCloseable {
 
             @Override
             public StepResult step(List<ViewPairFeed.Fed> batch) {
-                int b = batch.size();
-                int chw = batch.get(0).pair().online().length;
-                float[] online = new float[b * chw];
-                float[] target = new float[b * chw];
-                for (int i = 0; i < b; i++) {
-                    System.arraycopy(batch.get(i).pair().online(), 0, online, i * chw, chw);
-                    System.arraycopy(batch.get(i).pair().target(), 0, target, i * chw, chw);
-                }
-                return trainer.step(online, target, b);
+                return trainer.step(
+                        ViewPairFeed.Fed.stacked(batch, ViewPair::online),
+                        ViewPairFeed.Fed.stacked(batch, ViewPair::target),
+                        batch.size());
             }
 
             @Override

@@ -237,6 +237,7 @@ public final class LearningBenchmark {
     private static Map<String, String> parse(String[] args) {
         Map<String, String> opts = new LinkedHashMap<>();
         for (String[] o : OPTIONS) opts.put(o[0], o[1]);
+        Map<String, String> defaults = Map.copyOf(opts);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help")) {
@@ -255,10 +256,7 @@ public final class LearningBenchmark {
                 usage();
                 throw new IllegalArgumentException("unknown option --" + name);
             }
-            boolean flag = name.equals("short")
-                    || name.equals("online")
-                    || name.equals("no-init-eval")
-                    || name.equals("supervised");
+            boolean flag = "false".equals(defaults.get(name)); // a flag is an option whose default is false
             if (value == null) value = flag ? "true" : args[++i];
             opts.put(name, value);
         }

@@ -16,6 +16,7 @@ import ai.djl.util.Pair;
 import io.extrema.model.ExtremaConfig;
 import io.extrema.model.ExtremaModel;
 import io.extrema.model.StepResult;
+import io.extrema.model.augment.ViewPair;
 import io.extrema.model.nn.StochasticDepth;
 import io.extrema.model.optim.AdamW;
 import io.extrema.model.optim.StepSchedule;
@@ -65,7 +66,7 @@ final class SupervisedReference implements Learner {
             optimizer.add(
                     "classifier." + p.getKey(),
                     p.getValue(),
-                    p.getValue().getShape().dimension() >= 2,
+                    ExtremaModel.decays("classifier." + p.getKey(), p.getValue()),
                     1);
         }
     }
@@ -80,13 +81,9 @@ final class SupervisedReference implements Learner {
         long started = System.nanoTime();
         int b = batch.size();
         int side = config.imageSize();
-        int chw = 3 * side * side;
-        float[] images = new float[b * chw];
+        float[] images = ViewPairFeed.Fed.stacked(batch, ViewPair::online);
         float[] oneHot = new float[b * classes];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(batch.get(i).pair().online(), 0, images, i * chw, chw);
-            oneHot[i * classes + labels[batch.get(i).image()]] = 1;
-        }
+        for (int i = 0; i < b; i++) oneHot[i * classes + labels[batch.get(i).image()]] = 1;
         double lr = StepSchedule.learningRate(config, step);
         double loss;
         double gradNorm;

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Worker threads that decode and augment training images into a bounded queue, so the training thread never
@@ -23,7 +24,18 @@ final class ViewPairFeed implements AutoCloseable {
      * A view pair and the position of its image in the feed's list: the supervised reference looks its label up by
      * it; the ExtreMA run never does.
      */
-    record Fed(int image, ViewPair pair) {}
+    record Fed(int image, ViewPair pair) {
+
+        /** One view of every pair, CHW after CHW: the flat [B, 3, H, W] a step reads. */
+        static float[] stacked(List<Fed> batch, Function<ViewPair, float[]> view) {
+            int chw = view.apply(batch.get(0).pair()).length;
+            float[] out = new float[batch.size() * chw];
+            for (int i = 0; i < batch.size(); i++) {
+                System.arraycopy(view.apply(batch.get(i).pair()), 0, out, i * chw, chw);
+            }
+            return out;
+        }
+    }
 
     private final BlockingQueue<Fed> queue;
     private final List<Thread> workers = new ArrayList<>();
