@@ -23,14 +23,15 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * Gathers images into batches of up to the {@link BatchRule}'s size, or whatever is waiting once the oldest image
  * has lingered its linger (wall clock, checked by a punctuation) while the thread keeps up with the stream, or its
  * max wait in any case (see {@link ThreadBatch#due}), embeds each batch with one model, and forwards one
- * embedding per image in arrival order, each with its input record's timestamp.
+ * embedding per image, each with its input record's timestamp: a batch's embeddings in arrival order, the batches
+ * as they finish ({@link ThreadBatch}).
  *
  * <p><b>One batch per thread, not per task, run off the thread.</b> The images of every task on the stream thread
  * wait in one {@link ThreadBatch}, so a thread with many partitions still runs full batches, and the batches run on
  * the {@link InferenceWorkers} while the thread goes on reading, decoding and committing. An embedding that comes
  * back while another task is processing waits in this task's {@code ready} queue and is forwarded at this task's
  * next record or punctuation (every 5 ms at most), in this task's own processing context. A thread whose batches
- * are all in flight and which holds a full batch more waits for the oldest to come back: that is the back-pressure
+ * are all in flight and which holds a full batch more waits for one to come back: that is the back-pressure
  * that keeps it from decoding the whole topic into memory.
  *
  * <p><b>Why the buffer is a state store.</b> Kafka Streams commits a task's input offsets for every record that
@@ -59,7 +60,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
 
     private ProcessorContext<String, EmbeddingRecord> context;
     private TimestampedKeyValueStore<Long, ImageRecord> buffer;
-    // Embedded, not yet forwarded, in sequence order (the thread batch is cut oldest first).
+    // Embedded, not yet forwarded, in the order their batches finished.
     private final ArrayDeque<Ready> ready = new ArrayDeque<>();
     // Restored from the changelog at init; joined to the thread's batch on the stream thread, before new images.
     private final List<ThreadBatch.Waiting> restored = new ArrayList<>();
@@ -96,11 +97,16 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
             }
             nextSeq = last + 1;
         }
-        // Often, not every linger: embeddings another task's batch computed for this one are forwarded here.
-        context.schedule(
-                Duration.ofMillis(Math.min(rule.linger().toMillis(), FORWARD_EVERY_MS)),
-                PunctuationType.WALL_CLOCK_TIME,
-                this::punctuate);
+        context.schedule(punctuationPeriod(rule), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    /**
+     * How often a task looks for the batches that came back, a batch that is due and a commit to ask for: often,
+     * not every linger, as embeddings another task's batch computed for this one are forwarded here. Wall-clock
+     * punctuations run only between polls, so the stream thread must not block in a poll for longer than this.
+     */
+    public static Duration punctuationPeriod(BatchRule rule) {
+        return Duration.ofMillis(Math.min(rule.linger().toMillis(), FORWARD_EVERY_MS));
     }
 
     /** The thread's batch, joined on the stream thread itself (init may run elsewhere), restored images first. */
@@ -140,7 +146,7 @@ public final class BatchEmbedProcessor implements Processor<String, PreparedImag
 
     /**
      * Collects the thread's batches that came back, submits full batches (and a partial one when it is due) while
-     * the thread may have more in flight, waits for the oldest when it may not and a full batch more is waiting,
+     * the thread may have more in flight, waits for one to come back when it may not and a full batch more is waiting,
      * and forwards this task's embeddings. Nothing is submitted without a model in place.
      */
     private void advance(long now) {

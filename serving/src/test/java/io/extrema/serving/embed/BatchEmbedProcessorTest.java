@@ -14,6 +14,7 @@ import io.extrema.serving.metrics.ServingMetrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -28,11 +29,13 @@ import org.junit.jupiter.api.Test;
  * The embedding processor on one stream thread. When it asks for a commit: after a batch while the thread keeps up
  * (the embeddings become visible at once), at most one per 100 ms, at the punctuation once 100 ms have passed if a
  * batch waits for it, and never while it is behind (the commit interval paces a backlog). And its batches on
- * inference threads: they come back in the order they were cut, a thread with every batch out waits for the
- * oldest, and a task closed while its images are in flight forwards none of them. Real libtorch, a tiny network.
+ * inference threads: every image comes back once, a small batch does not wait for a large one cut before it, a
+ * thread with every batch out waits for one, and a task closed while its images are in flight forwards none of
+ * them. Real libtorch, a tiny network.
  */
 class BatchEmbedProcessorTest {
     private static final int BATCH = 4;
+    private static final long LINGER = 20;
     private static final long MAX_WAIT = 500;
 
     private final ServingMetrics metrics = new ServingMetrics();
@@ -59,6 +62,10 @@ class BatchEmbedProcessorTest {
 
     /** A processor (a task) on this thread, with its own buffer store, in {@code context}. */
     private BatchEmbedProcessor processor(MockProcessorContext<String, EmbeddingRecord> context) {
+        return processor(context, BATCH);
+    }
+
+    private BatchEmbedProcessor processor(MockProcessorContext<String, EmbeddingRecord> context, int batch) {
         TimestampedKeyValueStore<Long, ImageRecord> buffer = Stores.timestampedKeyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(BatchEmbedProcessor.BUFFER_STORE),
                         Serdes.Long(),
@@ -72,7 +79,7 @@ class BatchEmbedProcessorTest {
                 workers,
                 preparation,
                 new EmbeddingOutput(false, false, false),
-                new BatchRule(BATCH, Duration.ofMillis(20), Duration.ofMillis(MAX_WAIT), Duration.ofMillis(100)));
+                new BatchRule(batch, Duration.ofMillis(LINGER), Duration.ofMillis(MAX_WAIT), Duration.ofMillis(100)));
         p.init(context);
         return p;
     }
@@ -103,6 +110,8 @@ class BatchEmbedProcessorTest {
     private static void punctuate(MockProcessorContext<String, EmbeddingRecord> on, long nowMs) {
         on.scheduledPunctuators().get(0).getPunctuator().punctuate(nowMs);
     }
+
+    private final Comparator<String> ids = Comparator.comparingInt(id -> Integer.parseInt(id.substring(2)));
 
     private static List<String> forwardedKeys(MockProcessorContext<String, EmbeddingRecord> on) {
         return on.forwarded().stream().<String>map(f -> f.record().key()).toList();
@@ -146,7 +155,7 @@ class BatchEmbedProcessorTest {
     }
 
     @Test
-    void batchesOnInferenceThreadsComeBackInTheOrderTheyWereCut() throws Exception {
+    void batchesOnInferenceThreadsBringBackEveryImageOnce() throws Exception {
         workers = InferenceWorkers.of(2, 1, metrics);
         start();
         context.setCurrentSystemTimeMs(100_000);
@@ -156,12 +165,36 @@ class BatchEmbedProcessorTest {
         for (int i = 0; i < 3 * BATCH; i++) {
             expected.add("id" + i);
         }
-        assertEquals(expected, forwardedKeys(context), "every image once, in arrival order");
+        assertEquals(expected, forwardedKeys(context).stream().sorted(ids).toList(), "every image once");
         assertEquals(3.0, metrics.value("batches-total"));
     }
 
     @Test
-    void aThreadWithEveryBatchOutWaitsForTheOldestBeforeTakingMore() throws Exception {
+    void aSmallBatchDoesNotWaitForALargeOneCutBeforeIt() throws Exception {
+        int large = 512;
+        workers = InferenceWorkers.of(2, 1, metrics);
+        live.swap(ServingModel.load(ServingFixtures.modelVersion("commit", 1, 1)));
+        processor = processor(context, large);
+        context.setCurrentSystemTimeMs(100_000);
+        pipe(large, 100_000); // full: out at once, on one worker
+        pipe(processor, large, 1, 100_000);
+        context.setCurrentSystemTimeMs(100_000 + LINGER); // the single image has lingered: out on the other
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        do {
+            punctuate(context, context.currentSystemTimeMs());
+            Thread.sleep(1);
+        } while (context.forwarded().isEmpty() && System.nanoTime() < deadline);
+        assertEquals(
+                "id" + large,
+                forwardedKeys(context).get(0),
+                "the one-image batch came back while the " + large + "-image batch still ran");
+        assertEquals(1, context.forwarded().size(), "and only it");
+        punctuateUntilForwarded(context, large + 1);
+        assertEquals(large + 1, context.forwarded().size());
+    }
+
+    @Test
+    void aThreadWithEveryBatchOutWaitsForOneBeforeTakingMore() throws Exception {
         workers = InferenceWorkers.of(1, 1, metrics); // one batch in flight at most
         start();
         context.setCurrentSystemTimeMs(100_000);
