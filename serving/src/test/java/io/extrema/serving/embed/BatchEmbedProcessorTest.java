@@ -56,8 +56,12 @@ class BatchEmbedProcessorTest {
     }
 
     private void start() throws IOException {
+        start(BATCH);
+    }
+
+    private void start(int batch) throws IOException {
         live.swap(ServingModel.load(ServingFixtures.modelVersion("commit", 1, 1)));
-        processor = processor(context);
+        processor = processor(context, batch);
     }
 
     /** A processor (a task) on this thread, with its own buffer store, in {@code context}. */
@@ -173,17 +177,12 @@ class BatchEmbedProcessorTest {
     void aSmallBatchDoesNotWaitForALargeOneCutBeforeIt() throws Exception {
         int large = 512;
         workers = InferenceWorkers.of(2, 1, metrics);
-        live.swap(ServingModel.load(ServingFixtures.modelVersion("commit", 1, 1)));
-        processor = processor(context, large);
+        start(large);
         context.setCurrentSystemTimeMs(100_000);
         pipe(large, 100_000); // full: out at once, on one worker
         pipe(processor, large, 1, 100_000);
         context.setCurrentSystemTimeMs(100_000 + LINGER); // the single image has lingered: out on the other
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        do {
-            punctuate(context, context.currentSystemTimeMs());
-            Thread.sleep(1);
-        } while (context.forwarded().isEmpty() && System.nanoTime() < deadline);
+        punctuateUntilForwarded(context, 1);
         assertEquals(
                 "id" + large,
                 forwardedKeys(context).get(0),
