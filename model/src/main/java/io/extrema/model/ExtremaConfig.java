@@ -133,6 +133,16 @@ public record ExtremaConfig(
                 "precision must be '" + PRECISION_FP32 + "' or '" + PRECISION_FP16 + "'");
     }
 
+    /** Whether a gradient of this global norm is scaled down to {@code gradClip}. */
+    public boolean clips(double gradNorm) {
+        return gradClip > 0 && gradNorm > gradClip;
+    }
+
+    /** The factor that brings a gradient of this global norm within {@code gradClip}; 1 when it is within. */
+    public double clipScale(double gradNorm) {
+        return clips(gradNorm) ? gradClip / (gradNorm + 1e-6) : 1.0;
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

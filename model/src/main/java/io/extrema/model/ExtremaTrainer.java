@@ -169,9 +169,7 @@ public final class ExtremaTrainer implements AutoCloseable {
             if (half) {
                 lossScale.applied();
             }
-            double clip =
-                    config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
-            optimizer.step(gradient, lr, clip);
+            optimizer.step(gradient, lr, config.clipScale(gradNorm));
             optimizer.zeroGradients();
             return new StepResult(
                     step++,

@@ -26,6 +26,17 @@ class ExtremaConfigTest {
     }
 
     @Test
+    void aGradientOverTheClipIsScaledToItAndZeroTurnsClippingOff() {
+        ExtremaConfig clipped = ExtremaConfig.cifarTiny().with("gradClip", "2.0");
+        assertEquals(0.5, clipped.clipScale(4.0), 1e-6);
+        assertEquals(1.0, clipped.clipScale(2.0), "at the bound: not scaled");
+        assertTrue(clipped.clips(4.0) && !clipped.clips(1.0));
+        ExtremaConfig unclipped = clipped.with("gradClip", "0");
+        assertEquals(1.0, unclipped.clipScale(1e9));
+        assertTrue(!unclipped.clips(1e9));
+    }
+
+    @Test
     void overridesSurviveTheRoundTripThroughSettings() {
         ExtremaConfig changed =
                 ExtremaConfig.preset("cifar-tiny").with("depth", "2").with("numMasks", "1");

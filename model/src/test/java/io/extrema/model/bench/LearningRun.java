@@ -146,7 +146,7 @@ public final class LearningRun {
                 } else {
                     lossSum += r.loss();
                     spreadSum += r.embeddingStd();
-                    if (cfg.gradClip() > 0 && r.gradNorm() > cfg.gradClip()) clipped++;
+                    if (cfg.clips(r.gradNorm())) clipped++;
                     lossCount++;
                 }
                 step++;

@@ -110,9 +110,7 @@ final class SupervisedReference implements Learner {
                     .toFloatArray();
             loss = stats[0];
             gradNorm = Math.sqrt(stats[1]);
-            double clip =
-                    config.gradClip() > 0 && gradNorm > config.gradClip() ? config.gradClip() / (gradNorm + 1e-6) : 1.0;
-            optimizer.step(gradient, lr, clip);
+            optimizer.step(gradient, lr, config.clipScale(gradNorm));
             optimizer.zeroGradients();
         }
         model.updateTarget(0); // the run scores the target: make it the trained encoder

@@ -155,7 +155,9 @@ public final class ServingConfig extends AbstractConfig {
                     Range.between(1, 10_000),
                     Importance.MEDIUM,
                     "How long an image waits for its batch to fill before the batch runs anyway, while the stream "
-                            + "thread keeps up with the stream. One batch serves every partition of a stream thread.")
+                            + "thread keeps up with the stream, counted from when it was produced (its record "
+                            + "timestamp, at most one linger before it arrived). One batch serves every partition of "
+                            + "a stream thread.")
             .define(
                     BATCH_MAX_WAIT_MS,
                     Type.LONG,

@@ -72,13 +72,21 @@ final class ThreadBatch {
      * case. A thread that is behind (its newest image was produced more than {@code maxWaitMs} ago) has a backlog
      * of images already on the topic: cutting then would only make batches smaller, as a commit or a poll alone
      * can outlast the linger. With every worker busy, the images that keep arriving make the next batch larger.
+     *
+     * <p>The linger counts from when the oldest image was produced (its record timestamp), not from when it
+     * arrived: the main consumer's fetch already held it at the broker for up to a linger while more images
+     * gathered, and waiting a second linger here only added to every image's latency. The credit is bounded by
+     * one linger, so an old event time or a skewed producer clock can at most cut the batch on arrival, never hold
+     * it longer.
      */
     boolean due(long nowMs, long lingerMs, long maxWaitMs) {
         if (waiting.isEmpty()) {
             return false;
         }
         long waited = nowMs - oldestArrivalMs;
-        return waited >= maxWaitMs || (waited >= lingerMs && !behind(nowMs, maxWaitMs) && workers.idleWorker());
+        long onTheTopic = Math.max(0, Math.min(oldestArrivalMs - waiting.peek().producedMs(), lingerMs));
+        return waited >= maxWaitMs
+                || (waited + onTheTopic >= lingerMs && !behind(nowMs, maxWaitMs) && workers.idleWorker());
     }
 
     /** Whether the newest image this thread has seen was produced more than {@code maxWaitMs} ago. */

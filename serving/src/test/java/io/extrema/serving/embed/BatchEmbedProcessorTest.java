@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The embedding processor on one stream thread. When it asks for a commit: after a batch while the thread keeps up
  * (the embeddings become visible at once), at most one per 100 ms, at the punctuation once 100 ms have passed if a
- * batch waits for it, and never while it is behind (the commit interval paces a backlog). And its batches on
+ * batch waits for it, and never while it is behind (the commit interval paces a backlog). When it cuts a partial
+ * batch: a linger after the oldest image was produced, crediting at most one linger spent on the topic. And its batches on
  * inference threads: every image comes back once, a small batch does not wait for a large one cut before it, a
  * thread with every batch out waits for one, and a task closed while its images are in flight forwards none of
  * them. Real libtorch, a tiny network.
@@ -146,6 +147,28 @@ class BatchEmbedProcessorTest {
         context.setCurrentSystemTimeMs(100_300);
         pipe(BATCH, 100_300);
         assertTrue(context.committed(), "200 ms after the last: a fresh batch is committed at once");
+    }
+
+    @Test
+    void theLingerCountsFromWhenAnImageWasProducedAtMostOneLingerBack() throws IOException {
+        start();
+        context.setCurrentSystemTimeMs(100_000);
+        pipe(1, 100_000 - LINGER); // held a whole linger at the broker by the consumer's fetch wait
+        punctuate(context, 100_000);
+        assertEquals(1, context.forwarded().size(), "produced a linger ago: cut at its first punctuation");
+
+        pipe(processor, 1, 1, 100_000); // fresh
+        punctuate(context, 100_000 + LINGER - 1);
+        assertEquals(1, context.forwarded().size(), "a fresh image waits its linger here");
+        punctuate(context, 100_000 + LINGER);
+        assertEquals(2, context.forwarded().size());
+
+        context.setCurrentSystemTimeMs(101_000);
+        pipe(processor, 2, 1, 102_000); // a producer clock a second ahead: no credit, not held longer either
+        punctuate(context, 101_000 + LINGER - 1);
+        assertEquals(2, context.forwarded().size());
+        punctuate(context, 101_000 + LINGER);
+        assertEquals(3, context.forwarded().size(), "a timestamp ahead of the clock waits one linger, no more");
     }
 
     @Test
