@@ -1,6 +1,7 @@
 package io.extrema.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,10 +31,11 @@ class ExtremaConfigTest {
         ExtremaConfig clipped = ExtremaConfig.cifarTiny().with("gradClip", "2.0");
         assertEquals(0.5, clipped.clipScale(4.0), 1e-6);
         assertEquals(1.0, clipped.clipScale(2.0), "at the bound: not scaled");
-        assertTrue(clipped.clips(4.0) && !clipped.clips(1.0));
+        assertTrue(clipped.clips(4.0));
+        assertFalse(clipped.clips(1.0));
         ExtremaConfig unclipped = clipped.with("gradClip", "0");
         assertEquals(1.0, unclipped.clipScale(1e9));
-        assertTrue(!unclipped.clips(1e9));
+        assertFalse(unclipped.clips(1e9));
     }
 
     @Test

@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
  * The embedding processor on one stream thread. When it asks for a commit: after a batch while the thread keeps up
  * (the embeddings become visible at once), at most one per 100 ms, at the punctuation once 100 ms have passed if a
  * batch waits for it, and never while it is behind (the commit interval paces a backlog). When it cuts a partial
- * batch: a linger after the oldest image was produced, crediting at most one linger spent on the topic. And its batches on
- * inference threads: every image comes back once, a small batch does not wait for a large one cut before it, a
- * thread with every batch out waits for one, and a task closed while its images are in flight forwards none of
- * them. Real libtorch, a tiny network.
+ * batch: a linger after the oldest image was produced, crediting at most one linger spent on the topic. And its
+ * batches on inference threads: every image comes back once, a small batch does not wait for a large one cut before
+ * it, a thread with every batch out waits for one, and a task closed while its images are in flight forwards none
+ * of them. Real libtorch, a tiny network.
  */
 class BatchEmbedProcessorTest {
     private static final int BATCH = 4;
